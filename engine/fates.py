@@ -1,0 +1,410 @@
+"""Cell fates: division, differentiation, maturation, docking, death, platelet release.
+
+``decide_fates`` runs in parallel and only writes each agent's own entries (its
+state, maturity, and flags/counts for what must happen to it). The serial
+``apply_fates`` then carries out deaths and births in slot order, so results
+never depend on the number of threads.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from .agents import (DEAD, DOCKED, DONOR, FREE, HSPC, LODGED, MK, MKP, MSC, PLATELET, RELEASING,
+                     alloc, radius_of, release)
+from .rng import S_BIRTH, S_DEATH, S_DIVIDE, S_DOCK, S_PLACE, S_UNDOCK, normal, uniform
+from .vessels import vessel_near
+
+# indices into the fate parameter vector
+(F_DT, F_HSPC_DEATH, F_HSPC_FREE_DEATH, F_DIV_BASE, F_DIV_EXPAND, F_FREE_FRAC, F_MSC_BOOST,
+ F_MSC_RADIUS, F_EV_BOOST, F_MKP_OUT, F_MKP_DEATH, F_MKP_STAGE, F_MAT_RATE, F_AWAY_FACTOR,
+ F_CAP_AWAY, F_MK_DEATH_AWAY, F_MK_DEATH_CONTACT, F_DOCK_RATE, F_UNDOCK_RATE, F_VLA4, F_GAP,
+ F_RELEASE_H, F_YIELD, F_PARTICLES, F_MSC_DEATH, F_PARTICLE_LIFE) = range(26)
+F_SIZE = 26
+
+# flags
+FL_DIE = 1
+FL_TO_MK = 2
+FL_DIVIDE = 4
+FL_RELEASED = 8   # death after completing platelet release
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _hit(rate_per_h, dt, seed, step, i, stream):
+    return uniform(seed, step, i, stream) < 1.0 - np.exp(-rate_per_h * dt)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _poisson(lam, seed, step, i, stream):
+    u = uniform(seed, step, i, stream)
+    p = np.exp(-lam)
+    cdf = p
+    k = 0
+    while u > cdf and k < 50:
+        k += 1
+        p *= lam / k
+        cdf += p
+    return k
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def decide_fates(kind, state, pos, age, maturity, timer, link, members, fp, rp, msc_pos,
+                 lookup, lh, p0, p1, vrad, integrity, vcam, seed, step, flags, nspawn, released):
+    dt = fp[F_DT]
+    for m in prange(members.size):
+        i = members[m]
+        k = kind[i]
+        flags[i] = 0
+        nspawn[i] = 0
+        released[i] = 0.0
+        age[i] += dt
+        if k == HSPC:
+            if state[i] == LODGED:
+                if _hit(fp[F_HSPC_DEATH], dt, seed, step, i, S_DEATH):
+                    flags[i] = FL_DIE
+                    continue
+                boost = fp[F_EV_BOOST]
+                r2 = fp[F_MSC_RADIUS] * fp[F_MSC_RADIUS]
+                for q in range(msc_pos.shape[0]):
+                    ex = pos[i, 0] - msc_pos[q, 0]
+                    ey = pos[i, 1] - msc_pos[q, 1]
+                    ez = pos[i, 2] - msc_pos[q, 2]
+                    if ex * ex + ey * ey + ez * ez < r2:
+                        boost += fp[F_MSC_BOOST]
+                        break
+                div = fp[F_DIV_BASE] + fp[F_DIV_EXPAND] * fp[F_FREE_FRAC] * (1.0 + boost)
+                if _hit(div, dt, seed, step, i, S_DIVIDE):
+                    flags[i] |= FL_DIVIDE
+                nspawn[i] = _poisson(fp[F_MKP_OUT] * dt, seed, step, i, S_BIRTH)
+            else:
+                if _hit(fp[F_HSPC_FREE_DEATH], dt, seed, step, i, S_DEATH):
+                    flags[i] = FL_DIE
+        elif k == MKP:
+            if _hit(fp[F_MKP_DEATH], dt, seed, step, i, S_DEATH):
+                flags[i] = FL_DIE
+            elif age[i] >= fp[F_MKP_STAGE]:
+                flags[i] = FL_TO_MK
+        elif k == MK:
+            st = state[i]
+            if st == FREE:
+                mat = maturity[i] + fp[F_MAT_RATE] * fp[F_AWAY_FACTOR] * dt
+                maturity[i] = min(mat, max(maturity[i], fp[F_CAP_AWAY]))
+                if _hit(fp[F_MK_DEATH_AWAY], dt, seed, step, i, S_DEATH):
+                    flags[i] = FL_DIE
+                    continue
+                s, d, cx, cy, cz = vessel_near(pos[i, 0], pos[i, 1], pos[i, 2], lookup, lh, p0, p1, vrad)
+                if s >= 0:
+                    gap = d - vrad[s] - radius_of(k, maturity[i], rp)
+                    if gap <= fp[F_GAP] and integrity[s] > 0.05:
+                        rate = fp[F_DOCK_RATE] * vcam[s] * fp[F_VLA4] * integrity[s]
+                        if _hit(rate, dt, seed, step, i, S_DOCK):
+                            state[i] = DOCKED
+                            link[i] = s
+            elif st == DOCKED:
+                s = link[i]
+                q = integrity[s]
+                # below the away-cap maturation runs at the away speed, the terminal part needs the niche
+                if maturity[i] < fp[F_CAP_AWAY]:
+                    rate = fp[F_MAT_RATE] * (fp[F_AWAY_FACTOR] + (1.0 - fp[F_AWAY_FACTOR]) * q)
+                else:
+                    rate = fp[F_MAT_RATE] * q
+                maturity[i] = min(1.0, maturity[i] + rate * dt)
+                death = fp[F_MK_DEATH_CONTACT] + (fp[F_MK_DEATH_AWAY] - fp[F_MK_DEATH_CONTACT]) * (1.0 - q)
+                if _hit(death, dt, seed, step, i, S_DEATH):
+                    flags[i] = FL_DIE
+                    continue
+                adhesion = vcam[s] * fp[F_VLA4] * max(q, 0.05)
+                if _hit(fp[F_UNDOCK_RATE] / max(adhesion, 1e-3), dt, seed, step, i, S_UNDOCK):
+                    state[i] = FREE
+                    link[i] = -1
+                elif maturity[i] >= 1.0 and q > 0.3:
+                    state[i] = RELEASING
+                    timer[i] = fp[F_RELEASE_H]
+            else:  # releasing proplatelets into the lumen
+                s = link[i]
+                q = integrity[s]
+                frac = min(dt, timer[i]) / fp[F_RELEASE_H]
+                released[i] = fp[F_YIELD] * frac * q
+                expected = fp[F_PARTICLES] * frac
+                nspawn[i] = int(expected)
+                if uniform(seed, step, i, S_BIRTH) < expected - int(expected):
+                    nspawn[i] += 1
+                timer[i] -= dt
+                if timer[i] <= 1e-9:
+                    flags[i] = FL_DIE | FL_RELEASED
+        elif k == MSC:
+            if _hit(fp[F_MSC_DEATH], dt, seed, step, i, S_DEATH):
+                flags[i] = FL_DIE
+
+
+@njit(cache=True, nogil=True)
+def _nearest_free_site(x, y, z, sites, occupant, radius):
+    best = -1
+    best_d2 = radius * radius
+    for s in range(sites.shape[0]):
+        if occupant[s] >= 0:
+            continue
+        ex, ey, ez = sites[s, 0] - x, sites[s, 1] - y, sites[s, 2] - z
+        d2 = ex * ex + ey * ey + ez * ez
+        if d2 <= best_d2:
+            best_d2 = d2
+            best = s
+    return best
+
+
+@njit(cache=True, nogil=True)
+def _place_near(pos, j, x, y, z, spread, size, seed, step, i, stream):
+    pos[j, 0] = min(max(x + spread * normal(seed, step, i, stream), 1.0), size[0] - 1.0)
+    pos[j, 1] = min(max(y + spread * normal(seed, step, i, stream + 1), 1.0), size[1] - 1.0)
+    pos[j, 2] = min(max(z + spread * normal(seed, step, i, stream + 2), 1.0), size[2] - 1.0)
+
+
+@njit(cache=True, nogil=True)
+def _spawn_mkp(kind, origin, state, link, age, maturity, timer, pos, free, top, parent, size, seed,
+               step, stream):
+    j = alloc(kind, free, top, MKP)
+    if j < 0:
+        return -1
+    origin[j] = origin[parent]
+    state[j] = FREE
+    link[j] = -1
+    age[j] = 0.0
+    maturity[j] = 0.0
+    timer[j] = 0.0
+    _place_near(pos, j, pos[parent, 0], pos[parent, 1], pos[parent, 2], 10.0, size, seed, step,
+                parent, stream)
+    return j
+
+
+@njit(cache=True, nogil=True)
+def apply_fates(kind, origin, state, link, age, maturity, timer, progress, pos, members, flags,
+                nspawn, released, free, top, sites, occupant, fp, size, daughter_radius, capture_radius,
+                p0, p1, vrad, seed, step, counters):
+    """Serial: deaths, transitions, births, lodging. counters[:] gets
+    [platelets released, MKs completed, new MKPs, HSPC divisions, MK deaths]."""
+    total_released = 0.0
+    mk_done = 0
+    new_mkp = 0
+    divisions = 0
+    mk_deaths = 0
+    n = members.size
+    # 1. transitions and births (parents still alive at this point)
+    for m in range(n):
+        i = members[m]
+        f = flags[i]
+        k = kind[i]
+        total_released += released[i]
+        if k == MK and nspawn[i] > 0:
+            s = link[i]
+            ax, ay, az = p0[s, 0], p0[s, 1], p0[s, 2]
+            dx, dy, dz = p1[s, 0] - ax, p1[s, 1] - ay, p1[s, 2] - az
+            L2 = dx * dx + dy * dy + dz * dz
+            t = 0.5
+            if L2 > 0:
+                t = ((pos[i, 0] - ax) * dx + (pos[i, 1] - ay) * dy + (pos[i, 2] - az) * dz) / L2
+                t = min(max(t, 0.0), 1.0)
+            for r in range(nspawn[i]):
+                j = alloc(kind, free, top, PLATELET)
+                if j < 0:
+                    break
+                origin[j] = origin[i]
+                state[j] = 0
+                link[j] = s
+                age[j] = 0.0
+                maturity[j] = 0.0
+                timer[j] = fp[F_PARTICLE_LIFE] * (0.5 + uniform(seed, step, j, S_PLACE + 5))
+                progress[j] = min(max(t + 0.05 * normal(seed, step, j, S_PLACE + 6), 0.0), 1.0)
+                pos[j, 0] = ax + progress[j] * dx
+                pos[j, 1] = ay + progress[j] * dy
+                pos[j, 2] = az + progress[j] * dz
+        if k == HSPC and (f & FL_DIE) == 0:
+            for r in range(nspawn[i]):
+                if _spawn_mkp(kind, origin, state, link, age, maturity, timer, pos, free, top, i,
+                              size, seed, step, S_PLACE + 3 * (r % 3)) >= 0:
+                    new_mkp += 1
+            if f & FL_DIVIDE:
+                divisions += 1
+                site = _nearest_free_site(pos[i, 0], pos[i, 1], pos[i, 2], sites, occupant,
+                                          daughter_radius)
+                if site >= 0:
+                    j = alloc(kind, free, top, HSPC)
+                    if j >= 0:
+                        origin[j] = origin[i]
+                        state[j] = LODGED
+                        link[j] = site
+                        occupant[site] = j
+                        age[j] = 0.0
+                        maturity[j] = 0.0
+                        timer[j] = 0.0
+                        pos[j, 0], pos[j, 1], pos[j, 2] = sites[site, 0], sites[site, 1], sites[site, 2]
+                else:
+                    if _spawn_mkp(kind, origin, state, link, age, maturity, timer, pos, free, top, i,
+                                  size, seed, step, S_PLACE + 9) >= 0:
+                        new_mkp += 1
+        if f & FL_TO_MK:
+            kind[i] = MK
+            age[i] = 0.0
+            maturity[i] = 0.0
+            state[i] = FREE
+            link[i] = -1
+    # 2. deaths
+    for m in range(n):
+        i = members[m]
+        f = flags[i]
+        if f & FL_DIE:
+            if kind[i] == HSPC and state[i] == LODGED and link[i] >= 0:
+                occupant[link[i]] = -1
+            if kind[i] == MK:
+                if f & FL_RELEASED:
+                    mk_done += 1
+                else:
+                    mk_deaths += 1
+            release(kind, free, top, i)
+            flags[i] = 0
+    # 3. homing HSPCs lodge in free niche sites within reach
+    for m in range(n):
+        i = members[m]
+        if kind[i] == HSPC and state[i] == FREE:
+            site = _nearest_free_site(pos[i, 0], pos[i, 1], pos[i, 2], sites, occupant, capture_radius)
+            if site >= 0:
+                state[i] = LODGED
+                link[i] = site
+                occupant[site] = i
+                pos[i, 0], pos[i, 1], pos[i, 2] = sites[site, 0], sites[site, 1], sites[site, 2]
+    counters[0] = total_released
+    counters[1] = mk_done
+    counters[2] = new_mkp
+    counters[3] = divisions
+    counters[4] = mk_deaths
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def move_platelets(kind, link, progress, timer, pos, members, p0, p1, vlen, node_start, node_segs,
+                   edge_to, flow, dt, seed, step, flags):
+    """Advance display platelets along sinusoids; at a branch point pick an outgoing segment."""
+    for m in prange(members.size):
+        i = members[m]
+        if kind[i] != PLATELET:
+            continue
+        flags[i] = 0
+        timer[i] -= dt
+        if timer[i] <= 0.0:
+            flags[i] = FL_DIE
+            continue
+        s = link[i]
+        t = progress[i] + flow * dt / max(vlen[s], 1.0)
+        hops = 0
+        while t >= 1.0 and hops < 16:
+            node = edge_to[s]
+            nout = 0
+            for q in range(node_start[node], node_start[node + 1]):
+                if edge_to[node_segs[q]] != node:
+                    nout += 1
+            if nout == 0:
+                break
+            pick = int(uniform(seed, step, i, S_PLACE + 7 + hops) * nout)
+            c = 0
+            for q in range(node_start[node], node_start[node + 1]):
+                cand = node_segs[q]
+                if edge_to[cand] != node:
+                    if c == pick:
+                        t = (t - 1.0) * vlen[s] / max(vlen[cand], 1.0)
+                        s = cand
+                        break
+                    c += 1
+            hops += 1
+        if t >= 1.0:
+            flags[i] = FL_DIE  # left the tile
+            continue
+        link[i] = s
+        progress[i] = t
+        pos[i, 0] = p0[s, 0] + t * (p1[s, 0] - p0[s, 0])
+        pos[i, 1] = p0[s, 1] + t * (p1[s, 1] - p0[s, 1])
+        pos[i, 2] = p0[s, 2] + t * (p1[s, 2] - p0[s, 2])
+
+
+@njit(cache=True, nogil=True)
+def free_flagged(kind, members, flags, free, top):
+    n = 0
+    for m in range(members.size):
+        i = members[m]
+        if flags[i] & FL_DIE:
+            release(kind, free, top, i)
+            flags[i] = 0
+            n += 1
+    return n
+
+
+@njit(cache=True, nogil=True)
+def event_kill(kind, state, link, members, p_kill, seed, step, stream, occupant, free, top):
+    """Kill agents with a per-kind probability p_kill[kind] (5-FU, irradiation).
+
+    Returns the number killed per kind (array of 6)."""
+    killed = np.zeros(6, np.int64)
+    for m in range(members.size):
+        i = members[m]
+        k = kind[i]
+        if k < 0 or k >= p_kill.size:
+            continue
+        if uniform(seed, step, i, stream) < p_kill[k]:
+            if k == HSPC and state[i] == LODGED and link[i] >= 0:
+                occupant[link[i]] = -1
+            release(kind, free, top, i)
+            killed[k] += 1
+    return killed
+
+
+@njit(cache=True, nogil=True)
+def tally(kind, state, origin, maturity, members, occupant):
+    """Counts for observables: [hspc_host, hspc_donor, mkp, mk, mk_docked, mk_releasing,
+    stroma, msc, platelets, sum of MK ploidy, lodged, sites]."""
+    out = np.zeros(12)
+    for m in range(members.size):
+        i = members[m]
+        k = kind[i]
+        if k == HSPC:
+            if state[i] == LODGED:
+                out[10] += 1
+            if origin[i] == DONOR:
+                out[1] += 1
+            else:
+                out[0] += 1
+        elif k == MKP:
+            out[2] += 1
+        elif k == MK:
+            out[3] += 1
+            if state[i] == DOCKED:
+                out[4] += 1
+            elif state[i] == RELEASING:
+                out[5] += 1
+            out[9] += 2.0 ** (1.0 + 5.0 * maturity[i])
+        elif k == 3:
+            out[6] += 1
+        elif k == MSC:
+            out[7] += 1
+        elif k == PLATELET:
+            out[8] += 1
+    out[11] = occupant.size
+    return out
+
+
+@njit(cache=True, nogil=True)
+def deposit_sdf1(kind, pos, members, source, lam, h, car_rate, msc_rate, uptake, endo_idx,
+                 endo_seg, endo_rate, integrity):
+    """Fill the SDF-1 source and loss-rate grids from cells and sinusoid walls."""
+    nx, ny, nz = source.shape
+    for m in range(members.size):
+        i = members[m]
+        k = kind[i]
+        ix = min(max(int(pos[i, 0] / h), 0), nx - 1)
+        iy = min(max(int(pos[i, 1] / h), 0), ny - 1)
+        iz = min(max(int(pos[i, 2] / h), 0), nz - 1)
+        if k == 3:
+            source[ix, iy, iz] += car_rate
+        elif k == MSC:
+            source[ix, iy, iz] += msc_rate
+        elif k == HSPC or k == MKP or k == MK:
+            lam[ix, iy, iz] += uptake
+    flat_src = source.reshape(-1)
+    for q in range(endo_idx.size):
+        flat_src[endo_idx[q]] += endo_rate * integrity[endo_seg[q]]

@@ -1,0 +1,115 @@
+"""Named time series recorded at a fixed sampling interval (Mesa-style reporters)."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+#: column -> (unit, description). The platelet unit label depends on the species.
+COLUMNS: dict[str, tuple[str, str]] = {
+    "day": ("d", "simulated day (0 = start of the scenario, after equilibration)"),
+    "platelets": ("10^3/uL", "blood platelet count"),
+    "platelets_rel": ("1", "platelet count relative to the species' baseline"),
+    "tpo_pg_ml": ("pg/mL", "plasma thrombopoietin"),
+    "tpo_signal": ("1", "Mpl signal (0 none, 1 saturated)"),
+    "hspc_host": ("cells", "host HSPCs in the tile"),
+    "hspc_donor": ("cells", "donor HSPCs in the tile"),
+    "donor_chimerism": ("1", "donor share of HSPCs"),
+    "niche_occupancy": ("1", "share of HSPC niche sites occupied"),
+    "mkp": ("cells", "MK progenitors in the tile"),
+    "mk": ("cells", "megakaryocytes in the tile"),
+    "mk_at_vessel": ("cells", "megakaryocytes docked at / releasing into sinusoids"),
+    "mk_vessel_fraction": ("1", "share of megakaryocytes in contact with sinusoids"),
+    "mk_mean_ploidy": ("N", "mean MK ploidy (2N..64N)"),
+    "sdf1_mean": ("ng/mL", "mean SDF-1 in the marrow tile"),
+    "platelets_released_cum": ("10^6", "platelets released in the tile since day 0"),
+    "vessel_integrity": ("1", "mean sinusoid integrity"),
+    "vcam1": ("x baseline", "mean endothelial VCAM-1"),
+    "msc_cells": ("cells", "infused MSCs in the tile"),
+    "il6": ("level", "IL-6 treatment level (1 = standard dose)"),
+    "il11": ("level", "IL-11 treatment level"),
+    "sdf1_plasma": ("level", "exogenous SDF-1 level"),
+    "fgf4": ("level", "FGF-4 level"),
+    "msc_ev": ("level", "MSC-EV level"),
+    "niche_disruption": ("level", "anti-VE-cadherin level"),
+    "cxcr4_block": ("level", "CXCR4 antagonist level"),
+    "vla4_block": ("level", "VLA-4 blocking antibody level"),
+    "agents": ("agents", "agents alive (cells and platelet particles)"),
+}
+
+
+def atomic_write_text(path: str | Path, text: str) -> None:
+    """Write a text file atomically: temporary file in the same folder, then rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=str(path.parent))
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def _fmt(v: float) -> str:
+    if isinstance(v, float):
+        if not math.isfinite(v):
+            return "nan"
+        return f"{v:.6g}"
+    return str(v)
+
+
+class Observables:
+    """Time series: ``obs["platelets"]`` is a numpy array over samples."""
+
+    def __init__(self, platelet_unit: str = "10^3/uL"):
+        self.columns = list(COLUMNS)
+        self.units = {k: u for k, (u, _) in COLUMNS.items()}
+        self.units["platelets"] = platelet_unit
+        self._rows: list[list[float]] = []
+
+    def record(self, row: dict[str, float]) -> None:
+        self._rows.append([float(row[c]) for c in self.columns])
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        j = self.columns.index(name)
+        return np.array([r[j] for r in self._rows])
+
+    def table(self) -> np.ndarray:
+        return np.array(self._rows, dtype=float).reshape(len(self._rows), len(self.columns))
+
+    def last(self) -> dict[str, float]:
+        return dict(zip(self.columns, self._rows[-1])) if self._rows else {}
+
+    def since(self, n: int) -> list[list[float]]:
+        """Rows from index n on (for incremental GUI updates)."""
+        return self._rows[n:]
+
+    def to_csv(self, metadata: dict[str, str] | None = None) -> str:
+        buf = io.StringIO()
+        for k, v in (metadata or {}).items():
+            buf.write(f"# {k}: {v}\n")
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(self.columns)
+        w.writerow(["# unit: " + self.units[self.columns[0]]] + [self.units[c] for c in self.columns[1:]])
+        for r in self._rows:
+            w.writerow([_fmt(v) for v in r])
+        return buf.getvalue()
+
+    def to_json(self, metadata: dict[str, str] | None = None) -> str:
+        doc = {"metadata": metadata or {}, "units": self.units,
+               "series": {c: [float(f"{r[j]:.6g}") for r in self._rows] for j, c in enumerate(self.columns)}}
+        return json.dumps(doc, indent=1, allow_nan=False, default=str) + "\n"

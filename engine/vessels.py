@@ -1,0 +1,146 @@
+"""The sinusoid network: procedural generation, per-vessel state, distance look-up.
+
+Sinusoids are capsules (segments with a radius) joining the nodes of a jittered
+lattice; each segment has an integrity (1 = intact endothelium, 0 = disrupted)
+and a VCAM-1 level. A look-up grid stores, for every small voxel, the nearest
+segment so that "how far is this cell from a sinusoid wall" costs O(1).
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from .rng import S_GEOM, uniform
+
+
+@njit(cache=True, nogil=True, inline="always")
+def point_segment(px, py, pz, ax, ay, az, bx, by, bz):
+    """Distance from a point to segment AB, the parameter t of the closest point, and the point."""
+    dx, dy, dz = bx - ax, by - ay, bz - az
+    L2 = dx * dx + dy * dy + dz * dz
+    t = 0.0
+    if L2 > 0.0:
+        t = ((px - ax) * dx + (py - ay) * dy + (pz - az) * dz) / L2
+        t = min(max(t, 0.0), 1.0)
+    cx, cy, cz = ax + t * dx, ay + t * dy, az + t * dz
+    d = np.sqrt((px - cx) ** 2 + (py - cy) ** 2 + (pz - cz) ** 2)
+    return d, t, cx, cy, cz
+
+
+@njit(cache=True, nogil=True)
+def nearest_segment_grid(p0, p1, radius, shape, h, cutoff):
+    """For each voxel centre, the segment whose wall is nearest (or -1 beyond cutoff)."""
+    nx, ny, nz = shape[0], shape[1], shape[2]
+    best = np.full((nx, ny, nz), 1e30)
+    seg = np.full((nx, ny, nz), -1, np.int32)
+    for s in range(p0.shape[0]):
+        lo = np.minimum(p0[s], p1[s]) - radius[s] - cutoff
+        hi = np.maximum(p0[s], p1[s]) + radius[s] + cutoff
+        i0, i1 = max(int(lo[0] / h), 0), min(int(hi[0] / h) + 1, nx)
+        j0, j1 = max(int(lo[1] / h), 0), min(int(hi[1] / h) + 1, ny)
+        k0, k1 = max(int(lo[2] / h), 0), min(int(hi[2] / h) + 1, nz)
+        for i in range(i0, i1):
+            x = (i + 0.5) * h
+            for j in range(j0, j1):
+                y = (j + 0.5) * h
+                for k in range(k0, k1):
+                    z = (k + 0.5) * h
+                    d, t, cx, cy, cz = point_segment(x, y, z, p0[s, 0], p0[s, 1], p0[s, 2],
+                                                     p1[s, 0], p1[s, 1], p1[s, 2])
+                    wall = d - radius[s]
+                    if wall < best[i, j, k] and wall <= cutoff:
+                        best[i, j, k] = wall
+                        seg[i, j, k] = s
+    return seg
+
+
+@njit(cache=True, nogil=True, inline="always")
+def vessel_near(x, y, z, lookup, h, p0, p1, radius):
+    """Nearest segment to a point: (segment, distance to its axis, closest axis point) or seg -1."""
+    nx, ny, nz = lookup.shape
+    i = min(max(int(x / h), 0), nx - 1)
+    j = min(max(int(y / h), 0), ny - 1)
+    k = min(max(int(z / h), 0), nz - 1)
+    s = lookup[i, j, k]
+    if s < 0:
+        return -1, 1e30, 0.0, 0.0, 0.0
+    d, t, cx, cy, cz = point_segment(x, y, z, p0[s, 0], p0[s, 1], p0[s, 2], p1[s, 0], p1[s, 1], p1[s, 2])
+    return s, d, cx, cy, cz
+
+
+class VesselNetwork:
+    """Sinusoid segments with per-vessel integrity and VCAM-1, plus adjacency for flow."""
+
+    def __init__(self, size_um, spacing_um, radius_um, seed, lookup_voxel_um=5.0):
+        self.size = np.asarray(size_um, float)
+        self._generate(spacing_um, radius_um, seed)
+        n = self.p0.shape[0]
+        self.integrity = np.ones(n)
+        self.vcam_base = np.exp(0.3 * self._rand_normal(seed, n, 7))
+        self.vcam = self.vcam_base.copy()
+        self.damage_scale = 0.75 + 0.5 * self._rand_uniform(seed, n, 8)
+        self.lookup_h = float(lookup_voxel_um)
+        shape = np.array([max(1, int(np.ceil(s / self.lookup_h))) for s in self.size], np.int64)
+        self.lookup = nearest_segment_grid(self.p0, self.p1, self.radius, shape, self.lookup_h,
+                                           float(spacing_um))
+
+    @staticmethod
+    def _rand_uniform(seed, n, stream):
+        return np.array([uniform(seed, 0, i, S_GEOM + stream) for i in range(n)])
+
+    @classmethod
+    def _rand_normal(cls, seed, n, stream):
+        u1 = np.maximum(cls._rand_uniform(seed, n, stream), 1e-12)
+        u2 = cls._rand_uniform(seed, n, stream + 50)
+        return np.sqrt(-2 * np.log(u1)) * np.cos(2 * np.pi * u2)
+
+    def _generate(self, spacing, radius, seed):
+        counts = [max(2, int(round(s / spacing)) + 1) for s in self.size]
+        cx, cy, cz = counts
+        # lattice nodes spanning the tile, the lowest layer a little above the bone
+        xs = np.linspace(0.0, self.size[0], cx)
+        ys = np.linspace(0.0, self.size[1], cy)
+        zs = np.linspace(min(0.45 * spacing, 0.3 * self.size[2]), self.size[2], cz)
+        nodes = np.array([[x, y, z] for x in xs for y in ys for z in zs])
+        n = len(nodes)
+        jitter = (np.stack([self._rand_uniform(seed, n, k) for k in range(3)], axis=1) - 0.5) * 0.6 * spacing
+        nodes = nodes + jitter
+        lo = np.array([0.0, 0.0, 0.3 * spacing])
+        nodes = np.clip(nodes, lo, self.size)
+        idx = np.arange(n).reshape(cx, cy, cz)
+        edges = []
+        keep = self._rand_uniform(seed, 3 * n, 3)
+        for a, (dx, dy, dz), p in ((0, (1, 0, 0), 0.8), (1, (0, 1, 0), 0.8), (2, (0, 0, 1), 0.55)):
+            for i in range(cx - dx):
+                for j in range(cy - dy):
+                    for k in range(cz - dz):
+                        u = idx[i, j, k]
+                        if keep[a * n + u] < p:
+                            edges.append((u, idx[i + dx, j + dy, k + dz]))
+        edges = np.array(edges, np.int64)
+        self.nodes = nodes
+        self.edges = edges
+        self.p0 = nodes[edges[:, 0]].copy()
+        self.p1 = nodes[edges[:, 1]].copy()
+        r = radius * (0.75 + 0.5 * self._rand_uniform(seed, len(edges), 4))
+        self.radius = r
+        # adjacency: for each node, the segments touching it (CSR)
+        deg = np.bincount(edges.ravel(), minlength=n)
+        self.node_start = np.concatenate([[0], np.cumsum(deg)]).astype(np.int64)
+        fill = self.node_start[:-1].copy()
+        self.node_segs = np.empty(2 * len(edges), np.int64)
+        for s, (u, v) in enumerate(edges):
+            for node in (u, v):
+                self.node_segs[fill[node]] = s
+                fill[node] += 1
+
+    @property
+    def count(self) -> int:
+        return self.p0.shape[0]
+
+    @property
+    def length(self) -> np.ndarray:
+        return np.linalg.norm(self.p1 - self.p0, axis=1)
+
+    def total_volume_um3(self) -> float:
+        return float(np.sum(np.pi * self.radius**2 * self.length))
