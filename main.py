@@ -49,8 +49,57 @@ def _gui_parser() -> argparse.ArgumentParser:
     return ap
 
 
+def _ensure_streams() -> None:
+    """Give a windowed build (no console: sys.stdout/stderr are None) harmless streams."""
+    import os
+
+    for name in ("stdout", "stderr"):
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))  # noqa: SIM115 - lives with the process
+
+
+def _can_show_dialog() -> bool:
+    import os
+
+    if sys.platform.startswith(("linux", "freebsd")):
+        return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+                    or os.environ.get("QT_QPA_PLATFORM"))
+    return True
+
+
+def _show_startup_error(exc: BaseException, dialog: bool = True) -> None:
+    """Log a GUI startup failure and show it in a dialog (a windowed build has no console)."""
+    import traceback
+
+    from engine.runtime import log_file
+
+    details = "".join(traceback.format_exception(exc))
+    logging.getLogger("nichelab").error("the GUI failed to start:\n%s", details)
+    try:
+        where = str(log_file())
+    except OSError:
+        where = "(no log file)"
+    print(f"nichelab: the graphical interface failed: {exc}\n(details in {where})", file=sys.stderr)
+    if not (dialog and _can_show_dialog()):
+        return
+    try:
+        from PySide6.QtWidgets import QApplication, QMessageBox
+
+        app = QApplication.instance() or QApplication(sys.argv[:1])  # noqa: F841 - needed by the box
+        box = QMessageBox()
+        box.setIcon(QMessageBox.Critical)
+        box.setWindowTitle("NicheLab could not start")
+        box.setText("NicheLab could not start.")
+        box.setInformativeText(f"{type(exc).__name__}: {exc}\n\nThe details are saved in the log file:\n{where}")
+        box.setDetailedText(details)
+        box.exec()
+    except Exception:  # noqa: BLE001 - no display, no Qt: the log file and stderr already have it
+        logging.getLogger("nichelab").exception("could not show the startup error dialog")
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    _ensure_streams()
     from engine.runtime import setup_logging
 
     setup_logging()
@@ -79,11 +128,21 @@ def main(argv: list[str] | None = None) -> int:
     try:
         from gui.app import run_gui
     except ImportError as exc:  # missing Qt libraries and the like
-        logging.getLogger("nichelab").exception("cannot start the GUI")
-        print(f"nichelab: cannot start the graphical interface: {exc}", file=sys.stderr)
+        _show_startup_error(exc, dialog=not args.screenshot)
         return 1
-    return int(run_gui(args) or 0)
+    try:
+        return int(run_gui(args) or 0)
+    except SystemExit:
+        raise
+    except BaseException as exc:  # noqa: BLE001 - startup errors must reach the log and a dialog
+        if isinstance(exc, KeyboardInterrupt):
+            return 130
+        _show_startup_error(exc, dialog=not args.screenshot)  # no modal box in unattended runs
+        return 1
 
 
 if __name__ == "__main__":
+    import multiprocessing
+
+    multiprocessing.freeze_support()  # worker processes of a frozen (PyInstaller) build start here
     sys.exit(main())

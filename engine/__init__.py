@@ -4,9 +4,11 @@ Public API::
 
     from engine import Simulation, load_scenario, builtin_scenarios, AddEvent, SetParameter
 """
+from .parallel import configure_worker_threads
 from .runtime import configure_numba_cache
 
 configure_numba_cache()
+configure_worker_threads()
 
 from .errors import InputError  # noqa: E402
 from .parameters import ParameterSet, parameter_table  # noqa: E402

@@ -19,8 +19,9 @@ from .vessels import vessel_near
 (F_DT, F_HSPC_DEATH, F_HSPC_FREE_DEATH, F_DIV_BASE, F_DIV_EXPAND, F_FREE_FRAC, F_MSC_BOOST,
  F_MSC_RADIUS, F_EV_BOOST, F_MKP_OUT, F_MKP_DEATH, F_MKP_STAGE, F_MAT_RATE, F_AWAY_FACTOR,
  F_CAP_AWAY, F_MK_DEATH_AWAY, F_MK_DEATH_CONTACT, F_DOCK_RATE, F_UNDOCK_RATE, F_VLA4, F_GAP,
- F_RELEASE_H, F_YIELD, F_PARTICLES, F_MSC_DEATH, F_PARTICLE_LIFE) = range(26)
-F_SIZE = 26
+ F_RELEASE_H, F_YIELD, F_PARTICLES, F_MSC_DEATH, F_PARTICLE_LIFE, F_SDF1_GAIN, F_SDF1_REF,
+ F_CXCR4, F_MKP_NICHE_DIV, F_MKP_MAX_GEN, F_NICHE_CAP) = range(32)
+F_SIZE = 32
 
 # flags
 FL_DIE = 1
@@ -47,9 +48,15 @@ def _poisson(lam, seed, step, i, stream):
     return k
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _field_at(field, x, y, z, h):
+    nx, ny, nz = field.shape
+    return field[min(max(int(x / h), 0), nx - 1), min(max(int(y / h), 0), ny - 1), min(max(int(z / h), 0), nz - 1)]
+
+
 @njit(cache=True, nogil=True, parallel=True)
 def decide_fates(kind, state, pos, age, maturity, timer, link, members, fp, rp, msc_pos,
-                 lookup, lh, p0, p1, vrad, integrity, vcam, seed, step, flags, nspawn, released):
+                 lookup, lh, p0, p1, vrad, integrity, vcam, field, fh, seed, step, flags, nspawn, released):
     dt = fp[F_DT]
     for m in prange(members.size):
         i = members[m]
@@ -84,6 +91,17 @@ def decide_fates(kind, state, pos, age, maturity, timer, link, members, fp, rp, 
                 flags[i] = FL_DIE
             elif age[i] >= fp[F_MKP_STAGE]:
                 flags[i] = FL_TO_MK
+            elif timer[i] < fp[F_MKP_MAX_GEN]:
+                # the vascular niche supports TPO-independent progenitor expansion: an MKP adherent to
+                # sinusoidal endothelium (VCAM-1/VLA-4, activated by SDF-1) divides; timer = generation
+                s, d, cx, cy, cz = vessel_near(pos[i, 0], pos[i, 1], pos[i, 2], lookup, lh, p0, p1, vrad)
+                if s >= 0 and integrity[s] > 0.05:
+                    if d - vrad[s] - rp[1] <= fp[F_GAP]:
+                        c = _field_at(field, pos[i, 0], pos[i, 1], pos[i, 2], fh)
+                        act = (1.0 + fp[F_SDF1_GAIN] * fp[F_CXCR4] * c / fp[F_SDF1_REF]) / (1.0 + fp[F_SDF1_GAIN])
+                        sig = min(fp[F_NICHE_CAP], vcam[s] * fp[F_VLA4] * act) * integrity[s]
+                        if _hit(fp[F_MKP_NICHE_DIV] * sig, dt, seed, step, i, S_DIVIDE):
+                            flags[i] = FL_DIVIDE
         elif k == MK:
             st = state[i]
             if st == FREE:
@@ -96,7 +114,10 @@ def decide_fates(kind, state, pos, age, maturity, timer, link, members, fp, rp, 
                 if s >= 0:
                     gap = d - vrad[s] - radius_of(k, maturity[i], rp)
                     if gap <= fp[F_GAP] and integrity[s] > 0.05:
-                        rate = fp[F_DOCK_RATE] * vcam[s] * fp[F_VLA4] * integrity[s]
+                        # CXCR4 signalling activates VLA-4 (inside-out): local SDF-1 raises adhesion
+                        c = _field_at(field, pos[i, 0], pos[i, 1], pos[i, 2], fh)
+                        act = 1.0 + fp[F_SDF1_GAIN] * fp[F_CXCR4] * c / fp[F_SDF1_REF]
+                        rate = fp[F_DOCK_RATE] * vcam[s] * fp[F_VLA4] * integrity[s] * act
                         if _hit(rate, dt, seed, step, i, S_DOCK):
                             state[i] = DOCKED
                             link[i] = s
@@ -241,6 +262,14 @@ def apply_fates(kind, origin, state, link, age, maturity, timer, progress, pos, 
                     if _spawn_mkp(kind, origin, state, link, age, maturity, timer, pos, free, top, i,
                                   size, seed, step, S_PLACE + 9) >= 0:
                         new_mkp += 1
+        if k == MKP and (f & FL_DIVIDE):
+            timer[i] += 1.0
+            j = _spawn_mkp(kind, origin, state, link, age, maturity, timer, pos, free, top, i, size, seed,
+                           step, S_PLACE + 12)
+            if j >= 0:
+                age[j] = age[i]
+                timer[j] = timer[i]
+                new_mkp += 1
         if f & FL_TO_MK:
             kind[i] = MK
             age[i] = 0.0

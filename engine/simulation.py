@@ -25,7 +25,7 @@ from .fates import (F_SIZE, apply_fates, decide_fates, deposit_sdf1, event_kill,
                     move_platelets, tally)
 from . import fates as FT
 from .field import DiffusionField
-from .motility import M_SIZE, commit_positions, move_cells
+from .motility import M_SIZE, commit_moved, move_mobile, prepare_bodies
 from . import motility as MO
 from .observables import Observables
 from .parameters import ParameterSet
@@ -36,6 +36,7 @@ from .snapshot import Snapshot
 from .systemic import LEVEL_KINDS, Systemic, emax
 
 REFERENCE_TILE_UM3 = 800.0 * 800.0 * 300.0
+PHASES = ("systemic", "field", "movement", "fates", "platelets")
 
 #: parameters that can change during a run (others shape the geometry: reset needed)
 LIVE_PARAMETERS_EXCLUDED = {"tile_x_um", "tile_y_um", "tile_z_um", "field_voxel_um", "vessel_spacing_um",
@@ -78,6 +79,10 @@ class Simulation:
         self._next_sample = 0.0
         self.wall_seconds = 0.0
         self.steps_done = 0
+        #: wall seconds per phase of the step (events+systemic+sinusoids, field, movement, fates,
+        #: platelets) and agents stepped, summed over all steps; for benchmarks and profiling
+        self.phase_seconds = dict.fromkeys(PHASES, 0.0)
+        self.phase_agent_updates = 0
         self._build_world()
         self._populate()
         if spinup and p["spinup_days"] > 0:
@@ -175,7 +180,9 @@ class Simulation:
     def _populate(self):
         p = self.params
         n_sites = len(self.sites)
-        self.store = AgentStore(max(4096, int(n_sites * 120)))
+        # start small: the store doubles when needed, and slots are handed out in the same order
+        # whatever the capacity (see AgentStore.grow), so the capacity never changes a result
+        self.store = AgentStore(4096)
         # stroma: mostly perivascular CAR cells, some near bone, some scattered
         n_car = int(round(p["car_cells_per_mm3"] * self.tile_mm3))
         n_pv, n_endo = int(0.7 * n_car), int(0.15 * n_car)
@@ -204,11 +211,15 @@ class Simulation:
         self.systemic = Systemic(p, self.genotype, mk_ref)
         self.systemic.set_platelets(p["platelet_baseline"] * g)
         self.systemic.tpo = self.systemic.tpo_steady_state(self.systemic.platelets, mk_ref * g)
+        self.store.ensure_free(self.store.n_alive // 2 + 1024)  # headroom for births and platelets
         self._alloc_scratch()
 
     def _alloc_scratch(self):
         cap = self.store.capacity
         self.new_pos = np.zeros((cap, 3))
+        self.bodies = np.zeros((cap, 4))  # cell-ordered x, y, z, radius (movement)
+        self.mobile = np.zeros(cap, np.int64)
+        self.mobile_q = np.zeros(cap, np.int64)
         self.flags = np.zeros(cap, np.uint8)
         self.nspawn = np.zeros(cap, np.int32)
         self.released = np.zeros(cap)
@@ -274,6 +285,8 @@ class Simulation:
         return np.flatnonzero(self.store.kind >= 0)
 
     def _step(self):
+        clock = time.perf_counter
+        t_start = clock()
         p = self.params
         dt = self.dt
         st = self.store
@@ -306,9 +319,9 @@ class Simulation:
         v.vcam += (v.vcam_base * (1.0 + p["fgf4_vcam_gain"] * emax(lv["fgf4"])) - v.vcam) * \
             (1.0 - math.exp(-dt / p["vcam_relax_hours"]))
         # 4. SDF-1 field
+        t_field = clock()
         f = self.field
-        f.source[:] = 0.0
-        f.lam[:] = p["sdf1_decay_per_h"]
+        f.reset_rates(p["sdf1_decay_per_h"])
         car_rate = p["sdf1_car_secretion"] / self.voxel_um3
         endo_rate = p["sdf1_endothelial_secretion"] + p["sdf1_plasma_to_field"] * emax(lv["sdf1"])
         deposit_sdf1(st.kind, st.pos, members, f.source, f.lam, f.h, car_rate,
@@ -316,30 +329,28 @@ class Simulation:
                      self.endo_idx, self.endo_seg, endo_rate, v.integrity)
         f.step()
         # 5. movement
+        t_move = clock()
         cells = members[st.kind[members] != A.PLATELET]
         start, order = self.grid.build(st.pos, cells)
         gnx, gny, gnz = self.grid.shape
-        cxcr4 = 1.0 - min(1.0, p["cxcr4_block_efficacy"] * emax(lv["cxcr4_block"]))
-        mp = np.zeros(M_SIZE)
-        mp[MO.M_DT] = dt
-        mp[MO.M_SIG_HSPC] = p["hspc_random_motility"]
-        mp[MO.M_SIG_MKP] = p["mkp_random_motility"]
-        mp[MO.M_SIG_MK] = p["mk_random_motility"]
-        mp[MO.M_CHI_HSPC] = p["hspc_chemotaxis"]
-        mp[MO.M_CHI_MKP] = p["mkp_chemotaxis"]
-        mp[MO.M_CHI_MK] = p["mk_chemotaxis"]
-        mp[MO.M_VMAX] = p["max_speed_um_per_h"]
-        mp[MO.M_REPULSE] = p["repulsion_stiffness"]
-        mp[MO.M_CXCR4] = cxcr4
-        move_cells(st.pos, st.kind, st.state, st.maturity, cells, self.new_pos, start, order,
-                   self.grid.cell, gnx, gny, gnz, f.values, f.h, v.lookup, v.lookup_h, v.p0, v.p1,
-                   v.radius, self.size, mp, self.rp, self.rmax, seed, step)
-        commit_positions(st.pos, self.new_pos, cells)
+        mp = self._motility_vector(lv)
+        cxcr4 = mp[MO.M_CXCR4]
+        # only mobile cells move (immobile ones would be copied onto themselves), in cell order
+        n_mobile = prepare_bodies(st.pos, st.kind, st.state, st.maturity, order, self.rp, self.bodies,
+                                  self.mobile, self.mobile_q)
+        mobile = self.mobile[:n_mobile]
+        move_mobile(st.kind, mobile, self.mobile_q[:n_mobile], self.new_pos, start, self.bodies,
+                    self.grid.cell, gnx, gny, gnz, f.values, f.h, v.lookup, v.lookup_h, v.p0, v.p1,
+                    v.radius, self.size, mp, self.rmax, seed, step)
+        commit_moved(st.pos, mobile, self.new_pos)
         # 6. fates
+        t_fate = clock()
         fp = self._fate_vector(lv, counts)
+        fp[FT.F_CXCR4] = cxcr4
         msc_pos = st.pos[members[st.kind[members] == A.MSC]].copy()
         decide_fates(st.kind, st.state, st.pos, st.age, st.maturity, st.timer, st.link, cells, fp, self.rp,
-                     msc_pos, v.lookup, v.lookup_h, v.p0, v.p1, v.radius, v.integrity, v.vcam, seed, step,
+                     msc_pos, v.lookup, v.lookup_h, v.p0, v.p1, v.radius, v.integrity, v.vcam, f.values, f.h,
+                     seed, step,
                      self.flags, self.nspawn, self.released)
         need = int(self.nspawn[cells].sum()) + int(np.count_nonzero(self.flags[cells] & FT.FL_DIVIDE)) + 16
         if st.top[0] < need:
@@ -353,12 +364,21 @@ class Simulation:
         self.released_cum += released
         self._last_release_rate = released / dt * self.k_scale
         # 7. display platelets
+        t_plt = clock()
         plt_members = np.flatnonzero(st.kind == A.PLATELET)
         if plt_members.size:
             move_platelets(st.kind, st.link, st.progress, st.timer, st.pos, plt_members, v.p0, v.p1,
                            self.vessels_len, v.node_start, v.node_segs, self.edge_to,
                            p["platelet_particle_flow_um_per_h"], dt, seed, step, self.flags)
             free_flagged(st.kind, plt_members, self.flags, st.free, st.top)
+        t_end = clock()
+        ph = self.phase_seconds
+        ph["systemic"] += t_field - t_start
+        ph["field"] += t_move - t_field
+        ph["movement"] += t_fate - t_move
+        ph["fates"] += t_plt - t_fate
+        ph["platelets"] += t_end - t_plt
+        self.phase_agent_updates += members.size
         self.step_index += 1
         self.time_hours += dt
 
@@ -376,6 +396,24 @@ class Simulation:
             b[:old] = a
             setattr(self, name, b)
         self.new_pos = np.zeros((cap, 3))
+        self.bodies = np.zeros((cap, 4))
+        self.mobile = np.zeros(cap, np.int64)
+        self.mobile_q = np.zeros(cap, np.int64)
+
+    def _motility_vector(self, lv):
+        p = self.params
+        mp = np.zeros(M_SIZE)
+        mp[MO.M_DT] = self.dt
+        mp[MO.M_SIG_HSPC] = p["hspc_random_motility"]
+        mp[MO.M_SIG_MKP] = p["mkp_random_motility"]
+        mp[MO.M_SIG_MK] = p["mk_random_motility"]
+        mp[MO.M_CHI_HSPC] = p["hspc_chemotaxis"]
+        mp[MO.M_CHI_MKP] = p["mkp_chemotaxis"]
+        mp[MO.M_CHI_MK] = p["mk_chemotaxis"]
+        mp[MO.M_VMAX] = p["max_speed_um_per_h"]
+        mp[MO.M_REPULSE] = p["repulsion_stiffness"]
+        mp[MO.M_CXCR4] = 1.0 - min(1.0, p["cxcr4_block_efficacy"] * emax(lv["cxcr4_block"]))
+        return mp
 
     def _fate_vector(self, lv, counts):
         p = self.params
@@ -412,6 +450,12 @@ class Simulation:
         fp[FT.F_PARTICLES] = p["platelet_particles_per_mk"]
         fp[FT.F_MSC_DEATH] = math.log(2.0) / (p["msc_half_life_days"] * 24.0)
         fp[FT.F_PARTICLE_LIFE] = p["platelet_particle_life_hours"]
+        fp[FT.F_SDF1_GAIN] = p["sdf1_integrin_activation"]
+        fp[FT.F_SDF1_REF] = p["sdf1_reference_ng_ml"]
+        fp[FT.F_CXCR4] = 1.0
+        fp[FT.F_MKP_NICHE_DIV] = p["mkp_niche_division_per_day"] / 24.0
+        fp[FT.F_MKP_MAX_GEN] = p["mkp_niche_max_divisions"]
+        fp[FT.F_NICHE_CAP] = p["mkp_niche_signal_cap"]
         return fp
 
     # ------------------------------------------------------------------ events

@@ -8,7 +8,7 @@ segment so that "how far is this cell from a sinusoid wall" costs O(1).
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from .rng import S_GEOM, uniform
 
@@ -28,8 +28,124 @@ def point_segment(px, py, pz, ax, ay, az, bx, by, bz):
 
 
 @njit(cache=True, nogil=True)
+def _segment_boxes(p0, p1, radius, nx, ny, nz, h, cutoff):
+    """Voxel index box [i0, i1) x [j0, j1) x [k0, k1) each segment can claim (as the reference)."""
+    nseg = p0.shape[0]
+    box = np.empty((nseg, 6), np.int64)
+    dims = (nx, ny, nz)
+    for s in range(nseg):
+        for ax in range(3):
+            lo = min(p0[s, ax], p1[s, ax]) - radius[s] - cutoff
+            hi = max(p0[s, ax], p1[s, ax]) + radius[s] + cutoff
+            box[s, 2 * ax] = max(int(lo / h), 0)
+            box[s, 2 * ax + 1] = min(int(hi / h) + 1, dims[ax])
+    return box
+
+
+_BIN = 6  # voxels per bin edge for the segment candidate lists
+
+
 def nearest_segment_grid(p0, p1, radius, shape, h, cutoff):
-    """For each voxel centre, the segment whose wall is nearest (or -1 beyond cutoff)."""
+    """For each voxel centre, the segment whose wall is nearest (or -1 beyond cutoff).
+
+    Exactly the grid of :func:`nearest_segment_grid_reference` (the nearest wall within the
+    segment's box and ``cutoff``; on a tie the lower segment index), computed voxel by voxel:
+    each bin of _BIN^3 voxels lists the segments whose box reaches it, sorted by a lower bound
+    of their wall distance from anywhere in the bin, and a voxel stops looking once that bound
+    exceeds the best wall found. Parallel over bins, no float grid.
+
+    The grid is allocated by numpy (not inside the kernel) so that, being large, it gets huge
+    memory pages: the movement and fate kernels read it at scattered places every step."""
+    seg = np.full(tuple(int(n) for n in shape), -1, np.int32)
+    _fill_nearest_segment_grid(seg, np.ascontiguousarray(p0, dtype=np.float64),
+                               np.ascontiguousarray(p1, dtype=np.float64),
+                               np.ascontiguousarray(radius, dtype=np.float64), float(h), float(cutoff))
+    return seg
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def _fill_nearest_segment_grid(seg, p0, p1, radius, h, cutoff):
+    nx, ny, nz = seg.shape
+    nseg = p0.shape[0]
+    if nseg == 0:
+        return
+    box = _segment_boxes(p0, p1, radius, nx, ny, nz, h, cutoff)
+    bx, by, bz = (nx + _BIN - 1) // _BIN, (ny + _BIN - 1) // _BIN, (nz + _BIN - 1) // _BIN
+    nbin = bx * by * bz
+    counts = np.zeros(nbin + 1, np.int64)
+    for s in range(nseg):
+        if box[s, 1] <= box[s, 0] or box[s, 3] <= box[s, 2] or box[s, 5] <= box[s, 4]:
+            continue
+        for ib in range(box[s, 0] // _BIN, (box[s, 1] - 1) // _BIN + 1):
+            for jb in range(box[s, 2] // _BIN, (box[s, 3] - 1) // _BIN + 1):
+                for kb in range(box[s, 4] // _BIN, (box[s, 5] - 1) // _BIN + 1):
+                    counts[(ib * by + jb) * bz + kb + 1] += 1
+    start = np.cumsum(counts)
+    fill = start[:-1].copy()
+    cand = np.empty(start[-1], np.int64)
+    for s in range(nseg):
+        if box[s, 1] <= box[s, 0] or box[s, 3] <= box[s, 2] or box[s, 5] <= box[s, 4]:
+            continue
+        for ib in range(box[s, 0] // _BIN, (box[s, 1] - 1) // _BIN + 1):
+            for jb in range(box[s, 2] // _BIN, (box[s, 3] - 1) // _BIN + 1):
+                for kb in range(box[s, 4] // _BIN, (box[s, 5] - 1) // _BIN + 1):
+                    b = (ib * by + jb) * bz + kb
+                    cand[fill[b]] = s
+                    fill[b] += 1
+    for b in prange(nbin):
+        c0, c1 = start[b], start[b + 1]
+        if c1 == c0:
+            continue
+        ib = b // (by * bz)
+        jb = (b // bz) % by
+        kb = b % bz
+        i0, i1 = ib * _BIN, min(ib * _BIN + _BIN, nx)
+        j0, j1 = jb * _BIN, min(jb * _BIN + _BIN, ny)
+        k0, k1 = kb * _BIN, min(kb * _BIN + _BIN, nz)
+        # voxel centres of the bin span [lo + 0.5h, hi - 0.5h]: centre and half-diagonal
+        cx = 0.5 * (i0 + i1) * h
+        cy = 0.5 * (j0 + j1) * h
+        cz = 0.5 * (k0 + k1) * h
+        half = 0.5 * h * np.sqrt((i1 - i0 - 1) ** 2 + (j1 - j0 - 1) ** 2 + (k1 - k0 - 1) ** 2)
+        n = c1 - c0
+        lb = np.empty(n)
+        for q in range(n):
+            s = cand[c0 + q]
+            d, t, qx, qy, qz = point_segment(cx, cy, cz, p0[s, 0], p0[s, 1], p0[s, 2],
+                                             p1[s, 0], p1[s, 1], p1[s, 2])
+            lb[q] = d - half - radius[s]
+        rank = np.argsort(lb, kind="mergesort")
+        for i in range(i0, i1):
+            x = (i + 0.5) * h
+            for j in range(j0, j1):
+                y = (j + 0.5) * h
+                for k in range(k0, k1):
+                    z = (k + 0.5) * h
+                    best = 1e30
+                    best_s = -1
+                    for r in range(n):
+                        q = rank[r]
+                        if lb[q] > best + 1e-6:  # margin far above rounding: nothing closer follows
+                            break
+                        s = cand[c0 + q]
+                        if i < box[s, 0] or i >= box[s, 1] or j < box[s, 2] or j >= box[s, 3] \
+                                or k < box[s, 4] or k >= box[s, 5]:
+                            continue
+                        d, t, qx, qy, qz = point_segment(x, y, z, p0[s, 0], p0[s, 1], p0[s, 2],
+                                                         p1[s, 0], p1[s, 1], p1[s, 2])
+                        wall = d - radius[s]
+                        if wall <= cutoff and (wall < best or (wall == best and s < best_s)):
+                            best = wall
+                            best_s = s
+                    seg[i, j, k] = best_s
+
+
+@njit(cache=True, nogil=True)
+def nearest_segment_grid_reference(p0, p1, radius, shape, h, cutoff):
+    """For each voxel centre, the segment whose wall is nearest (or -1 beyond cutoff).
+
+    The plain segment-by-segment form (slow, and a float64 grid of the lookup's size on top);
+    :func:`nearest_segment_grid` gives the same grid (tests check it)."""
     nx, ny, nz = shape[0], shape[1], shape[2]
     best = np.full((nx, ny, nz), 1e30)
     seg = np.full((nx, ny, nz), -1, np.int32)

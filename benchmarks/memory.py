@@ -1,0 +1,137 @@
+"""Memory: bytes per agent, peak at 100k agents, and day 1 against day 365 of a long run.
+
+Agent state is the structure-of-arrays store (engine/agents.py: position, kind, origin, state,
+link, age, maturity, timer, progress: engine.agents.BYTES_PER_AGENT per slot) plus the free-slot
+stack; the step's scratch arrays (movement buffers, fate flags) add a fixed amount per slot.
+The peak is the resident set size (ru_maxrss) of a fresh process that builds the ~100k-agent tile
+with the default 10 um field grid and steps it, with tracemalloc's peak of Python-visible
+allocations (numpy arrays included) beside it. The long run is the default scenario for 365
+days in a fresh process: resident memory and step time during day 1 and during day 365.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def rss_mb() -> float:
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return float("nan")
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def scratch_bytes(sim) -> int:
+    names = ("new_pos", "bodies", "mobile", "mobile_q", "flags", "nspawn", "released")
+    return sum(getattr(sim, n).nbytes for n in names if hasattr(sim, n))
+
+
+def probe_peak(n_target: int, steps: int) -> dict:
+    """In this (fresh) process: build ~n_target agents, step, report memory."""
+    import tracemalloc
+
+    import engine  # noqa: F401  (numba and numpy loaded before the baseline)
+    from benchmarks.workloads import build
+    from engine import agents as A
+
+    base = rss_mb()
+    tracemalloc.start()
+    sim, info, build_s = build(n_target)
+    sim.advance(steps * sim.dt)
+    cur, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    st = sim.store
+    return {**info, "agents": st.n_alive, "capacity": st.capacity, "steps": steps,
+            "rss_after_imports_mb": base, "peak_rss_mb": peak_rss_mb(), "rss_end_mb": rss_mb(),
+            "tracemalloc_peak_mb": peak / 2**20, "tracemalloc_end_mb": cur / 2**20,
+            "agent_store_mb": st.nbytes() / 2**20, "scratch_mb": scratch_bytes(sim) / 2**20,
+            "field_mb": 3 * sim.field.values.nbytes / 2**20, "vessel_lookup_mb": sim.vessels.lookup.nbytes / 2**20,
+            "field_shape": list(sim.field.shape),
+            "bytes_per_agent_state": A.BYTES_PER_AGENT,
+            "store_bytes_per_slot": st.nbytes() / st.capacity,
+            "store_bytes_per_live_agent": st.nbytes() / st.n_alive,
+            "scratch_bytes_per_slot": scratch_bytes(sim) / st.capacity}
+
+
+def probe_long(days: int) -> dict:
+    """In this (fresh) process: the default scenario for ``days`` days; day 1 against the last day."""
+    from engine import Simulation, load_scenario
+
+    sim = Simulation.from_scenario(load_scenario("wt_steady_state").copy_with(days=float(days)))
+    per_day = []
+    for d in range(days):
+        w0 = sim.wall_seconds
+        s0 = sim.steps_done
+        sim.advance(24.0)
+        per_day.append({"day": d + 1, "step_ms": 1e3 * (sim.wall_seconds - w0) / (sim.steps_done - s0),
+                        "rss_mb": rss_mb(), "agents": sim.store.n_alive, "capacity": sim.store.capacity})
+    first, last = per_day[0], per_day[-1]
+    # steady part: the median step time of the first and of the last 10% of days (noise-robust)
+    k = max(1, days // 10)
+    import numpy as np
+
+    early = float(np.median([r["step_ms"] for r in per_day[:k]]))
+    late = float(np.median([r["step_ms"] for r in per_day[-k:]]))
+    return {"days": days, "day_first": first, "day_last": last,
+            "rss_growth_pct": 100.0 * (last["rss_mb"] - first["rss_mb"]) / first["rss_mb"],
+            "step_ms_first_days_median": early, "step_ms_last_days_median": late,
+            "slowdown_pct": 100.0 * (late - early) / early, "median_days": k,
+            "peak_rss_mb": peak_rss_mb(),
+            "rss_mb_by_day": [round(r["rss_mb"], 1) for r in per_day[:: max(1, days // 73)]],
+            "step_ms_by_day": [round(r["step_ms"], 3) for r in per_day[:: max(1, days // 73)]]}
+
+
+def _subprocess(args: list[str], timeout: float) -> dict:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    out = subprocess.run([sys.executable, "-m", "benchmarks.memory", *args], cwd=ROOT, env=env,
+                         capture_output=True, text=True, timeout=timeout)
+    if out.returncode != 0:
+        return {"error": out.stderr.strip().splitlines()[-1] if out.stderr.strip() else f"exit {out.returncode}"}
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def run(opts) -> dict:
+    from engine import agents as A
+
+    n = 3000 if opts.quick else 100_000
+    days = 3 if opts.quick else 365
+    opts.log(f"memory: peak with ~{n} agents (fresh process)")
+    t0 = time.perf_counter()
+    peak = _subprocess(["peak", str(n), "6" if opts.quick else "24"], timeout=1800)
+    opts.log(f"memory: {days}-day run (fresh process)")
+    long = _subprocess(["long", str(days)], timeout=7200)
+    return {"definition": __doc__.strip().split("\n\n")[1].replace("\n", " "),
+            "bytes_per_agent_state": A.BYTES_PER_AGENT, "peak": peak, "long_run": long,
+            "seconds": time.perf_counter() - t0}
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description="memory probes (run by `main.py bench`)")
+    ap.add_argument("what", choices=("peak", "long"))
+    ap.add_argument("n", type=int)
+    ap.add_argument("steps", type=int, nargs="?", default=24)
+    a = ap.parse_args(argv)
+    res = probe_peak(a.n, a.steps) if a.what == "peak" else probe_long(a.n)
+    print(json.dumps(res))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,80 @@
+"""Timing statistics and a description of the machine the numbers come from."""
+from __future__ import annotations
+
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+
+def summary(samples) -> dict:
+    """Median and spread of repeated measurements: {median, min, max, iqr, spread_pct, n}."""
+    a = np.asarray(list(samples), float)
+    if a.size == 0:
+        return {"median": float("nan"), "min": float("nan"), "max": float("nan"), "iqr": float("nan"),
+                "spread_pct": float("nan"), "n": 0}
+    med = float(np.median(a))
+    q1, q3 = np.percentile(a, [25, 75])
+    return {"median": med, "min": float(a.min()), "max": float(a.max()), "iqr": float(q3 - q1),
+            "spread_pct": float(100.0 * (a.max() - a.min()) / med) if med else 0.0, "n": int(a.size)}
+
+
+def scaled(s: dict, factor: float) -> dict:
+    """A summary with every value multiplied by ``factor`` (a positive constant)."""
+    out = dict(s)
+    for k in ("median", "min", "max", "iqr"):
+        out[k] = s[k] * factor
+    return out
+
+
+def inverse(s: dict, numerator: float) -> dict:
+    """Summary of numerator / x from a summary of x (median, min and max swap roles)."""
+    out = dict(s)
+    out["median"] = numerator / s["median"] if s["median"] else float("nan")
+    out["min"] = numerator / s["max"] if s["max"] else float("nan")
+    out["max"] = numerator / s["min"] if s["min"] else float("nan")
+    out["iqr"] = float("nan")
+    return out
+
+
+def load_average() -> list[float]:
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        return []
+
+
+def machine() -> dict:
+    """CPU, core count, memory, Python/numba/numpy versions, threading layer, load."""
+    import numba
+
+    info = {"platform": platform.platform(), "python": sys.version.split()[0], "numpy": np.__version__,
+            "numba": numba.__version__, "cpu_count": os.cpu_count(),
+            "numba_threads": int(numba.config.NUMBA_NUM_THREADS), "load_average": load_average(),
+            "time": time.strftime("%Y-%m-%d %H:%M:%S %z")}
+    if shutil.which("lscpu"):
+        try:
+            text = subprocess.run(["lscpu"], capture_output=True, text=True, timeout=10).stdout
+            keep = ("Model name", "CPU(s)", "Thread(s) per core", "L1d cache", "L2 cache", "L3 cache",
+                    "Hypervisor vendor", "Flags")
+            for line in text.splitlines():
+                k, _, v = line.partition(":")
+                if k.strip() in keep:
+                    v = v.strip()
+                    if k.strip() == "Flags":
+                        v = " ".join(f for f in v.split() if f.startswith(("avx", "fma", "sse4")))
+                    info["lscpu_" + k.strip().lower().replace(" ", "_").replace("(s)", "s")] = v
+        except (OSError, subprocess.SubprocessError):
+            pass
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemTotal"):
+                    info["mem_total_gib"] = round(int(line.split()[1]) / 2**20, 1)
+    except OSError:
+        pass
+    return info

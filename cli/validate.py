@@ -1,0 +1,87 @@
+"""`validate`: run every published claim (DESIGN.md section 4) headless and write a report."""
+from __future__ import annotations
+
+import sys
+import time
+
+NAME = "validate"
+HELP = ("Reproduce the published claims (V1-V12, H1): run their scenarios headless over several seeds, "
+        "print a claim / expected / observed / pass table, write report.md, report.html, plots and "
+        "results.json. Exit status 0 only when every claim passes (1 if any fails, 2 on bad input).")
+
+
+def add_arguments(ap):
+    ap.add_argument("--seeds", type=int, default=3, metavar="N", help="number of seeds per arm: S, S+1, ..., S+N-1 "
+                    "with S = --first-seed (default 3)")
+    ap.add_argument("--first-seed", type=int, default=1, metavar="S", help="first seed (default 1)")
+    ap.add_argument("--out", default="validation-report", metavar="DIR",
+                    help="folder for report.md, report.html, plots/ and results.json (default ./validation-report)")
+    ap.add_argument("--claims", default="", metavar="IDS", help="only these claims, comma-separated (e.g. V2,V5)")
+    ap.add_argument("--claims-file", default=None, metavar="FILE",
+                    help="a claims TOML file (default: the built-in resources/claims.toml)")
+    ap.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                    help="override a model parameter in every run (repeatable), e.g. --set mk_chemotaxis=80")
+    ap.add_argument("--jobs", type=int, default=None, metavar="N",
+                    help="parallel worker processes (default: one per CPU core; 1 = run in this process)")
+    ap.add_argument("--progress", action="store_true", help="show the progress bar even when not on a terminal")
+    ap.add_argument("--no-report", action="store_true", help="print the table only, write no files")
+
+
+def _parse_overrides(items):
+    from engine import InputError, ParameterSet
+
+    out = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise InputError("expected NAME=VALUE", field="--set", expected="e.g. mk_chemotaxis=80", found=item)
+        try:
+            out[name.strip()] = float(value)
+        except ValueError:
+            raise InputError("not a number", field=f"--set {name.strip()}", expected="a number",
+                             found=value) from None
+    # names and ranges checked against the parameter table (both species)
+    for species in ("mouse", "human"):
+        ParameterSet(species, out, source_file="--set")
+    return out
+
+
+def main(args) -> int:
+    from engine import InputError
+    from validation import console_table, load_claims, run_validation, select, write_report
+
+    from .common import ProgressBar
+
+    if args.seeds < 1:
+        raise InputError("must be at least 1", field="--seeds", expected=">= 1", found=args.seeds)
+    if args.first_seed < 0:
+        raise InputError("must not be negative", field="--first-seed", expected=">= 0", found=args.first_seed)
+    if args.jobs is not None and args.jobs < 1:
+        raise InputError("must be at least 1", field="--jobs", expected=">= 1", found=args.jobs)
+    overrides = _parse_overrides(args.set)
+    claims = select(load_claims(args.claims_file), args.claims)
+    seeds = list(range(args.first_seed, args.first_seed + args.seeds))
+    source = args.claims_file or "resources/claims.toml"
+
+    bar = ProgressBar(f"validate ({len(claims)} claims, {len(seeds)} seed{'s' if len(seeds) > 1 else ''})", 1,
+                      enabled=True if args.progress else None)
+
+    def progress(done, total, label):
+        bar(done, total)
+
+    t0 = time.perf_counter()
+    outcome = run_validation(claims, seeds, overrides, workers=args.jobs, progress=progress)
+    wall = time.perf_counter() - t0
+    print(console_table(outcome.results, seeds))
+    runs = len(outcome.runs)
+    cpu = sum(r.cpu_seconds for r in outcome.runs.values())
+    sys.stderr.write(f"{runs} runs ({len(seeds)} seed{'s' if len(seeds) > 1 else ''}) in {wall:.0f} s "
+                     f"({cpu:.0f} s of CPU in the runs)\n")
+    if not args.no_report:
+        try:
+            write_report(args.out, outcome.results, outcome.runs, seeds, overrides, source)
+        except OSError as exc:
+            raise InputError(f"cannot write the report: {exc.strerror or exc}", field="--out",
+                             expected="a writable folder", found=args.out) from None
+        print(f"report: {args.out}/report.md (also report.html, plots/, results.json)")
+    return 0 if outcome.passed else 1

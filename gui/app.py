@@ -1,0 +1,144 @@
+"""Application start-up: QApplication, optional splash warm-up, main window, screenshot mode.
+
+    run_gui(args)   args: scenario, seed, screenshot, days, session (see main.py)
+"""
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+
+log = logging.getLogger("nichelab.gui")
+
+DEFAULT_SCENARIO = "wt_steady_state"
+SCREENSHOT_SIZE = (1600, 1000)
+SCREENSHOT_TIMEOUT_S = 1800.0
+
+
+def make_app(argv: list[str] | None = None):
+    """The QApplication (created once), with NicheLab's name, version and style."""
+    from PySide6.QtWidgets import QApplication
+
+    from engine.runtime import APP_NAME, app_version
+
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(list(argv) if argv else [sys.argv[0] if sys.argv else "nichelab"])
+    app.setApplicationName(APP_NAME)
+    app.setApplicationDisplayName(APP_NAME)
+    app.setOrganizationName(APP_NAME)
+    app.setApplicationVersion(app_version())
+    app.setStyle("Fusion")
+    return app
+
+
+def _warm_up(app) -> None:
+    """Show the splash while numba compiles (gui/splash.py, when present)."""
+    try:
+        from gui.splash import warm_up_kernels
+    except ImportError:
+        return
+    try:
+        warm_up_kernels(app)
+    except Exception:  # noqa: BLE001 - a failed warm-up must not stop the app
+        log.exception("kernel warm-up failed")
+
+
+def _resolve_scenario(args):
+    """(scenario, builtin id or None, path or None) from the command line; raises InputError."""
+    from engine import InputError, builtin_scenarios, load_scenario
+
+    name = getattr(args, "scenario", None) or DEFAULT_SCENARIO
+    scn = load_scenario(name)
+    seed = getattr(args, "seed", None)
+    if seed is not None:
+        if seed < 0:
+            raise InputError("must not be negative", field="--seed", expected=">= 0", found=seed)
+        scn = scn.copy_with(seed=int(seed))
+    builtin = name if name in builtin_scenarios() else None
+    return scn, builtin, (None if builtin else name)
+
+
+def run_gui(args) -> int:
+    """Open the NicheLab window (or take a screenshot and exit). Returns the exit code."""
+    from engine import InputError
+
+    try:
+        scn, builtin, path = _resolve_scenario(args)
+        days = float(getattr(args, "days", 5.0) if getattr(args, "days", None) is not None else 5.0)
+        if getattr(args, "screenshot", None) and not days > 0:
+            raise InputError("must be a positive number of days", field="--days", expected="> 0", found=days)
+    except InputError as exc:
+        print(f"nichelab: error: {exc}", file=sys.stderr)
+        return 2
+    if getattr(args, "session", None):
+        log.info("session files are not supported yet; ignoring %s", args.session)
+    app = make_app()
+    _warm_up(app)
+    from .main_window import MainWindow
+
+    win = MainWindow()
+    win.controller.load_scenario(scn, path=path, builtin_id=builtin)
+    if getattr(args, "screenshot", None):
+        return take_screenshot(app, win, args.screenshot, days)
+    win.show()
+    rc = app.exec()
+    win.shutdown()
+    return int(rc)
+
+
+def wait_for_draw(win, timeout_s: float = 5.0) -> bool:
+    """Process events until the vispy canvas has drawn the newest frame."""
+    from PySide6.QtWidgets import QApplication
+
+    win.controller.poll()
+    before = win.viewport.draw_count
+    win.viewport.canvas.update()
+    t0 = time.perf_counter()
+    while time.perf_counter() - t0 < timeout_s:
+        QApplication.processEvents()
+        if win.viewport.draw_count > before:
+            QApplication.processEvents()
+            return True
+        time.sleep(0.01)
+    return False
+
+
+def take_screenshot(app, win, path: str, days: float, size=SCREENSHOT_SIZE,
+                    timeout_s: float = SCREENSHOT_TIMEOUT_S) -> int:
+    """Advance the loaded scenario ``days`` days, grab the whole window to ``path``, return 0 (1 on failure)."""
+    from PySide6.QtCore import QTimer
+
+    win.headless = True
+    win.resize(*size)
+    win.show()
+    state = {"rc": None}
+
+    def finish(rc: int) -> None:
+        if state["rc"] is None:
+            state["rc"] = rc
+            app.quit()
+
+    def grab() -> None:
+        wait_for_draw(win)
+        win.update_status()
+        app.processEvents()
+        ok = win.files.save_window_png(path)
+        if ok:
+            print(f"nichelab: saved {os.path.abspath(path)} (day {win.controller.day:.2f})", file=sys.stderr)
+        finish(0 if ok else 1)
+
+    def on_error(title, message, _details) -> None:
+        print(f"nichelab: {title}: {message}", file=sys.stderr)
+        finish(1)
+
+    win.controller.reached.connect(lambda _d: QTimer.singleShot(200, grab))
+    win.controller.error.connect(on_error)
+    win.controller.run_until(days)
+    QTimer.singleShot(int(timeout_s * 1000), lambda: (print("nichelab: screenshot timed out", file=sys.stderr),
+                                                      finish(1)))
+    app.exec()
+    win.shutdown()
+    win.close()
+    return int(state["rc"] if state["rc"] is not None else 1)

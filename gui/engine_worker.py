@@ -1,0 +1,562 @@
+"""The engine on its own thread.
+
+Commands go in through a thread-safe queue and are applied between steps;
+results come out through a latest-frame slot guarded by a lock (the GUI takes
+the newest frame when its render timer fires and never waits on the engine),
+plus the observable rows recorded since the last take. One-off notifications
+(errors, inspected cells, reschedules, request results) go into an outbox
+queue; the GUI thread calls ``pump()`` (the controller does, on every render
+tick), which emits them as Qt signals in the GUI thread. No Python object
+crosses threads inside a Qt signal (PySide6 6.12 corrupted reference counts of
+such arguments, which crashed the interpreter at exit).
+
+Nothing here touches a widget or a GL object.
+"""
+from __future__ import annotations
+
+import copy
+import logging
+import queue
+import threading
+import time
+import traceback
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+
+from engine import AddEvent, Event, InputError, Scenario, Simulation
+from engine.events import Schedule
+from engine.snapshot import Snapshot
+
+log = logging.getLogger("nichelab.gui")
+
+
+# ----------------------------------------------------------------------------- commands
+@dataclass
+class Load:
+    """Build a new simulation (a reset is a Load of the current scenario).
+
+    ``ticket`` comes back in WorldInfo so the sender can ignore frames of older runs.
+    """
+    scenario: Scenario
+    seed: int | None = None
+    ticket: int = 0
+
+
+@dataclass
+class Play:
+    """Run at the set speed; pause on reaching ``until_day`` (None: no end)."""
+    until_day: float | None = None
+
+
+@dataclass
+class Pause:
+    pass
+
+
+@dataclass
+class Step:
+    n: int = 1
+
+
+@dataclass
+class SetSpeed:
+    """Simulated hours per wall-clock second; None = as fast as possible."""
+    hours_per_second: float | None
+
+
+@dataclass
+class RunUntil:
+    """Run flat out until ``day`` then pause and emit ``reached``."""
+    day: float
+
+
+@dataclass
+class Apply:
+    """An engine command (AddEvent, SetParameter) applied between steps."""
+    command: Any
+
+
+@dataclass
+class ReplaceEvent:
+    """Mid-run change of a treatment: end ``old`` now (if live), schedule ``new`` from now."""
+    old: Event | None
+    new: Event | None
+    token: Any = None
+
+
+@dataclass
+class Inspect:
+    slot: int
+
+
+@dataclass
+class WantField:
+    enabled: bool
+
+
+@dataclass
+class Request:
+    """Run ``fn(sim)`` on the engine thread between steps; reply with ``replied(token, result, error)``."""
+    fn: Callable[[Simulation], Any]
+    token: Any = None
+
+
+@dataclass
+class Quit:
+    pass
+
+
+# ----------------------------------------------------------------------------- outputs
+@dataclass(frozen=True)
+class WorldInfo:
+    """What does not change during one run (one generation): geometry, units, the scenario."""
+    generation: int
+    scenario: Scenario
+    seed: int
+    size: np.ndarray
+    vessel_p0: np.ndarray
+    vessel_p1: np.ndarray
+    vessel_radius: np.ndarray
+    species: str
+    genotype: str
+    columns: tuple[str, ...]
+    units: dict
+    normal_range: tuple[float, float]
+    dt_hours: float
+    field_voxel_um: float
+    field_shape: tuple[int, int, int]
+    ticket: int = 0
+
+
+@dataclass
+class Frame:
+    """The latest state for the view."""
+    generation: int
+    world: WorldInfo
+    snapshot: Snapshot
+    day: float
+    step: int
+    running: bool
+    steps_per_second: float
+    schedule_version: int
+    markers: list = field(default_factory=list)
+    events: list = field(default_factory=list)
+    failed: bool = False
+
+
+class WorkerSignals(QObject):
+    """Notifications of the engine thread, emitted in the GUI thread by ``EngineWorker.pump()``."""
+    built = Signal(object)                      # WorldInfo
+    busy = Signal(str)                          # "" when idle
+    error = Signal(str, str, str)               # title, message, details
+    running_changed = Signal(int)                # 1 running, 0 paused
+    reached = Signal(float)                     # RunUntil target reached (day)
+    inspected = Signal(int, object)             # generation, dict
+    rescheduled = Signal(object, object, object, object, float)  # token, old, old_actual, new_actual, day
+    replied = Signal(object, object, object)    # token, result, error message
+
+
+def _event_key(e: Event):
+    return (e.kind, float(e.start_day), float(e.duration_days), float(e.dose), float(e.msc_coinfusion))
+
+
+class EngineWorker:
+    """Owns the Simulation and steps it on a background thread."""
+
+    def __init__(self, publish_hz: float = 30.0):
+        self.signals = WorkerSignals()
+        self._queue: queue.Queue = queue.Queue()
+        self._outbox: queue.SimpleQueue = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._frame: Frame | None = None
+        self._rows: list[list[float]] = []
+        self._rows_generation = 0
+        self._thread: threading.Thread | None = None
+        self.publish_interval = 1.0 / publish_hz
+        # engine-thread state (only touched by the worker thread after start())
+        self._sim: Simulation | None = None
+        self._world: WorldInfo | None = None
+        self._generation = 0
+        self._running = False
+        self._failed = False
+        self._speed: float | None = 24.0
+        self._until: float | None = None      # RunUntil target (flat out)
+        self._stop_at: float | None = None    # Play's end (at the set speed)
+        self._anchor_wall = 0.0
+        self._anchor_sim = 0.0
+        self._want_field = False
+        self._published_rows = 0
+        self._last_publish = 0.0
+        self._dirty = False
+        self._schedule_version = 0
+        self._rate = deque(maxlen=64)     # (wall time, steps_done)
+        self._pristine: tuple[tuple, Simulation] | None = None
+        self._aliases: dict[tuple, Event] = {}
+
+    # ------------------------------------------------------------------ GUI-thread API
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._loop, name="nichelab-engine", daemon=True)
+            self._thread.start()
+
+    def post(self, command) -> None:
+        """Queue a command (thread-safe, never blocks)."""
+        self._queue.put(command)
+
+    def pump(self) -> int:
+        """Emit the engine thread's pending notifications as signals (call from the GUI thread)."""
+        n = 0
+        while True:
+            try:
+                name, args = self._outbox.get_nowait()
+            except queue.Empty:
+                return n
+            getattr(self.signals, name).emit(*args)
+            n += 1
+
+    def _emit(self, name: str, *args) -> None:
+        """Engine thread: queue a notification for pump()."""
+        self._outbox.put((name, args))
+
+    def take(self) -> tuple[Frame | None, list[list[float]], int]:
+        """Latest frame, the observable rows recorded since the last take, and their generation."""
+        with self._lock:
+            frame, rows, gen = self._frame, self._rows, self._rows_generation
+            self._rows = []
+        return frame, rows, gen
+
+    def stop(self, timeout: float = 5.0) -> bool:
+        """Ask the thread to finish and join it; True if it ended."""
+        if self._thread is None:
+            return True
+        self._queue.put(Quit())
+        self._thread.join(timeout)
+        alive = self._thread.is_alive()
+        if alive:
+            log.warning("engine thread still busy after %.1f s; leaving it (daemon)", timeout)
+        self._thread = None
+        return not alive
+
+    @property
+    def alive(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    # ------------------------------------------------------------------ engine thread
+    def _loop(self) -> None:
+        while True:
+            commands = self._next_commands()
+            for cmd in commands:
+                if isinstance(cmd, Quit):
+                    return
+                try:
+                    self._handle(cmd)
+                except Exception as exc:  # noqa: BLE001 - reported to the user, app keeps running
+                    self._fail("Command failed", exc)
+            if self._running and self._sim is not None and not self._failed:
+                if self._step_due():
+                    try:
+                        self._sim.advance(self._sim.dt)
+                    except Exception as exc:  # noqa: BLE001
+                        self._fail("The simulation stopped", exc)
+                    else:
+                        self._dirty = True
+                        self._rate.append((time.perf_counter(), self._sim.steps_done))
+                        target = self._until if self._until is not None else self._stop_at
+                        if target is not None and self._sim.day >= target - 1e-9:
+                            self._until = self._stop_at = None
+                            self._set_running(False)
+                            self._publish(force=True)
+                            self._emit("reached", float(target))
+            self._publish()
+
+    def _wait_time(self) -> float | None:
+        """How long to block for a command: None = forever-ish, 0 = not at all."""
+        if not self._running or self._sim is None or self._failed:
+            return 0.1
+        if self._speed is None or self._until is not None:
+            return 0.0
+        due = self._anchor_sim + (time.perf_counter() - self._anchor_wall) * self._speed
+        ahead = self._sim.time_hours + self._sim.dt - due
+        return 0.0 if ahead <= 0 else min(ahead / self._speed, 0.02)
+
+    def _next_commands(self) -> list:
+        wait = self._wait_time()
+        cmds = []
+        try:
+            cmds.append(self._queue.get(timeout=wait) if wait else self._queue.get_nowait())
+        except queue.Empty:
+            return cmds
+        while True:
+            try:
+                cmds.append(self._queue.get_nowait())
+            except queue.Empty:
+                break
+        # a later Load makes earlier run commands moot (skip rebuilding twice)
+        loads = [i for i, c in enumerate(cmds) if isinstance(c, Load)]
+        if len(loads) > 1:
+            last = loads[-1]
+            keep = (SetSpeed, WantField, Quit, Request)
+            cmds = [c for i, c in enumerate(cmds) if i >= last or isinstance(c, keep)]
+        return cmds
+
+    def _step_due(self) -> bool:
+        sim = self._sim
+        if self._speed is None or self._until is not None:
+            return True
+        now = time.perf_counter()
+        due = self._anchor_sim + (now - self._anchor_wall) * self._speed
+        behind = due - sim.time_hours
+        if behind > max(0.5 * self._speed, 2 * sim.dt):
+            # the engine cannot keep up: do not try to catch up in a burst
+            self._anchor(now)
+            return True
+        return sim.time_hours + sim.dt <= due + 1e-9
+
+    def _anchor(self, now: float | None = None) -> None:
+        self._anchor_wall = time.perf_counter() if now is None else now
+        self._anchor_sim = self._sim.time_hours if self._sim is not None else 0.0
+
+    def _set_running(self, running: bool) -> None:
+        if running and (self._sim is None or self._failed):
+            running = False
+        if running != self._running:
+            self._running = running
+            if running:
+                self._anchor()
+                self._rate.clear()
+            self._dirty = True
+            self._emit("running_changed", int(running))
+
+    def _handle(self, cmd) -> None:
+        if isinstance(cmd, Load):
+            self._load(cmd.scenario, cmd.seed, cmd.ticket)
+        elif isinstance(cmd, Play):
+            self._until = None
+            end = cmd.until_day
+            self._stop_at = end if (end is not None and self._sim is not None
+                                    and self._sim.day < end - 1e-9) else None
+            self._set_running(True)
+        elif isinstance(cmd, Pause):
+            self._until = self._stop_at = None
+            self._set_running(False)
+        elif isinstance(cmd, Step):
+            self._set_running(False)
+            if self._sim is not None and not self._failed:
+                for _ in range(max(1, int(cmd.n))):
+                    self._sim.advance(self._sim.dt)
+                self._dirty = True
+                self._publish(force=True)
+        elif isinstance(cmd, SetSpeed):
+            self._speed = None if cmd.hours_per_second is None else max(1e-3, float(cmd.hours_per_second))
+            self._anchor()
+        elif isinstance(cmd, RunUntil):
+            if self._sim is not None and self._sim.day >= cmd.day - 1e-9:
+                self._set_running(False)
+                self._publish(force=True)
+                self._emit("reached", float(cmd.day))
+            else:
+                self._until = float(cmd.day)
+                self._stop_at = None
+                self._set_running(True)
+        elif isinstance(cmd, Apply):
+            if self._sim is not None:
+                self._sim.apply(cmd.command)
+                self._schedule_version += 1
+                self._dirty = True
+        elif isinstance(cmd, ReplaceEvent):
+            self._replace_event(cmd)
+        elif isinstance(cmd, Inspect):
+            info = self._sim.describe_agent(int(cmd.slot)) if self._sim is not None else {}
+            self._emit("inspected", self._generation, _plain(info))
+        elif isinstance(cmd, WantField):
+            self._want_field = bool(cmd.enabled)
+            self._dirty = True
+        elif isinstance(cmd, Request):
+            try:
+                result = cmd.fn(self._sim) if self._sim is not None else None
+            except Exception as exc:  # noqa: BLE001
+                self._emit("replied", cmd.token, None, str(exc) or type(exc).__name__)
+            else:
+                self._emit("replied", cmd.token, result, None)
+
+    # ------------------------------------------------------------------ building
+    @staticmethod
+    def _cache_key(scn: Scenario, seed: int) -> tuple:
+        # everything that shapes the equilibrated tile; events, names and days do not
+        return (scn.species, scn.genotype, tuple(sorted(scn.parameters.items())), int(seed))
+
+    def _load(self, scenario: Scenario, seed: int | None, ticket: int = 0) -> None:
+        self._set_running(False)
+        self._until = self._stop_at = None
+        with self._lock:          # no frames of the old run while the new one is being built
+            self._frame = None
+            self._rows = []
+        seed = int(scenario.seed if seed is None else seed)
+        scn = scenario.copy_with()
+        key = self._cache_key(scn, seed)
+        if self._pristine is not None and self._pristine[0] == key:
+            # same tile, same equilibration: reuse it (identical numbers, no spin-up wait)
+            sim = copy.deepcopy(self._pristine[1])
+            sim.scenario = scn
+            sim.schedule = Schedule(scn.events)
+        else:
+            self._pristine = None
+            spin = scn.parameter_set()["spinup_days"]
+            self._emit("busy", f"Preparing the marrow tile (equilibrating {spin:g} days)\u2026")
+            try:
+                sim = Simulation.from_scenario(scn, seed=seed)
+            except BaseException:
+                self._sim = None          # no half-built or stale run to play
+                self._world = None
+                raise
+            finally:
+                self._emit("busy", "")
+            self._pristine = (key, copy.deepcopy(sim))
+        self._sim = sim
+        self._aliases = {}
+        self._failed = False
+        self._generation += 1
+        p = sim.params
+        self._world = WorldInfo(
+            generation=self._generation, scenario=scn, seed=sim.seed, size=np.array(sim.size, float),
+            vessel_p0=np.array(sim.vessels.p0, float), vessel_p1=np.array(sim.vessels.p1, float),
+            vessel_radius=np.array(sim.vessels.radius, float), species=sim.species, genotype=sim.genotype,
+            columns=tuple(sim.observables.columns), units=dict(sim.observables.units),
+            normal_range=(float(p["platelet_normal_low"]), float(p["platelet_normal_high"])),
+            dt_hours=float(sim.dt), field_voxel_um=float(sim.field.h),
+            field_shape=tuple(int(s) for s in sim.field.values.shape), ticket=int(ticket))
+        self._published_rows = 0
+        self._schedule_version += 1
+        self._rate.clear()
+        with self._lock:
+            self._rows = []
+            self._rows_generation = self._generation
+            self._frame = None
+        self._emit("built", self._world)
+        self._dirty = True
+        self._publish(force=True)
+
+    def _replace_event(self, cmd: ReplaceEvent) -> None:
+        sim = self._sim
+        if sim is None or self._failed:
+            return
+        now_h = sim.time_hours
+        now = sim.day
+        old_actual = None
+        if cmd.old is not None:
+            key = _event_key(cmd.old)
+            ev = self._aliases.get(key)
+            if ev is None:
+                live = [e for e in sim.schedule.events if _event_key(e) == key]
+                ev = live[-1] if live else None
+            old_actual = cmd.old
+            if ev is not None:
+                if ev.instant:
+                    if ev.start_day * 24.0 >= now_h - 1e-9:   # not given yet: cancel it
+                        _cancel_instant(sim.schedule, ev)
+                        old_actual = None
+                else:
+                    start_h = ev.start_day * 24.0
+                    end_h = start_h + ev.duration_days * 24.0
+                    if start_h >= now_h - 1e-9:             # not started: cancel it
+                        ev.duration_days = 0.0
+                        old_actual = None
+                    elif end_h > now_h + 1e-9:              # running: it ends now
+                        ev.duration_days = now - ev.start_day
+                        old_actual = cmd.old.model_copy(update={"duration_days": ev.duration_days})
+        new_actual = None
+        if cmd.new is not None:
+            new_actual = cmd.new.model_copy()
+            if new_actual.start_day < now:
+                new_actual.start_day = now
+            sim.apply(AddEvent(new_actual))
+            # the engine keeps its own copy; remember it under the name the GUI knows it by
+            self._aliases[_event_key(cmd.new)] = sim.schedule.events[-1]
+        self._schedule_version += 1
+        self._dirty = True
+        self._emit("rescheduled", cmd.token, cmd.old, old_actual, new_actual, float(now))
+
+    # ------------------------------------------------------------------ outputs
+    def _steps_per_second(self) -> float:
+        if len(self._rate) < 2:
+            return 0.0
+        now = time.perf_counter()
+        while len(self._rate) > 2 and now - self._rate[0][0] > 2.0:
+            self._rate.popleft()
+        (t0, s0), (t1, s1) = self._rate[0], self._rate[-1]
+        return (s1 - s0) / (t1 - t0) if t1 > t0 else 0.0
+
+    def _publish(self, force: bool = False) -> None:
+        if self._sim is None or not self._dirty:
+            return
+        now = time.perf_counter()
+        if not force and self._running and now - self._last_publish < self.publish_interval:
+            return
+        sim = self._sim
+        snap = sim.snapshot(include_field=self._want_field)
+        obs = sim.observables
+        rows = [list(r) for r in obs.since(self._published_rows)]
+        self._published_rows += len(rows)
+        live = [e for e in sim.schedule.events if not _cancelled(e)]
+        markers = [(e.start_day, e.start_day if e.instant else e.start_day + e.duration_days, e.summary())
+                   for e in live]
+        frame = Frame(generation=self._generation, world=self._world, snapshot=snap, day=sim.day,
+                      step=sim.steps_done, running=self._running, steps_per_second=self._steps_per_second(),
+                      schedule_version=self._schedule_version, markers=markers,
+                      events=[e.model_copy() for e in live], failed=self._failed)
+        with self._lock:
+            self._frame = frame
+            if self._rows_generation == self._generation:
+                self._rows.extend(rows)
+        self._last_publish = now
+        self._dirty = False
+
+    def _fail(self, title: str, exc: BaseException) -> None:
+        self._until = self._stop_at = None
+        self._set_running(False)
+        details = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+        if isinstance(exc, InputError):
+            message = str(exc)
+        else:
+            log.error("engine error: %s", details)
+            self._failed = self._sim is not None
+            message = (f"{type(exc).__name__}: {exc}\n\nThe run is stopped. Press Reset to start again "
+                       "(details are in the log file).")
+        self._dirty = True
+        self._publish(force=True)
+        self._emit("error", title, message, details)
+
+
+def _cancel_instant(schedule: Schedule, ev: Event) -> None:
+    """Stop an instant event that has not fired from ever firing.
+
+    Marks it as fired (so no random number is drawn for it and the run equals one
+    whose scenario never had it) and zeroes its dose so that it drops out of the
+    markers. TODO(engine): replace with a public Schedule.cancel(event).
+    """
+    fired = getattr(schedule, "_fired", None)
+    if isinstance(fired, set):
+        for i, e in enumerate(schedule.events):
+            if e is ev:
+                fired.add(i)
+    ev.dose = 0.0
+    ev.msc_coinfusion = 0.0
+
+
+def _cancelled(e: Event) -> bool:
+    return (e.instant and not e.dose and not e.msc_coinfusion) or (not e.instant and e.duration_days <= 0)
+
+
+def _plain(value):
+    """numpy scalars -> Python (for display and signals)."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    return value

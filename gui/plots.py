@@ -1,0 +1,267 @@
+"""Live pyqtgraph plots: platelets, engraftment, TPO, megakaryocytes.
+
+Curves are created once; new observable rows are appended to growing numpy
+buffers and the curves get ``setData`` on views of them (clip-to-view and
+peak downsampling keep long runs smooth). Event markers are rebuilt only when
+the schedule changes.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+
+from . import palette as P
+
+pg.setConfigOptions(antialias=True, background="w", foreground="#303030")
+
+HUMAN_ENGRAFTMENT_THRESHOLD = 20.0  # 10^9/L, platelet engraftment (first of 3 days >= 20)
+
+
+class SeriesBuffer:
+    """All observable columns, appended row by row (capacity doubles)."""
+
+    def __init__(self, columns):
+        self.columns = list(columns)
+        self.index = {c: i for i, c in enumerate(self.columns)}
+        self._data = np.zeros((256, len(self.columns)))
+        self.n = 0
+
+    def extend(self, rows) -> None:
+        if not rows:
+            return
+        arr = np.asarray(rows, float).reshape(len(rows), len(self.columns))
+        need = self.n + len(arr)
+        if need > len(self._data):
+            cap = max(need, 2 * len(self._data))
+            new = np.zeros((cap, len(self.columns)))
+            new[:self.n] = self._data[:self.n]
+            self._data = new
+        self._data[self.n:need] = arr
+        self.n = need
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self._data[:self.n, self.index[name]]
+
+    def table(self) -> np.ndarray:
+        return self._data[:self.n].copy()
+
+    def last(self, name: str) -> float:
+        return float(self._data[self.n - 1, self.index[name]]) if self.n else float("nan")
+
+
+def _nice_ceiling(x: float) -> float:
+    """1, 1.5, 2, 2.5, 3, 4, 5, 6, 8 x 10^k at or above x."""
+    if not np.isfinite(x) or x <= 0:
+        return 1.0
+    e = 10.0 ** np.floor(np.log10(x))
+    for m in (1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0):
+        if m * e >= x * (1 - 1e-9):
+            return float(m * e)
+    return float(10.0 * e)
+
+
+def _pen(colour, width=2.0, style=None):
+    pen = pg.mkPen(colour, width=width)
+    if style is not None:
+        pen.setStyle(style)
+    return pen
+
+
+class LivePlots(pg.GraphicsLayoutWidget):
+    """Four linked time plots (x = simulated day)."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setMinimumSize(360, 400)
+        self.ci.layout.setSpacing(4)
+        self.buffer: SeriesBuffer | None = None
+        self._days = 60.0
+        self._markers_key = None
+        self._marker_items: list[tuple[pg.PlotItem, object]] = []
+        # 1. platelets
+        self.p_plt = self.addPlot(row=0, col=0)
+        self.normal_band = pg.LinearRegionItem(values=(0, 1), orientation="horizontal", movable=False,
+                                               brush=pg.mkBrush(P.PLOT_COLOURS["normal_range"]),
+                                               pen=pg.mkPen(None))
+        self.normal_band.setZValue(-20)
+        self.p_plt.addItem(self.normal_band)
+        self.threshold = pg.InfiniteLine(angle=0, pen=_pen("#555555", 1.0, Qt.DashLine), movable=False,
+                                         label="engraftment 20", labelOpts={"position": 0.9,
+                                                                           "color": "#555555"})
+        self.threshold.setVisible(False)
+        self.p_plt.addItem(self.threshold)
+        self.c_plt = self.p_plt.plot(pen=_pen(P.PLOT_COLOURS["platelets"], 2.5), name="platelets")
+        # 2. engraftment
+        self.p_eng = self.addPlot(row=1, col=0)
+        self.p_eng.addLegend(offset=(-4, 4), labelTextSize="8pt", verSpacing=-6)
+        self.c_chim = self.p_eng.plot(pen=_pen(P.PLOT_COLOURS["donor_chimerism"], 2.5), name="donor")
+        self.c_occ = self.p_eng.plot(pen=_pen(P.PLOT_COLOURS["niche_occupancy"], 2.0, Qt.DashLine),
+                                     name="niches filled")
+        self.p_eng.setYRange(0, 100, padding=0.02)
+        self.p_eng.setLabel("left", "%")
+        # 3. TPO
+        self.p_tpo = self.addPlot(row=2, col=0)
+        self.c_tpo = self.p_tpo.plot(pen=_pen(P.PLOT_COLOURS["tpo"], 2.5), name="TPO")
+        self.p_tpo.setLabel("left", "pg/mL")
+        # 4. megakaryocytes (count left, % at sinusoid right)
+        self.p_mk = self.addPlot(row=3, col=0)
+        self.p_mk.addLegend(offset=(-4, 4), labelTextSize="8pt", verSpacing=-6)
+        self.c_mk = self.p_mk.plot(pen=_pen(P.PLOT_COLOURS["mk"], 2.5), name="MKs")
+        self.p_mk.setLabel("left", "cells")
+        self.vb_frac = pg.ViewBox()
+        self.p_mk.showAxis("right")
+        self.p_mk.scene().addItem(self.vb_frac)
+        self.p_mk.getAxis("right").linkToView(self.vb_frac)
+        self.p_mk.getAxis("right").setLabel("% at sinusoid")
+        self.vb_frac.setXLink(self.p_mk)
+        self.vb_frac.setYRange(0, 100, padding=0.02)
+        self.vb_frac.setMouseEnabled(x=False, y=False)
+        self.c_frac = pg.PlotDataItem(pen=_pen(P.PLOT_COLOURS["mk_vessel_fraction"], 2.0, Qt.DashLine))
+        self.vb_frac.addItem(self.c_frac)
+        self.p_mk.legend.addItem(self.c_frac, "% at sinusoid")
+        self.p_mk.vb.sigResized.connect(self._sync_right_axis)
+        self.plots = [self.p_plt, self.p_eng, self.p_tpo, self.p_mk]
+        for p in self.plots:
+            p.showGrid(x=True, y=True, alpha=0.15)
+            p.setMenuEnabled(False)
+            p.getAxis("left").setWidth(52)
+            p.getAxis("right").setWidth(40) if p is self.p_mk else None
+            p.setClipToView(True)
+            p.setDownsampling(auto=True, mode="peak")
+            p.vb.setMouseEnabled(x=False, y=False)
+            p.enableAutoRange(axis="x", enable=False)
+            p.enableAutoRange(axis="y", enable=False)
+            if p is not self.p_plt:
+                p.setXLink(self.p_plt)
+        self.p_mk.setLabel("bottom", "day")
+        for p in self.plots[:-1]:
+            p.getAxis("bottom").setStyle(showValues=False)
+        self.curves = [self.c_plt, self.c_chim, self.c_occ, self.c_tpo, self.c_mk, self.c_frac]
+        self._titles = {}
+        self._set_titles()
+
+    def _sync_right_axis(self) -> None:
+        self.vb_frac.setGeometry(self.p_mk.vb.sceneBoundingRect())
+        self.vb_frac.linkedViewChanged(self.p_mk.vb, self.vb_frac.XAxis)
+
+    # ------------------------------------------------------------------ a new run
+    def reset(self, world) -> None:
+        """Empty the curves and set units, the normal range and the x span for a new run."""
+        self.buffer = SeriesBuffer(world.columns)
+        self.units = world.units
+        self._days = float(world.scenario.days)
+        unit = P.pretty_unit(world.units["platelets"])
+        self.p_plt.setLabel("left", unit)
+        lo, hi = world.normal_range
+        self.normal_band.setRegion((lo, hi))
+        self.threshold.setVisible(world.species == "human")
+        self.threshold.setValue(HUMAN_ENGRAFTMENT_THRESHOLD)
+        for c in self.curves:
+            c.setData([], [])
+        self._markers_key = None
+        self._clear_markers()
+        self.set_x_span(self._days)
+        self._ymax = {}
+        self._y_floor = {id(self.p_plt): hi * 1.12, id(self.p_tpo): 10.0, id(self.p_mk): 10.0}
+        for p in (self.p_plt, self.p_tpo, self.p_mk):
+            self._set_ymax(p, self._y_floor[id(p)])
+        self._set_titles()
+
+    def set_x_span(self, days: float) -> None:
+        self._days = max(float(days), 1.0)
+        self.p_plt.setXRange(0.0, self._days, padding=0.01)
+
+    def _set_titles(self) -> None:
+        b = self.buffer
+        units = getattr(self, "units", {"platelets": "10^3/uL"})
+
+        def val(name, fmt):
+            return fmt.format(b.last(name)) if b is not None and b.n else "\u2013"
+        plt = val("platelets", "{:,.0f}")
+        rel = val("platelets_rel", "{:.0%}")
+        self._title(self.p_plt, f"Platelets <b>{plt}</b> {P.pretty_unit(units['platelets'])} "
+                                f"({rel} of baseline) <span style='color:#009E73'>\u25a0</span> normal")
+        self._title(self.p_eng, f"HSC engraftment: donor <b>{val('donor_chimerism', '{:.0%}')}"
+                                f"</b>, niches filled {val('niche_occupancy', '{:.0%}')}")
+        self._title(self.p_tpo, f"Plasma TPO: <b>{val('tpo_pg_ml', '{:,.0f}')}</b> pg/mL")
+        self._title(self.p_mk, f"Megakaryocytes <b>{val('mk', '{:,.0f}')}</b>, "
+                               f"{val('mk_vessel_fraction', '{:.0%}')} at a sinusoid")
+
+    def _title(self, plot, text: str) -> None:
+        if self._titles.get(id(plot)) != text:
+            self._titles[id(plot)] = text
+            plot.setTitle(text, size="9pt")
+
+    # ------------------------------------------------------------------ data
+    def append(self, rows) -> None:
+        """Append observable rows and update the curves (cheap: one setData per curve)."""
+        if self.buffer is None or not rows:
+            return
+        b = self.buffer
+        b.extend(rows)
+        day = b["day"]
+        self.c_plt.setData(day, b["platelets"])
+        self.c_chim.setData(day, 100.0 * b["donor_chimerism"])
+        self.c_occ.setData(day, 100.0 * b["niche_occupancy"])
+        self.c_tpo.setData(day, b["tpo_pg_ml"])
+        self.c_mk.setData(day, b["mk"])
+        self.c_frac.setData(day, 100.0 * b["mk_vessel_fraction"])
+        if day[-1] > self._days:
+            self.set_x_span(day[-1] * 1.1)
+        for p, col in ((self.p_plt, "platelets"), (self.p_tpo, "tpo_pg_ml"), (self.p_mk, "mk")):
+            self._set_ymax(p, max(self._y_floor[id(p)], 1.12 * float(np.nanmax(b[col]))))
+        self._set_titles()
+
+    def _set_ymax(self, plot, ymax: float) -> None:
+        """Zero-based y axis that grows (or shrinks by more than 30%) with the data."""
+        ymax = _nice_ceiling(ymax)
+        cur = self._ymax.get(id(plot))
+        if cur is None or ymax > cur or ymax < 0.7 * cur:
+            self._ymax[id(plot)] = ymax
+            plot.setYRange(0.0, ymax, padding=0.0)
+
+    # ------------------------------------------------------------------ events
+    def set_events(self, events) -> None:
+        """Draw treatment/perturbation markers (only when the schedule changed)."""
+        key = tuple((e.kind, e.start_day, e.duration_days, e.dose) for e in events)
+        if key == self._markers_key:
+            return
+        self._markers_key = key
+        self._clear_markers()
+        near = 0.12 * self._days          # labels closer than this stack vertically
+        prev_start, level = None, -1
+        for e in sorted(events, key=lambda e: e.start_day):
+            start = float(e.start_day)
+            end = start if e.instant else start + float(e.duration_days)
+            level = level + 1 if prev_start is not None and start - prev_start < near else 0
+            prev_start = start
+            for p in self.plots:
+                if end > start:
+                    region = pg.LinearRegionItem(values=(start, end), movable=False,
+                                                 brush=pg.mkBrush(P.PLOT_COLOURS["event_region"]),
+                                                 pen=pg.mkPen(None))
+                    region.setZValue(-15)
+                    self._add_marker(p, region)
+                opts = {}
+                if p is self.p_plt:
+                    opts = dict(label=e.label, labelOpts={"position": 0.93 - 0.13 * (level % 5),
+                                                          "color": "#333333", "anchors": [(0, 0.5), (0, 0.5)],
+                                                          "fill": (255, 255, 255, 200)})
+                line = pg.InfiniteLine(pos=start, angle=90, movable=False,
+                                       pen=_pen(P.PLOT_COLOURS["event_instant"], 1.2, Qt.DashLine), **opts)
+                line.setToolTip(e.summary())
+                self._add_marker(p, line)
+
+    def _add_marker(self, plot, item) -> None:
+        plot.addItem(item, ignoreBounds=True)
+        self._marker_items.append((plot, item))
+
+    def _clear_markers(self) -> None:
+        for plot, item in self._marker_items:
+            plot.removeItem(item)
+        self._marker_items = []
+
+    @property
+    def marker_count(self) -> int:
+        return len(self._marker_items)

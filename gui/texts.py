@@ -1,0 +1,77 @@
+"""The biology behind each control, in one or two sentences (tooltips and help)."""
+from __future__ import annotations
+
+EVENT_TIPS = {
+    "il6": "IL-6: an inflammatory cytokine that speeds megakaryocyte maturation (ploidy, size). It cannot "
+           "replace TPO-driven expansion or bring cells to the sinusoids, so it does not rescue Thpo-/- or "
+           "Mpl-/- mice (Avecilla et al. 2004).",
+    "il11": "IL-11: like IL-6, enhances megakaryocyte maturation but not their expansion or relocation to "
+            "the vascular niche; no rescue of Thpo-/- or Mpl-/- platelet counts (Avecilla et al. 2004).",
+    "sdf1": "SDF-1 (CXCL12): chemokine that draws CXCR4+ megakaryocyte progenitors to the sinusoidal "
+            "endothelium. Giving more of it relocates megakaryocytes to the vascular niche and restores "
+            "platelets even without TPO (Avecilla et al. 2004).",
+    "fgf4": "FGF-4: raises VCAM-1 on sinusoidal endothelium; megakaryocytes bind it through VLA-4, dock and "
+            "release platelets. Restores thrombopoiesis in Thpo-/- and Mpl-/- mice (Avecilla et al. 2004).",
+    "msc": "Mesenchymal stromal cells given as a cell therapy: they settle near vessels, secrete SDF-1 and "
+           "other support factors, and improve HSC homing, survival and expansion.",
+    "msc_ev": "Extracellular vesicles released by MSCs carry their proteins and miRNAs: a cell-free, smaller "
+              "and shorter-lived version of the MSC effect.",
+    "fu5": "5-fluorouracil: a chemotherapy that kills cycling cells (progenitors, cycling HSCs) and damages "
+           "sinusoids. Platelets fall, then recover as the marrow and its vessels regenerate.",
+    "irradiation": "Total-body irradiation (conditioning before a transplant) kills host HSCs and progenitors "
+                   "in a dose-dependent way and damages sinusoids; about 9.5 Gy is lethal for a mouse "
+                   "without a transplant.",
+    "niche_disruption": "Anti-VE-cadherin antibody breaks the sinusoidal endothelium: megakaryocytes lose "
+                        "their vascular niche and platelet production falls (Avecilla et al. 2004).",
+    "cxcr4_block": "CXCR4 antagonist: megakaryocytes can no longer follow the SDF-1 gradient to the "
+                   "sinusoids, so fewer reach the vascular niche and platelet output falls.",
+    "vla4_block": "VLA-4 blocking antibody: megakaryocytes cannot bind VCAM-1 on the sinusoids, so they do "
+                  "not dock and release fewer platelets.",
+    "transplant": "Infuse donor HSCs: they home to free niches (SDF-1/CXCR4), engraft, self-renew and rebuild "
+                  "blood production. More cells give faster platelet recovery; without conditioning there "
+                  "are few free niches.",
+    "msc_coinfusion": "Co-infuse MSCs with the graft: extra SDF-1 sources and niche support speed homing and "
+                      "early donor engraftment.",
+}
+
+DOSE_TIP = "Dose ({unit}). 1 is the standard dose used in the source experiments."
+START_TIP = ("Day the treatment starts (day 0 = start of the scenario). During a run, a change is scheduled "
+             "from the current day.")
+DURATION_TIP = "How many days the treatment is given; its level then decays."
+INSTANT_TIP = "Given once, on the start day."
+
+GENOTYPE_TIPS = {
+    "wt": "Wild type: TPO from the liver drives progenitor expansion; SDF-1 and VCAM-1 bring megakaryocytes "
+          "to the sinusoids.",
+    "thpo_ko": "Thpo-/-: no thrombopoietin is made. Progenitor expansion collapses and platelets fall to "
+               "about 10-15% of normal (Bunting et al. 1997).",
+    "mpl_ko": "Mpl-/-: TPO is made but its receptor Mpl is missing, so cells cannot respond; plasma TPO is "
+              "high because receptors on platelets and megakaryocytes normally clear it.",
+}
+GENOTYPE_LABELS = {"wt": "Wild type", "thpo_ko": "Thpo\u2212/\u2212 (no TPO)",
+                   "mpl_ko": "Mpl\u2212/\u2212 (no TPO receptor)"}
+
+SPECIES_TIPS = {
+    "mouse": "Mouse: all source experiments are murine. Platelets ~1,000 x10\u00b3/\u00b5L, platelet "
+             "lifespan 4-5 days.",
+    "human": "Human: for transplant-recovery teaching. Platelets 150-450 x10\u2079/L, lifespan 8-10 days; "
+             "platelet engraftment is the first of 3 days >= 20 x10\u2079/L.",
+}
+
+RUN_TIPS = {
+    "play": "Run or pause the simulation (Space).",
+    "step": "Advance one time step (Right arrow or S).",
+    "reset": "Start again from day 0 with the settings in the panels (R or Ctrl+R).",
+    "speed": "How fast simulated time runs: simulated hours per real second. 'Max' runs as fast as the "
+             "computer allows.",
+    "seed": "Random seed: the same scenario and seed always give identical numbers. Changing it applies at "
+            "the next reset.",
+    "days": "How many days the scenario runs; the plots span this range.",
+}
+
+VIEW_TIPS = {
+    "field": "Show the SDF-1 (CXCL12) concentration on a horizontal slice through the marrow. Stromal CAR "
+             "cells and the sinusoid walls secrete it; megakaryocyte progenitors climb its gradient.",
+    "slice": "Height of the SDF-1 slice above the bone surface (\u00b5m).",
+    "camera": "Put the camera back to the overview. Drag to rotate, scroll to zoom, Shift+drag to pan.",
+}

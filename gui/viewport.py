@@ -1,0 +1,474 @@
+"""The 3D view: a vispy SceneCanvas embedded in Qt, with set_* methods.
+
+Visuals are created once per world (tile) and updated with ``set_data``; the
+vessel mesh is built once and only its colours change (when sinusoid integrity
+changes). The viewport knows nothing about the engine thread: it is fed
+``WorldInfo`` and ``Snapshot`` objects by the main window.
+"""
+from __future__ import annotations
+
+import logging
+import time
+
+import numpy as np
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
+
+import vispy
+
+vispy.use("pyside6")
+from vispy import scene  # noqa: E402
+from vispy.color import Colormap, get_colormap  # noqa: E402
+from vispy.visuals.transforms import STTransform  # noqa: E402
+
+from . import palette as P  # noqa: E402
+
+log = logging.getLogger("nichelab.gui")
+
+TUBE_SIDES = 8
+PLATELET_PX = 4.0
+SCALE_BAR_UM = 100.0
+BONE_DEPTH_UM = 30.0
+FIELD_CMAP = "viridis"
+
+
+def tube_mesh(p0: np.ndarray, p1: np.ndarray, radius: np.ndarray, sides: int = TUBE_SIDES):
+    """Vertices (nseg*2*sides, 3) and faces of open cylinders around segments."""
+    p0 = np.asarray(p0, float)
+    p1 = np.asarray(p1, float)
+    r = np.asarray(radius, float)
+    d = p1 - p0
+    length = np.linalg.norm(d, axis=1, keepdims=True)
+    d = d / np.maximum(length, 1e-9)
+    # overlap neighbouring tubes a little so that joints look closed
+    p0 = p0 - d * (0.5 * r[:, None])
+    p1 = p1 + d * (0.5 * r[:, None])
+    helper = np.where(np.abs(d[:, 2:3]) < 0.9, np.array([[0.0, 0.0, 1.0]]), np.array([[1.0, 0.0, 0.0]]))
+    u = np.cross(d, helper)
+    u /= np.maximum(np.linalg.norm(u, axis=1, keepdims=True), 1e-9)
+    w = np.cross(d, u)
+    th = 2.0 * np.pi * np.arange(sides) / sides
+    ring = np.cos(th)[None, :, None] * u[:, None, :] + np.sin(th)[None, :, None] * w[:, None, :]
+    ring *= r[:, None, None]
+    verts = np.concatenate([p0[:, None, :] + ring, p1[:, None, :] + ring], axis=1).reshape(-1, 3)
+    k = np.arange(sides)
+    k1 = (k + 1) % sides
+    base = np.concatenate([np.stack([k, k1, sides + k], 1), np.stack([k1, sides + k1, sides + k], 1)])
+    offs = (np.arange(len(r)) * 2 * sides)[:, None, None]
+    faces = (base[None, :, :] + offs).reshape(-1, 3)
+    return verts.astype(np.float32), faces.astype(np.uint32)
+
+
+def bone_slab(sx: float, sy: float, depth: float):
+    """A box under the tile (z from -depth to 0): top ivory, sides darker."""
+    z0, z1 = -depth, -0.5
+    c = np.array([[x, y, z] for z in (z0, z1) for y in (0, sy) for x in (0, sx)], np.float32)
+    # corners: 0..3 bottom (x0y0, x1y0, x0y1, x1y1), 4..7 top
+    quads = [(4, 5, 7, 6), (0, 1, 5, 4), (2, 3, 7, 6), (0, 2, 6, 4), (1, 3, 7, 5), (0, 1, 3, 2)]
+    shades = [1.0, 0.8, 0.8, 0.7, 0.7, 0.6]
+    faces, colours = [], []
+    top = np.array(P.hex_to_rgba(P.BONE), np.float32)
+    for (a, b, cc, d), k in zip(quads, shades):
+        faces += [(a, b, cc), (a, cc, d)]
+        col = top.copy()
+        col[:3] *= k
+        colours += [col, col]
+    return c, np.array(faces, np.uint32), np.array(colours, np.float32)
+
+
+class _Signals(QObject):
+    cell_picked = Signal(int)              # agent slot, -1 when the click hit nothing
+    field_range_changed = Signal(float, float)
+
+
+class Viewport(QWidget):
+    """Canvas wrapper: owns the SceneCanvas and every visual."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.signals = _Signals()
+        self.cell_picked = self.signals.cell_picked
+        self.field_range_changed = self.signals.field_range_changed
+        self.canvas = scene.SceneCanvas(keys=None, bgcolor=P.VIEW_BACKGROUND, show=False, size=(800, 600))
+        self.canvas.native.setMinimumSize(320, 240)
+        self.canvas.native.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.canvas.native)
+        self.view = self.canvas.central_widget.add_view()
+        # depth_value is the far/near ratio: the default 1e6 leaves too little depth precision (banding)
+        self.view.camera = scene.TurntableCamera(fov=30.0, elevation=24.0, azimuth=-35.0)
+        self.view.camera.depth_value = 2000.0
+        s = self.view.scene
+        # opaque cells first (they write depth), then translucent things that only test it
+        self.cells = scene.visuals.Markers(parent=s, scaling="scene", spherical=True, antialias=1.0)
+        self.cells.order = 1
+        self.stroma = scene.visuals.Markers(parent=s, scaling="scene", alpha=P.STROMA_ALPHA)
+        self.stroma.order = 2
+        self.stroma.set_gl_state("translucent", depth_test=True, depth_mask=False)
+        self.bone = scene.visuals.Mesh(parent=s, color=P.BONE)
+        self.bone.order = 0
+        self.bone_grid = scene.visuals.Line(parent=s, color=(0.55, 0.5, 0.4, 0.55), connect="segments")
+        self.bone_grid.order = 0
+        self.outline = scene.visuals.Line(parent=s, color=P.TILE_OUTLINE, connect="segments", width=1.0)
+        self.outline.order = 0
+        self.vessels = scene.visuals.Mesh(parent=s, shading="smooth")
+        self.vessels.order = 4
+        # closed-looking tubes: drawing only their outer (front) faces halves the blended fill
+        self.vessels.set_gl_state("translucent", depth_test=True, depth_mask=False, cull_face="back")
+        self.platelets = scene.visuals.Markers(parent=s, scaling="fixed", antialias=1.0)
+        self.platelets.order = 5
+        # visuals drawn after the translucent ones turn depth writes back on: glClear of the depth
+        # buffer obeys the depth mask, so a frame must never end with it off
+        self.platelets.set_gl_state("translucent", depth_test=True, depth_mask=True)
+        self.highlight = scene.visuals.Markers(parent=s, scaling="scene")
+        self.highlight.order = 6
+        self.highlight.set_gl_state("translucent", depth_test=False, depth_mask=True)
+        self.scale_bar = scene.visuals.Line(parent=s, color="white", width=3.0)
+        self.scale_bar.order = 7
+        self.scale_bar.set_gl_state("translucent", depth_test=True, depth_mask=True)
+        self.scale_text = scene.visuals.Text("", parent=s, color=P.TEXT_ON_VIEW, font_size=10,
+                                             anchor_x="left", anchor_y="center", bold=True)
+        self.scale_text.order = 8
+        self.scale_text.update_gl_state(depth_mask=True, cull_face=False)
+        self.bone_text = scene.visuals.Text("", parent=s, color=(0.25, 0.22, 0.15, 1.0), font_size=9,
+                                            anchor_x="center", anchor_y="center", bold=True)
+        self.bone_text.order = 8
+        self.bone_text.update_gl_state(depth_mask=True, cull_face=False)
+        self.field_image: scene.visuals.Mesh | None = None   # SDF-1 slice
+        self._field_mesh_shape = None
+        cmap = get_colormap(FIELD_CMAP)
+        rgba = cmap.map(np.linspace(0.0, 1.0, 64))
+        rgba[:, 3] = 0.82
+        self.field_cmap = Colormap(rgba)
+        for vis in (self.cells, self.stroma, self.platelets, self.highlight, self.vessels, self.scale_bar,
+                    self.scale_text, self.bone_text, self.bone_grid):
+            vis.visible = False
+        # state
+        self._size = np.array([800.0, 800.0, 300.0])
+        self._class_visible = np.ones(P.N_CLASSES, bool)
+        self._snapshot = None
+        self._pick_pos = np.zeros((0, 3), np.float32)
+        self._pick_slots = np.zeros(0, np.int64)
+        self._highlight_slot = -1
+        self._vessel_base_alpha = 0.22
+        self._vessels_on = True
+        self._integrity_shown: np.ndarray | None = None
+        self._verts_per_seg = 2 * TUBE_SIDES
+        self._field_visible = False
+        self._field = None
+        self._field_voxel = 10.0
+        self._slice_z = 30.0
+        self._clim: tuple[float, float] | None = None
+        self._press = None
+        self._draw_times: list[float] = []
+        self._draws = 0
+        self.canvas.events.mouse_press.connect(self._on_mouse_press)
+        self.canvas.events.mouse_release.connect(self._on_mouse_release)
+        self.canvas.events.draw.connect(self._on_draw_start, position="first")
+        self.canvas.events.draw.connect(self._on_draw)
+        self._draw_start = None
+        #: seconds the last frame kept the GUI thread busy (draw + Qt composition); for frame pacing
+        self.last_paint_s = 0.0
+
+    # ------------------------------------------------------------------ world
+    def set_world(self, size, vessel_p0, vessel_p1, vessel_radius) -> None:
+        """Build the static scene of a tile: bone, outline, sinusoid tubes, scale bar."""
+        size = np.asarray(size, float)
+        self._size = size
+        sx, sy, sz = size
+        v, f, fc = bone_slab(sx, sy, BONE_DEPTH_UM)
+        self.bone.set_data(vertices=v, faces=f, face_colors=fc)
+        grid = []
+        step = 100.0
+        for x in np.arange(step, sx, step):
+            grid += [[x, 0, 0.2], [x, sy, 0.2]]
+        for y in np.arange(step, sy, step):
+            grid += [[0, y, 0.2], [sx, y, 0.2]]
+        if grid:
+            self.bone_grid.set_data(pos=np.array(grid, np.float32))
+            self.bone_grid.visible = True
+        c = np.array([[x, y, z] for x in (0, sx) for y in (0, sy) for z in (0, sz)], np.float32)
+        edges = [(0, 1), (2, 3), (4, 5), (6, 7), (0, 2), (1, 3), (4, 6), (5, 7), (0, 4), (1, 5), (2, 6), (3, 7)]
+        self.outline.set_data(pos=np.array([c[i] for e in edges for i in e], np.float32))
+        v, f = tube_mesh(vessel_p0, vessel_p1, vessel_radius)
+        self._nseg = len(vessel_radius)
+        self._integrity_shown = np.ones(self._nseg, np.float32)
+        self.vessels.set_data(vertices=v, faces=f, vertex_colors=self._vessel_colours(self._integrity_shown))
+        self.vessels.visible = self._vessels_on
+        x0, y0 = 0.04 * sx, -0.04 * sy
+        self.scale_bar.set_data(pos=np.array([[x0, y0, 0], [x0 + SCALE_BAR_UM, y0, 0]], np.float32))
+        self.scale_text.text = f"{SCALE_BAR_UM:g} \u00b5m"
+        self.scale_text.pos = (x0 + SCALE_BAR_UM + 4.0, y0, 0.0)
+        self.bone_text.text = "bone"
+        self.bone_text.pos = (0.5 * sx, 0.0, -0.5 * BONE_DEPTH_UM)
+        for vis in (self.scale_bar, self.scale_text, self.bone_text):
+            vis.visible = True
+        self._clim = None
+        self._highlight_slot = -1
+        self.highlight.visible = False
+        if self.field_image is not None:
+            self.field_image.visible = False
+        self.reset_camera()
+
+    def _vessel_colours(self, integrity: np.ndarray) -> np.ndarray:
+        good = np.array(P.hex_to_rgba(P.VESSEL), np.float32)
+        bad = np.array(P.hex_to_rgba(P.VESSEL_DISRUPTED), np.float32)
+        i = np.clip(integrity, 0.0, 1.0)[:, None].astype(np.float32)
+        col = bad[None, :] * (1 - i) + good[None, :] * i
+        col[:, 3] = self._vessel_base_alpha * (0.35 + 0.65 * i[:, 0])
+        return np.repeat(col, self._verts_per_seg, axis=0)
+
+    def set_vessel_state(self, integrity: np.ndarray) -> None:
+        """Recolour sinusoids (vermillion = intact, grey and fainter = disrupted) when integrity changed."""
+        if self._integrity_shown is None or len(integrity) != len(self._integrity_shown):
+            return
+        integrity = np.asarray(integrity, np.float32)
+        if np.max(np.abs(integrity - self._integrity_shown)) < 0.02:
+            return
+        self._integrity_shown = integrity.copy()
+        md = self.vessels.mesh_data
+        md.set_vertex_colors(self._vessel_colours(integrity))
+        self.vessels.mesh_data_changed()
+
+    # ------------------------------------------------------------------ camera
+    def reset_camera(self) -> None:
+        sx, sy, sz = self._size
+        cam = self.view.camera
+        cam.center = (0.5 * sx, 0.5 * sy, 0.25 * sz)
+        cam.elevation = 24.0
+        cam.azimuth = -35.0
+        w, h = self.canvas.size
+        portrait = max(1.0, h / max(w, 1))      # the camera fits the height; widen for tall canvases
+        cam.scale_factor = 0.9 * float(np.hypot(sx, sy)) * portrait
+        cam.distance = None
+        self.canvas.update()
+
+    # ------------------------------------------------------------------ cells
+    def set_class_visible(self, index: int, visible: bool) -> None:
+        self._class_visible[index] = bool(visible)
+        if self._snapshot is not None:
+            self.set_snapshot(self._snapshot)
+
+    def set_layer_visible(self, name: str, visible: bool) -> None:
+        """Show/hide a static layer: 'vessels' or 'bone'."""
+        if name == "vessels":
+            self._vessels_on = bool(visible)
+            self.vessels.visible = self._vessels_on and self._integrity_shown is not None
+        elif name == "bone":
+            self.bone.visible = self.bone_grid.visible = self.bone_text.visible = bool(visible)
+        self.canvas.update()
+
+    def class_visible(self, index: int) -> bool:
+        return bool(self._class_visible[index])
+
+    def set_snapshot(self, snap) -> None:
+        """Update cells, stroma and platelets from a snapshot (one set_data per visual)."""
+        self._snapshot = snap
+        cls = P.classify(snap.kinds, snap.origin, snap.state)
+        show = self._class_visible[cls]
+        plt_i = P.CLASS_INDEX["platelet"]
+        str_i = P.CLASS_INDEX["stroma"]
+        is_plt = cls == plt_i
+        is_str = cls == str_i
+        cell = ~is_plt & ~is_str & show
+        pos = snap.positions
+        if cell.any():
+            c = cls[cell]
+            symbols = np.where(c == P.CLASS_INDEX["msc"], "diamond", "disc")
+            self.cells.set_data(pos=pos[cell], size=2.0 * snap.radius[cell], face_color=P.FACE_RGBA[c],
+                                edge_color=P.EDGE_RGBA[c], edge_width=P.EDGE_WIDTH_UM[c], symbol=symbols)
+            self.cells.visible = True
+        else:
+            self.cells.visible = False
+        sm = is_str & show
+        if sm.any():
+            self.stroma.set_data(pos=pos[sm], size=2.0 * snap.radius[sm], face_color=P.FACE_RGBA[str_i],
+                                 edge_width=0.0)
+            self.stroma.visible = True
+        else:
+            self.stroma.visible = False
+        pm = is_plt & show
+        if pm.any():
+            self.platelets.set_data(pos=pos[pm], size=PLATELET_PX, face_color=P.FACE_RGBA[plt_i],
+                                    edge_width=0.0)
+            self.platelets.visible = True
+        else:
+            self.platelets.visible = False
+        pickable = (~is_plt) & show
+        self._pick_pos = pos[pickable]
+        self._pick_slots = snap.slots[pickable]
+        self._pick_radius = snap.radius[pickable]
+        self._update_highlight()
+        if snap.vessel_integrity is not None:
+            self.set_vessel_state(snap.vessel_integrity)
+        if snap.field is not None:
+            self.set_field(snap.field, snap.field_voxel_um)
+
+    # ------------------------------------------------------------------ picking
+    def set_highlight(self, slot: int) -> None:
+        self._highlight_slot = int(slot)
+        self._update_highlight()
+
+    def _update_highlight(self) -> None:
+        hit = np.flatnonzero(self._pick_slots == self._highlight_slot) if self._highlight_slot >= 0 else []
+        if len(hit):
+            i = hit[0]
+            self.highlight.set_data(pos=self._pick_pos[i:i + 1], size=2.0 * self._pick_radius[i] + 12.0,
+                                    face_color=(0, 0, 0, 0), edge_color=(1, 1, 1, 1), edge_width=2.5,
+                                    symbol="ring")
+            self.highlight.visible = True
+        else:
+            self.highlight.visible = False
+        self.canvas.update()
+
+    def pick(self, x: float, y: float, tolerance_px: float = 9.0) -> int:
+        """Slot of the cell drawn nearest to canvas point (x, y), or -1."""
+        if len(self._pick_pos) == 0:
+            return -1
+        tr = self.cells.get_transform("visual", "canvas")
+        m = tr.map(self._pick_pos)
+        w = m[:, 3:4]
+        ok = (w[:, 0] > 0)
+        xy = m[:, :2] / np.where(w == 0, 1, w)
+        d = np.hypot(xy[:, 0] - x, xy[:, 1] - y)
+        d[~ok] = np.inf
+        i = int(np.argmin(d))
+        return int(self._pick_slots[i]) if d[i] <= tolerance_px else -1
+
+    def _on_mouse_press(self, event) -> None:
+        if event.button == 1:
+            self._press = (np.array(event.pos[:2], float), time.perf_counter())
+
+    def _on_mouse_release(self, event) -> None:
+        if event.button != 1 or self._press is None:
+            return
+        start, t0 = self._press
+        self._press = None
+        if np.hypot(*(np.array(event.pos[:2], float) - start)) <= 4.0 and time.perf_counter() - t0 < 0.6:
+            slot = self.pick(*event.pos[:2])
+            self.set_highlight(slot)
+            self.cell_picked.emit(slot)
+
+    # ------------------------------------------------------------------ SDF-1 field
+    def set_field_visible(self, visible: bool) -> None:
+        self._field_visible = bool(visible)
+        if self.field_image is not None:
+            self.field_image.visible = self._field_visible and self._field is not None
+        self.canvas.update()
+
+    def set_slice_z(self, z_um: float) -> None:
+        self._slice_z = float(z_um)
+        if self._field is not None:
+            self._update_field_image()
+
+    @property
+    def slice_z(self) -> float:
+        return self._slice_z
+
+    def set_field(self, field: np.ndarray, voxel_um: float) -> None:
+        self._field = field
+        self._field_voxel = float(voxel_um)
+        if self._field_visible:
+            self._update_field_image()
+
+    def _update_field_image(self) -> None:
+        """Colour a grid mesh (one vertex per voxel centre) with the field at the slice height."""
+        f = self._field
+        h = self._field_voxel
+        k = int(np.clip(self._slice_z / h, 0, f.shape[2] - 1))
+        data = np.asarray(f[:, :, k], np.float32)
+        lo, hi = float(np.percentile(f, 1)), float(np.percentile(f, 99.5))
+        if self._clim is None or lo < self._clim[0] - 0.2 * (self._clim[1] - self._clim[0]) or \
+                hi > self._clim[1] or hi < 0.5 * self._clim[1]:
+            hi = _nice_ceiling(max(hi, lo + 1e-3))
+            lo = 0.0 if lo < 0.5 * hi else float(np.floor(lo))
+            self._clim = (lo, hi)
+            self.field_range_changed.emit(lo, hi)
+        lo, hi = self._clim
+        colours = self.field_cmap.map(np.clip((data.ravel() - lo) / (hi - lo), 0.0, 1.0)).astype(np.float32)
+        z = (k + 0.5) * h
+        if self.field_image is None or self._field_mesh_shape != data.shape:
+            nx, ny = data.shape
+            xs = (np.arange(nx) + 0.5) * h
+            ys = (np.arange(ny) + 0.5) * h
+            gx, gy = np.meshgrid(xs, ys, indexing="ij")
+            verts = np.column_stack([gx.ravel(), gy.ravel(), np.zeros(nx * ny)]).astype(np.float32)
+            idx = np.arange(nx * ny).reshape(nx, ny)
+            a, b, c, d = idx[:-1, :-1].ravel(), idx[1:, :-1].ravel(), idx[1:, 1:].ravel(), idx[:-1, 1:].ravel()
+            faces = np.concatenate([np.stack([a, b, c], 1), np.stack([a, c, d], 1)]).astype(np.uint32)
+            if self.field_image is None:
+                self.field_image = scene.visuals.Mesh(parent=self.view.scene, shading=None)
+                self.field_image.order = 3
+                self.field_image.set_gl_state("translucent", depth_test=True, depth_mask=False, cull_face=False)
+            self.field_image.set_data(vertices=verts, faces=faces, vertex_colors=colours)
+            self._field_mesh_shape = data.shape
+        else:
+            md = self.field_image.mesh_data
+            md.set_vertex_colors(colours)
+            self.field_image.mesh_data_changed()
+        self.field_image.transform = STTransform(translate=(0.0, 0.0, z))
+        self.field_image.visible = self._field_visible
+        self.canvas.update()
+
+    @property
+    def field_clim(self) -> tuple[float, float] | None:
+        return self._clim
+
+    # ------------------------------------------------------------------ drawing
+    def request_draw(self) -> None:
+        self.canvas.update()
+
+    def _on_draw_start(self, _event) -> None:
+        self._draw_start = time.perf_counter()
+
+    def _after_paint(self) -> None:
+        if self._draw_start is not None:
+            self.last_paint_s = time.perf_counter() - self._draw_start
+            self._draw_start = None
+
+    def _on_draw(self, _event) -> None:
+        # runs at the end of the scene draw; the 0-ms timer fires once Qt has finished the paint
+        QTimer.singleShot(0, self._after_paint)
+        now = time.perf_counter()
+        self._draws += 1
+        self._draw_times.append(now)
+        if len(self._draw_times) > 240:
+            del self._draw_times[:120]
+
+    def frames_per_second(self, window_s: float = 2.0) -> float:
+        """Canvas draws per second over the last ``window_s`` seconds."""
+        now = time.perf_counter()
+        t = [x for x in self._draw_times if now - x <= window_s]
+        if len(t) < 2:
+            return 0.0
+        return (len(t) - 1) / (t[-1] - t[0]) if t[-1] > t[0] else 0.0
+
+    @property
+    def draw_count(self) -> int:
+        return self._draws
+
+    def render_image(self) -> np.ndarray:
+        """RGBA uint8 image of the 3D view (offscreen render at the canvas size)."""
+        return self.canvas.render(alpha=False)
+
+    def close_canvas(self) -> None:
+        try:
+            self.canvas.events.mouse_press.disconnect(self._on_mouse_press)
+            self.canvas.events.mouse_release.disconnect(self._on_mouse_release)
+            self.canvas.events.draw.disconnect(self._on_draw)
+            self.canvas.events.draw.disconnect(self._on_draw_start)
+        except Exception:  # noqa: BLE001 - already gone
+            pass
+        self.canvas.close()
+
+
+def _nice_ceiling(x: float) -> float:
+    """1, 2, 2.5, 5 x 10^k at or above x."""
+    if x <= 0:
+        return 1.0
+    e = 10.0 ** np.floor(np.log10(x))
+    for m in (1.0, 2.0, 2.5, 5.0, 10.0):
+        if m * e >= x - 1e-12:
+            return float(m * e)
+    return float(10.0 * e)

@@ -1,0 +1,54 @@
+"""Fixtures for the GUI tests (pytest-qt under Xvfb, started by pytest-xvfb).
+
+Every test uses a small tile (300 x 300 um, 1 day of equilibration) so that a
+window is ready in about a second. Modal dialogs are replaced by recorders.
+"""
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("PySide6")
+pytest.importorskip("pytestqt")
+
+from gui_helpers import SMALL, wait_ready  # noqa: E402
+
+
+@pytest.fixture
+def small_scenario():
+    from engine import load_scenario
+
+    return load_scenario("wt_steady_state").copy_with(parameters=dict(SMALL), days=10.0)
+
+
+@pytest.fixture(autouse=True)
+def no_modal_dialogs(monkeypatch):
+    """Record error dialogs and answer 'discard' to unsaved-changes questions (no blocking)."""
+    from gui import dialogs
+
+    shown = []
+    monkeypatch.setattr(dialogs, "show_error", lambda parent, title, message, details=None:
+                        shown.append((title, message)))
+    monkeypatch.setattr(dialogs, "ask_unsaved", lambda parent, what: "discard")
+    return shown
+
+
+@pytest.fixture
+def window(qtbot, small_scenario):
+    """A MainWindow on the small WT scenario, built and shown, engine at full speed."""
+    from gui.main_window import MainWindow
+
+    win = MainWindow()
+    qtbot.addWidget(win)
+    win.controller.set_speed(None)
+    win.controller.load_scenario(small_scenario)
+    win.show()
+    win.activateWindow()
+    qtbot.waitExposed(win)
+    wait_ready(qtbot, win)
+    yield win
+    win.shutdown()
+
+
+def pytest_configure(config):
+    # vispy's Qt backend calls QMouseEvent.pos(), deprecated in Qt 6 (harmless)
+    config.addinivalue_line("filterwarnings", "ignore:Function.*QMouseEvent.pos:DeprecationWarning")

@@ -1,0 +1,82 @@
+"""`main.py bench --quick` writes a complete JSON of positive numbers (no speed is asserted)."""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _bench(*args):
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    return subprocess.run([sys.executable, "main.py", "bench", *args], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def quick(tmp_path_factory):
+    out = tmp_path_factory.mktemp("bench") / "bench.json"
+    p = _bench("--quick", "--quiet", "--out", str(out))
+    assert p.returncode == 0, p.stderr[-3000:]
+    return json.loads(out.read_text()), p.stdout, out
+
+
+def _positive(s):
+    return s["median"] > 0 and s["min"] > 0 and s["max"] >= s["median"] >= s["min"]
+
+
+def test_quick_bench_writes_all_sections(quick):
+    res, text, out = quick
+    assert res["quick"] is True
+    for key in ("machine", "engine", "numpy", "field", "scenario", "memory", "startup", "gui"):
+        assert key in res, key
+    assert res["machine"]["cpu_count"] >= 1 and res["machine"]["numba"]
+    assert "skipped" in res["startup"] and "skipped" in res["gui"]   # too slow for --quick
+    assert (out.parent / "throughput.png").stat().st_size > 1000
+    assert "M agent-upd/s" in text and "voxel-updates/s" in text
+
+
+def test_quick_bench_engine_numbers_are_positive(quick):
+    res = quick[0]
+    sizes = res["engine"]["sizes"]
+    assert len(sizes) >= 2 and sizes[0]["agents"] < sizes[-1]["agents"]
+    for row in sizes:
+        assert row["agents"] > 500
+        assert row["how"].startswith("tile ")
+        for key in ("step_ms", "agent_phase_ms", "agent_updates_per_s", "whole_step_agent_updates_per_s",
+                    "s_per_sim_day"):
+            assert _positive(row[key]), key
+        for phase in ("field", "movement", "fates"):
+            assert _positive(row["phase_ms"][phase]), phase
+    assert "exponent" in res["engine"]["scaling"]["agent_phase_ms"]
+
+
+def test_quick_bench_other_sections_are_positive(quick):
+    res = quick[0]
+    np_row = res["numpy"]["sizes"][0]
+    assert np_row["speedup"]["core"] > 0
+    assert np_row["agreement"]["death_decisions_agreeing"] > 0.99      # same rules, same random numbers
+    assert np_row["agreement"]["max_position_difference_um"] < 1e-6
+    for g in res["field"]["grids"]:
+        assert _positive(g["voxel_updates_per_s"]) and g["voxels"] == np.prod(g["shape"])
+    sc = res["scenario"]
+    assert _positive(sc["run_s"]) and _positive(sc["build_and_equilibration_s"]) and sc["days"] > 0
+    mem = res["memory"]
+    assert mem["bytes_per_agent_state"] > 0
+    assert mem["peak"]["peak_rss_mb"] > 0 and mem["peak"]["agents"] > 0
+    assert mem["long_run"]["day_last"]["rss_mb"] > 0 and mem["long_run"]["step_ms_last_days_median"] > 0
+
+
+def test_unknown_section_is_rejected(tmp_path):
+    p = _bench("--only", "warp-drive", "--out", str(tmp_path / "b.json"))
+    assert p.returncode == 2
+    assert "--only" in p.stderr and "warp-drive" in p.stderr
+    assert not (tmp_path / "b.json").exists()
+
+
+

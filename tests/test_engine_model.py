@@ -1,0 +1,115 @@
+"""Model-level tests: steady state, knockouts, determinism, commands, scaling to the body."""
+import numpy as np
+import pytest
+
+from engine import AddEvent, Event, InputError, Scenario, SetParameter, Simulation
+from tests.conftest import SMALL_TILE
+
+
+def run(genotype="wt", days=20, seed=1, events=(), **params):
+    scn = Scenario(name=f"test {genotype}", genotype=genotype, days=days, seed=seed,
+                   events=list(events), parameters={**SMALL_TILE, **params})
+    sim = Simulation.from_scenario(scn)
+    sim.run()
+    return sim
+
+
+@pytest.fixture(scope="module")
+def wt():
+    return run("wt", days=24)
+
+
+@pytest.fixture(scope="module")
+def thpo():
+    return run("thpo_ko", days=24)
+
+
+@pytest.fixture(scope="module")
+def mpl():
+    return run("mpl_ko", days=24)
+
+
+def window(sim, col, lo=8, hi=24):
+    o = sim.observables
+    d = o["day"]
+    return float(o[col][(d >= lo) & (d <= hi)].mean())
+
+
+def test_wt_steady_state_holds_near_baseline(wt):
+    o = wt.observables
+    plt = o["platelets"]
+    assert np.all(np.abs(plt / 1000.0 - 1.0) < 0.15), (plt.min(), plt.max())
+    assert 100 < window(wt, "mk") < 2000           # hundreds of megakaryocytes in the tile
+    assert window(wt, "niche_occupancy") > 0.9
+    assert window(wt, "tpo_pg_ml") == pytest.approx(150, rel=0.2)
+
+
+def test_knockouts_have_few_platelets_and_megakaryocytes(wt, thpo, mpl):
+    for ko in (thpo, mpl):
+        frac = window(ko, "platelets") / window(wt, "platelets")
+        assert 0.05 <= frac <= 0.20, frac
+        mk_frac = window(ko, "mk") / window(wt, "mk")
+        assert 0.05 <= mk_frac <= 0.25, mk_frac
+
+
+def test_tpo_is_absent_in_thpo_ko_and_high_in_mpl_ko(wt, thpo, mpl):
+    assert window(thpo, "tpo_pg_ml") < 1e-6
+    assert window(mpl, "tpo_pg_ml") > 3 * window(wt, "tpo_pg_ml")
+    assert window(mpl, "tpo_signal") == 0.0
+
+
+def test_same_seed_same_numbers_other_seed_different():
+    a = run(days=3, seed=5)
+    b = run(days=3, seed=5)
+    c = run(days=3, seed=6)
+    assert np.array_equal(a.observables.table(), b.observables.table())
+    assert a.observables.to_csv(a.metadata()) == b.observables.to_csv(b.metadata())
+    assert not np.array_equal(a.observables.table(), c.observables.table())
+
+
+def test_event_applied_during_run_matches_scheduled_event():
+    ev = dict(kind="fgf4", start_day=1.0, duration_days=3.0, dose=1.0)
+    scheduled = run(days=3, events=[Event(**ev)])
+    scn = Scenario(name="test wt", days=3, seed=1, parameters=dict(SMALL_TILE))
+    live = Simulation.from_scenario(scn)
+    live.advance(24)
+    live.apply(AddEvent(Event(**ev)))
+    live.advance(48)
+    assert np.array_equal(live.observables.table(), scheduled.observables.table())
+    assert live.observables["fgf4"][-1] > 0.5
+    assert live.observables["vcam1"][-1] > 1.5 * live.observables["vcam1"][0]
+
+
+def test_event_in_the_past_starts_now_and_geometry_parameters_are_refused():
+    sim = Simulation.from_scenario(Scenario(days=2, parameters=dict(SMALL_TILE)))
+    sim.advance(24)
+    sim.apply(AddEvent(Event(kind="il6", start_day=0.0, duration_days=5)))
+    assert sim.schedule.events[-1].start_day == pytest.approx(1.0)
+    with pytest.raises(InputError, match="tile"):
+        sim.apply(SetParameter("tile_x_um", 500.0))
+    with pytest.raises(InputError, match="out of range"):
+        sim.apply(SetParameter("mk_maturation_days", -1.0))
+    with pytest.raises(InputError, match="negative"):
+        sim.advance(-5)
+
+
+def test_snapshot_is_a_copy_with_consistent_arrays():
+    sim = Simulation.from_scenario(Scenario(days=1, parameters=dict(SMALL_TILE)))
+    snap = sim.snapshot(include_field=True)
+    n = snap.positions.shape[0]
+    assert n == snap.kinds.size == snap.radius.size == snap.slots.size > 100
+    assert snap.field.shape == sim.field.shape
+    before = snap.positions.copy()
+    sim.advance(6)
+    assert np.array_equal(before, snap.positions)
+    assert np.all(snap.positions >= 0) and np.all(snap.positions <= sim.size.astype(np.float32) + 1e-3)
+    mk = snap.slots[snap.kinds == 2][0]
+    info = sim.describe_agent(int(mk))
+    assert info["type"] == "megakaryocyte" and "maturity" in info and "touches_vessel" in info
+
+
+def test_platelet_scaling_does_not_depend_on_tile_size():
+    small = run(days=10, tile_x_um=350.0, tile_y_um=350.0)
+    large = run(days=10, tile_x_um=600.0, tile_y_um=600.0)
+    assert window(small, "platelets", 4, 10) == pytest.approx(window(large, "platelets", 4, 10), rel=0.15)
+    assert window(large, "mk", 4, 10) > 2 * window(small, "mk", 4, 10)

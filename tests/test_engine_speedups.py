@@ -1,0 +1,157 @@
+"""The optimised kernels give bit-for-bit the numbers of their plain reference forms.
+
+Speed work must not change a run (docs/performance.md): each fast kernel is checked here against
+the straightforward version it replaced, with exact equality, not a tolerance.
+"""
+import numpy as np
+import pytest
+
+from engine import agents as A
+from engine.agents import AgentStore, alloc, release
+from engine.field import DiffusionField, _solve_line, react, thomas_factors
+from engine.motility import M_SIZE, commit_moved, move_cells, move_mobile, prepare_bodies
+from engine import motility as MO
+from engine.vessels import VesselNetwork, nearest_segment_grid, nearest_segment_grid_reference
+
+
+def reference_field_step(c, source, lam, dt, a):
+    """react() then an x, y and z pass of single-line Thomas solves (the original scheme)."""
+    c = c.copy()
+    react(c, source, lam, dt)
+    for axis in range(3):
+        cp, inv = thomas_factors(c.shape[axis], a)
+        v = np.moveaxis(c, axis, -1)
+        for idx in np.ndindex(v.shape[:-1]):
+            line = v[idx].copy()
+            tmp = np.empty_like(line)
+            _solve_line(line, tmp, a, cp, inv)
+            v[idx] = line
+    return c
+
+
+@pytest.mark.parametrize("shape", [(12, 9, 7), (1, 5, 4), (6, 1, 1), (17, 20, 33), (3, 40, 2)])
+@pytest.mark.parametrize("hint", ["right", "wrong", "none"])
+def test_field_step_matches_reference_bit_for_bit(shape, hint):
+    rng = np.random.default_rng(sum(shape))
+    f = DiffusionField(shape, 10.0, 900.0, 1.0)
+    f.reset_rates(2.0)
+    f.source[rng.random(shape) < 0.3] = 0.7
+    f.lam[rng.random(shape) < 0.1] += 0.25
+    f.lam[rng.random(shape) < 0.05] = 0.0          # voxels without any loss
+    f.values[:] = rng.random(shape) * 5
+    if hint == "wrong":
+        f.base_loss = 0.123
+    elif hint == "none":
+        f.base_loss = 0.0
+    for _ in range(3):
+        expected = reference_field_step(f.values, f.source, f.lam, f.dt, f.a)
+        f.step()
+        assert np.array_equal(f.values, expected)
+
+
+def test_field_chunking_never_changes_numbers():
+    shape = (30, 24, 18)
+    rng = np.random.default_rng(3)
+    results = []
+    for nchunk in (1, 2, 7, 64):
+        f = DiffusionField(shape, 10.0, 900.0, 1.0)
+        f.reset_rates(2.0)
+        f.source[rng.random(shape) < 0.2] = 1.0
+        f.values[:] = np.arange(f.values.size).reshape(shape) % 13
+        f.nchunk = nchunk
+        f.step()
+        results.append(f.values.copy())
+        rng = np.random.default_rng(3)
+    assert all(np.array_equal(results[0], r) for r in results[1:])
+
+
+@pytest.fixture(scope="module")
+def small_sim():
+    from engine import Simulation, load_scenario
+
+    scn = load_scenario("wt_steady_state")
+    sim = Simulation.from_scenario(scn.copy_with(parameters={"tile_x_um": 400.0, "tile_y_um": 400.0,
+                                                             "spinup_days": 1.0}), seed=5)
+    return sim
+
+
+def test_move_mobile_matches_move_cells_bit_for_bit(small_sim):
+    sim = small_sim
+    st, v, f = sim.store, sim.vessels, sim.field
+    members = sim._members()
+    cells = members[st.kind[members] != A.PLATELET]
+    start, order = sim.grid.build(st.pos, cells)
+    gnx, gny, gnz = sim.grid.shape
+    mp = np.zeros(M_SIZE)
+    mp[:] = [1.0, 4.0, 3.0, 1.5, 40.0, 40.0, 40.0, 8.0, 0.4, 0.8]  # strong chemotaxis and crowding
+    # crowd some cells onto each other so that volume exclusion acts
+    mob_all = cells[(st.kind[cells] == A.MKP) | ((st.kind[cells] == A.MK) & (st.state[cells] == A.FREE))]
+    pos = st.pos.copy()
+    pos[mob_all[1::3]] = pos[mob_all[0::3]][: mob_all[1::3].size] + 1.5
+    start, order = sim.grid.build(pos, cells)
+    ref = np.full((st.capacity, 3), np.nan)
+    move_cells(pos, st.kind, st.state, st.maturity, cells, ref, start, order, sim.grid.cell, gnx, gny, gnz,
+               f.values, f.h, v.lookup, v.lookup_h, v.p0, v.p1, v.radius, sim.size, mp, sim.rp, sim.rmax, 7, 3)
+    bodies = np.zeros((st.capacity, 4))
+    mobile = np.zeros(st.capacity, np.int64)
+    mobile_q = np.zeros(st.capacity, np.int64)
+    n = prepare_bodies(pos, st.kind, st.state, st.maturity, order, sim.rp, bodies, mobile, mobile_q)
+    moved = np.zeros((st.capacity, 3))
+    move_mobile(st.kind, mobile[:n], mobile_q[:n], moved, start, bodies, sim.grid.cell, gnx, gny, gnz,
+                f.values, f.h, v.lookup, v.lookup_h, v.p0, v.p1, v.radius, sim.size, mp, sim.rmax, 7, 3)
+    new = pos.copy()
+    commit_moved(new, mobile[:n], moved)
+    assert n == mob_all.size + np.count_nonzero((st.kind[cells] == A.HSPC) & (st.state[cells] == A.FREE))
+    assert n > 50
+    # the reference leaves immobile cells where they are; both agree on every listed cell
+    assert np.array_equal(new[cells], ref[cells])
+    assert not np.array_equal(new[mobile[:n]], pos[mobile[:n]])
+
+
+@pytest.mark.parametrize("size,spacing,h,cutoff", [
+    ((400.0, 300.0, 200.0), 75.0, 5.0, 75.0),
+    ((350.0, 350.0, 300.0), 40.0, 5.0, 40.0),
+    ((300.0, 300.0, 150.0), 75.0, 10.0, 5.0),
+    ((300.0, 200.0, 120.0), 60.0, 7.0, 0.0),
+])
+def test_nearest_segment_grid_matches_reference(size, spacing, h, cutoff):
+    v = VesselNetwork.__new__(VesselNetwork)
+    v.size = np.array(size)
+    v._generate(spacing, 7.0, 4)
+    shape = np.array([max(1, int(np.ceil(s / h))) for s in size], np.int64)
+    fast = nearest_segment_grid(v.p0, v.p1, v.radius, shape, h, cutoff)
+    ref = nearest_segment_grid_reference(v.p0, v.p1, v.radius, shape, h, cutoff)
+    assert np.array_equal(fast, ref)
+    assert (ref >= 0).any()
+
+
+def test_nearest_segment_grid_breaks_ties_by_lower_index():
+    p0 = np.array([[10.0, 10, 10], [10, 10, 10], [50, 50, 50]])
+    p1 = np.array([[40.0, 10, 10], [40, 10, 10], [50, 80, 50]])   # segments 0 and 1 coincide
+    r = np.array([3.0, 3.0, 3.0])
+    shape = np.array([20, 20, 20])
+    fast = nearest_segment_grid(p0, p1, r, shape, 5.0, 30.0)
+    assert np.array_equal(fast, nearest_segment_grid_reference(p0, p1, r, shape, 5.0, 30.0))
+    assert 1 not in set(np.unique(fast).tolist())
+
+
+def test_slot_order_does_not_depend_on_initial_capacity():
+    """The store may start small and grow: the slots handed out are the same as with a big store."""
+    def history(capacity):
+        st = AgentStore(capacity)
+        got = []
+        rng = np.random.default_rng(0)
+        live = []
+        for step in range(400):
+            st.ensure_free(8)
+            for _ in range(int(rng.integers(0, 6))):
+                i = alloc(st.kind, st.free, st.top, A.MKP)
+                got.append(int(i))
+                live.append(int(i))
+            for _ in range(int(rng.integers(0, 4))):
+                if live:
+                    i = live.pop(int(rng.integers(0, len(live))))
+                    release(st.kind, st.free, st.top, i)
+        return got
+
+    assert history(16) == history(100_000)

@@ -1,0 +1,131 @@
+"""Session files and autosave (studies.session): round trip, strict validation, atomic saves."""
+import json
+
+import numpy as np
+import pytest
+
+from engine import InputError, load_scenario
+from studies import session as S
+from studies.runs import RunRecord
+
+
+def record(label="run A", n=9):
+    d = np.arange(n) * 0.25
+    data = np.column_stack([d, 1000.0 - 10 * d, (1000.0 - 10 * d) / 1000.0])
+    data[2, 2] = np.nan  # missing values survive as null
+    return RunRecord(scenario_toml=load_scenario("lesson_5fu").to_toml(), seed=3, label=label,
+                     treatment_summary="5-FU", columns=["day", "platelets", "platelets_rel"],
+                     units={"platelets": "10^3/uL"}, data=data, metadata={"species": "mouse"})
+
+
+def session(**kw):
+    return S.Session.create(scenario_toml=load_scenario("lesson_hsct").to_toml(), runs=[record(), record("B")],
+                            view={"camera": {"distance": 900.0, "azimuth": 30}, "show_field": True},
+                            seed=5, current_day=12.5, **kw)
+
+
+def test_round_trip_restores_scenario_runs_and_view(tmp_path):
+    path = S.save_session(tmp_path / "lab.nichelab.json", session(lesson=S.LessonState(lesson_id="03_5fu_recovery",
+                                                                                         step=2, answers={"1": "B"})))
+    s = S.load_session(path)
+    assert s.scenario().name == "Lesson: transplant after lethal irradiation"
+    assert s.seed == 5 and s.current_day == 12.5 and s.version == S.VERSION
+    assert s.view["camera"]["distance"] == 900.0 and s.view["show_field"] is True
+    assert s.lesson.step == 2 and s.lesson.answers == {"1": "B"}
+    runs = s.run_records()
+    assert [r.label for r in runs] == ["run A", "B"]
+    assert np.isnan(runs[0].data[2, 2]) and runs[0]["platelets"][4] == pytest.approx(990.0)
+    doc = json.loads(path.read_text())
+    assert doc["format"] == "nichelab-session" and doc["app_version"] and doc["saved_at"]
+
+
+def _write(tmp_path, doc_or_text, name="bad.json"):
+    p = tmp_path / name
+    p.write_text(doc_or_text if isinstance(doc_or_text, str) else json.dumps(doc_or_text))
+    return p
+
+
+@pytest.fixture
+def good_doc(tmp_path):
+    return json.loads(S.save_session(tmp_path / "good.json", session()).read_text())
+
+
+@pytest.mark.parametrize("mutate, field, words", [
+    (lambda d: d["runs"][1]["rows"][3].pop(), "runs[1]", "row 3 has 2 values for 3 columns"),
+    (lambda d: d["runs"][0].update(seed=-1), "runs[0].seed", "greater than or equal to 0"),
+    (lambda d: d["runs"][0].update(colour="red"), "runs[0].colour", "unknown key"),
+    (lambda d: d["runs"][0].update(columns=["day", "x", "y"]), "runs[0].columns", "'day' and 'platelets'"),
+    (lambda d: d.update(scenario_toml='name = "x"\ndays = -3\n'), "scenario_toml", "invalid scenario"),
+    (lambda d: d.update(scenario_toml="name = "), "scenario_toml", "not valid TOML"),
+    (lambda d: d.update(version=7), "version", "newer NicheLab"),
+    (lambda d: d.pop("scenario_toml"), "scenario_toml", "required key missing"),
+    (lambda d: d.update(current_day="noon"), "current_day", "valid number"),
+])
+def test_corrupt_session_names_file_and_field(tmp_path, good_doc, mutate, field, words):
+    mutate(good_doc)
+    p = _write(tmp_path, good_doc)
+    with pytest.raises(InputError) as exc:
+        S.load_session(p)
+    msg = str(exc.value)
+    assert str(p) in msg and f"field '{field}'" in msg and words in msg
+
+
+def test_unreadable_files_give_one_clear_error(tmp_path):
+    cases = {
+        "trunc.json": ('{"format": "nichelab-session", "runs": [', "malformed JSON at line 1"),
+        "list.json": ("[1, 2]", "not a NicheLab session file"),
+        "other.json": ('{"format": "something-else"}', "not a NicheLab session file"),
+        "nan.json": ('{"format": "nichelab-session", "x": NaN}', "non-standard JSON number NaN"),
+    }
+    for name, (text, words) in cases.items():
+        with pytest.raises(InputError, match=words) as exc:
+            S.load_session(_write(tmp_path, text, name))
+        assert name in str(exc.value)
+    (tmp_path / "bin.json").write_bytes(b"\xff\xfe\x00garbage")
+    with pytest.raises(InputError, match="UTF-8"):
+        S.load_session(tmp_path / "bin.json")
+    with pytest.raises(InputError, match="file not found"):
+        S.load_session(tmp_path / "missing.json")
+
+
+def test_failed_save_keeps_the_previous_file(tmp_path, monkeypatch):
+    path = S.save_session(tmp_path / "lab.json", session())
+    before = path.read_text()
+
+    def boom(*a, **k):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("engine.observables.os.replace", boom)
+    with pytest.raises(InputError, match="cannot write session"):
+        S.save_session(path, S.Session.create(scenario_toml=load_scenario("lesson_5fu").to_toml()))
+    assert path.read_text() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["lab.json"]
+
+
+def test_autosave_lives_in_the_user_data_folder_and_is_offered_for_recovery(tmp_path, monkeypatch):
+    monkeypatch.setenv("NICHELAB_HOME", str(tmp_path / "home"))
+    assert S.autosave_path() == tmp_path / "home" / "data" / "autosave.json"
+    assert S.find_recoverable_autosave() is None
+    S.write_autosave(session())
+    found = S.find_recoverable_autosave()
+    assert found.n_runs == 2 and found.scenario_name.startswith("Lesson: transplant") and found.age_seconds >= 0
+    S.autosave_path().write_text("{broken")
+    assert S.find_recoverable_autosave() is None          # corrupt: not offered ...
+    assert S.autosave_path().read_text() == "{broken"     # ... and not deleted
+    S.clear_autosave()
+    assert not S.autosave_path().exists()
+    S.clear_autosave()  # no error when already gone
+
+
+def test_autosave_timer_is_due_a_minute_after_the_first_change():
+    now = [100.0]
+    t = S.AutosaveTimer(60.0, clock=lambda: now[0])
+    assert not t.due()
+    t.mark_dirty()
+    now[0] = 130.0
+    t.mark_dirty()  # later changes do not postpone the save
+    assert not t.due()
+    now[0] = 160.0
+    assert t.due()
+    t.saved()
+    assert not t.due()
