@@ -11,8 +11,10 @@ HELP = ("Reproduce the published claims (V1-V12, H1): run their scenarios headle
 
 
 def add_arguments(ap):
-    ap.add_argument("--seeds", type=int, default=3, metavar="N", help="number of seeds per arm: S, S+1, ..., S+N-1 "
-                    "with S = --first-seed (default 3)")
+    from validation import DEFAULT_SEEDS
+
+    ap.add_argument("--seeds", type=int, default=DEFAULT_SEEDS, metavar="N",
+                    help=f"number of seeds per arm: S, S+1, ..., S+N-1 with S = --first-seed (default {DEFAULT_SEEDS})")
     ap.add_argument("--first-seed", type=int, default=1, metavar="S", help="first seed (default 1)")
     ap.add_argument("--out", default="validation-report", metavar="DIR",
                     help="folder for report.md, report.html, plots/ and results.json (default ./validation-report)")

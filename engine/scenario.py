@@ -8,13 +8,12 @@ its id (the file stem) or by a path.
 from __future__ import annotations
 
 import math
-import tomllib
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from .errors import InputError
+from .errors import InputError, from_validation_error, read_toml
 from .parameters import ParameterSet
 from .runtime import resource_dir
 
@@ -124,59 +123,12 @@ def builtin_scenarios() -> dict[str, Path]:
     return {p.stem: p for p in sorted(scenario_dir().glob("*.toml"))}
 
 
-def _describe_type(value: object) -> str:
-    return type(value).__name__
-
-
-def _format_loc(loc: tuple) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += ("." if out else "") + str(part)
-    return out
-
-
-def _translate(err: ValidationError, file: str) -> InputError:
-    e = err.errors()[0]
-    loc = tuple(p for p in e["loc"] if p not in ("function-after",))
-    field = _format_loc(loc) or "(file)"
-    kind = e["type"]
-    found = e.get("input")
-    if kind == "extra_forbidden":
-        return InputError("unknown key", file=file, field=field,
-                          expected="one of the documented keys (see README, 'Scenario files')", found=field.split(".")[-1])
-    if kind == "literal_error":
-        return InputError("not an allowed value", file=file, field=field,
-                          expected=e["ctx"]["expected"], found=found)
-    if kind in ("float_type", "float_parsing", "int_type", "int_parsing", "string_type", "list_type",
-                "dict_type", "model_type", "bool_type", "int_from_float"):
-        expected = {"float_type": "a number", "float_parsing": "a number", "int_type": "an integer",
-                    "int_parsing": "an integer", "int_from_float": "an integer", "string_type": "a string",
-                    "list_type": "a list", "dict_type": "a table", "model_type": "a table",
-                    "bool_type": "true or false"}[kind]
-        return InputError("wrong type", file=file, field=field, expected=expected,
-                          found=f"{found!r} ({_describe_type(found)})")
-    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
-        ctx = e["ctx"]
-        bound = next(iter(ctx.values()))
-        sym = {"greater_than": ">", "greater_than_equal": ">=", "less_than": "<",
-               "less_than_equal": "<="}[kind]
-        return InputError("value out of range", file=file, field=field, expected=f"{sym} {bound}",
-                          found=found)
-    if kind == "missing":
-        return InputError("required key missing", file=file, field=field, expected="a value")
-    msg = e["msg"].removeprefix("Value error, ")
-    return InputError(msg, file=file, field=field)
-
-
 def parse_scenario(data: dict, source: str = "<scenario>") -> Scenario:
     """Validate a scenario given as a dictionary (e.g. parsed TOML)."""
     try:
         scn = Scenario.model_validate(data)
     except ValidationError as err:
-        raise _translate(err, source) from None
+        raise from_validation_error(err, source) from None
     scn._source = source
     # parameter overrides are checked against the parameter table (names, ranges)
     scn.parameter_set()
@@ -194,20 +146,7 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
         if not path.suffix and not path.exists():
             raise InputError("unknown scenario name", field="scenario",
                              expected="a file path or one of: " + ", ".join(builtins), found=text)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError("file not found", file=str(path)) from None
-    except IsADirectoryError:
-        raise InputError("is a folder, not a scenario file", file=str(path)) from None
-    except OSError as exc:
-        raise InputError(f"cannot read file: {exc.strerror}", file=str(path)) from None
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise InputError("not a text (UTF-8) file", file=str(path)) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"malformed TOML: {exc}", file=str(path)) from None
+    data = read_toml(path, "scenario file")
     return parse_scenario(data, str(path))
 
 

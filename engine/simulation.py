@@ -129,21 +129,27 @@ class Simulation:
         self.vessels_len = self.vessels.length
         self.edge_to = self.vessels.edges[:, 1].astype(np.int64)
 
-    def _perivascular_points(self, n, gap_lo, gap_hi):
-        v = self.vessels
+    def _perivascular_points(self, n, gap_lo, gap_hi, rng=None):
         if n <= 0:
             return np.zeros((0, 3))
-        seg = self.rng.integers(0, v.count, n)
-        t = self.rng.uniform(0.1, 0.9, n)
+        rng = self.rng if rng is None else rng
+        return self._wall_points(n, rng.uniform(gap_lo, gap_hi, n), rng)[0]
+
+    def _wall_points(self, n, gap, rng=None):
+        """n points at distance ``gap`` (array) outside the wall of random sinusoids, and their segments."""
+        v = self.vessels
+        rng = self.rng if rng is None else rng
+        seg = rng.integers(0, v.count, n)
+        t = rng.uniform(0.1, 0.9, n)
         axis = v.p0[seg] + t[:, None] * (v.p1[seg] - v.p0[seg])
         d = v.p1[seg] - v.p0[seg]
         d /= np.maximum(np.linalg.norm(d, axis=1, keepdims=True), 1e-9)
-        rnd = self.rng.normal(size=(n, 3))
+        rnd = rng.normal(size=(n, 3))
         perp = rnd - (rnd * d).sum(1, keepdims=True) * d
         perp /= np.maximum(np.linalg.norm(perp, axis=1, keepdims=True), 1e-9)
-        dist = v.radius[seg] + self.rng.uniform(gap_lo, gap_hi, n)
+        dist = v.radius[seg] + gap
         pts = axis + perp * dist[:, None]
-        return np.clip(pts, 8.0, self.size - 8.0)
+        return np.clip(pts, 8.0, self.size - 8.0), seg
 
     def _endosteal_points(self, n, z_lo, z_hi):
         if n <= 0:
@@ -194,19 +200,27 @@ class Simulation:
         idx = self._add(A.HSPC, self.sites[occupied], state=A.LODGED)
         self.store.link[idx] = occupied
         self.occupant[occupied] = idx
-        # MK lineage near its expected steady state for the genotype (spin-up settles the rest)
+        # MK lineage at the calibrated WT steady state scaled for the genotype (MKP:MK ~ 0.65, ~58% of
+        # MKs docked at sinusoids); the spin-up then settles the details
         g = self._genotype_factor()
-        influx = len(idx) * p["hspc_mkp_output_per_day"] / 24.0 * g
-        n_mkp = int(influx * p["mkp_stage_hours"])
+        n_mk = int(round(p["mk_baseline_per_mm3"] * self.tile_mm3 * g))
+        n_mkp = int(round(0.65 * n_mk))
         hs = self.sites[occupied]
-        if n_mkp:
+        if n_mkp and len(hs):
             src = hs[self.rng.integers(0, len(hs), n_mkp)]
             self._add(A.MKP, np.clip(src + self.rng.normal(0, 20.0, (n_mkp, 3)), 6, self.size - 6),
                       age=self.rng.uniform(0, p["mkp_stage_hours"], n_mkp))
-        n_mk = int(influx * 40.0)
-        if n_mk:
-            self._add(A.MK, self._random_points(n_mk), maturity=self.rng.uniform(0, 0.6, n_mk),
-                      age=self.rng.uniform(0, 60, n_mk))
+        n_docked = int(round(0.58 * n_mk))
+        if n_mk - n_docked:
+            free = n_mk - n_docked
+            self._add(A.MK, self._random_points(free), maturity=self.rng.uniform(0, 0.36, free),
+                      age=self.rng.uniform(0, 48, free))
+        if n_docked:
+            mat = self.rng.uniform(0.15, 1.0, n_docked)
+            r = self.rp[2] + (self.rp[3] - self.rp[2]) * mat
+            pts, seg = self._wall_points(n_docked, r + 0.5)
+            idx = self._add(A.MK, pts, state=A.DOCKED, maturity=mat, age=self.rng.uniform(24, 96, n_docked))
+            self.store.link[idx] = seg
         mk_ref = p["mk_baseline_per_mm3"] * self.tile_mm3
         self.systemic = Systemic(p, self.genotype, mk_ref)
         self.systemic.set_platelets(p["platelet_baseline"] * g)
@@ -475,7 +489,8 @@ class Simulation:
             v.integrity *= np.clip(1.0 - loss * v.damage_scale, 0.0, 1.0)
         elif ev.kind == "transplant":
             vol = self.tile_um3 / REFERENCE_TILE_UM3
-            n = self._stochastic_round(float(ev.dose) * p["donor_agents_per_dose_unit"] * vol)
+            n = self._stochastic_round(float(ev.dose) * p["donor_agents_per_dose_unit"] * vol,
+                                       self._event_rng(1))
             spread = p["transplant_spread_hours"]
             hours = max(1, int(round(spread / self.dt)))
             base, extra = divmod(n, hours)
@@ -490,19 +505,25 @@ class Simulation:
 
     def _inject_msc(self, dose):
         vol = self.tile_um3 / REFERENCE_TILE_UM3
-        n = self._stochastic_round(dose * self.params["msc_agents_per_dose_unit"] * vol)
+        rng = self._event_rng(2)
+        n = self._stochastic_round(dose * self.params["msc_agents_per_dose_unit"] * vol, rng)
         if n:
-            self._add(A.MSC, self._perivascular_points(n, 4.0, 14.0), origin=A.DONOR)
+            self._add(A.MSC, self._perivascular_points(n, 4.0, 14.0, rng), origin=A.DONOR)
 
-    def _stochastic_round(self, x: float) -> int:
+    def _stochastic_round(self, x: float, rng) -> int:
         base = int(math.floor(x))
-        return base + (1 if self.rng.uniform() < x - base else 0)
+        return base + (1 if rng.uniform() < x - base else 0)
+
+    def _event_rng(self, purpose: int) -> np.random.Generator:
+        """A generator of its own for each kind of infusion at each step, so that arms of an experiment
+        with the same seed get the same donor cells whether or not MSCs are co-infused."""
+        return np.random.default_rng([self.seed, purpose, self.step_index])
 
     def _inject_due(self, t_end):
         keep = []
         for (t, kind, count) in self._pending_injections:
             if t < t_end - 1e-9:
-                pts = self._perivascular_points(count, 1.0, 6.0)
+                pts = self._perivascular_points(count, 1.0, 6.0, self._event_rng(3))
                 self._add(kind, pts, origin=A.DONOR, state=A.FREE)
             else:
                 keep.append((t, kind, count))

@@ -211,11 +211,12 @@ class VesselNetwork:
         return np.sqrt(-2 * np.log(u1)) * np.cos(2 * np.pi * u2)
 
     def _generate(self, spacing, radius, seed):
-        counts = [max(2, int(round(s / spacing)) + 1) for s in self.size]
-        cx, cy, cz = counts
-        # lattice nodes spanning the tile, the lowest layer a little above the bone
-        xs = np.linspace(0.0, self.size[0], cx)
-        ys = np.linspace(0.0, self.size[1], cy)
+        # lattice nodes at exactly `spacing` (so vessel density does not depend on the tile size),
+        # centred in x and y; the lowest layer a little above the bone, the top layer at the top face
+        cx, cy = (max(2, int(np.ceil(s / spacing - 0.5))) for s in self.size[:2])
+        cz = max(2, int(round(self.size[2] / spacing)) + 1)
+        xs = (np.arange(cx) + 0.5) * spacing + 0.5 * (self.size[0] - cx * spacing)
+        ys = (np.arange(cy) + 0.5) * spacing + 0.5 * (self.size[1] - cy * spacing)
         zs = np.linspace(min(0.45 * spacing, 0.3 * self.size[2]), self.size[2], cz)
         nodes = np.array([[x, y, z] for x in xs for y in ys for z in zs])
         n = len(nodes)

@@ -33,6 +33,25 @@ def make_app(argv: list[str] | None = None):
     return app
 
 
+def qt_binding_problem() -> str | None:
+    """A known-bad Qt binding for this Python, described (None when fine).
+
+    PySide6 6.12.0 on Python < 3.12 releases a reference to None (and True) on most calls into Qt:
+    pyqtgraph and vispy make thousands per second, so the interpreter eventually aborts
+    ("Fatal Python error: none_dealloc"), at exit or during a long run.
+    """
+    try:
+        import PySide6
+    except ImportError:
+        return None
+    version = tuple(int(p) for p in PySide6.__version__.split(".")[:2] if p.isdigit())
+    if version >= (6, 12) and sys.version_info < (3, 12):
+        return (f"PySide6 {PySide6.__version__} on Python {sys.version_info.major}.{sys.version_info.minor} "
+                "has a reference-counting bug that can crash NicheLab; install PySide6-Essentials<6.12 "
+                "(e.g. 6.11.3) or use Python 3.12+")
+    return None
+
+
 def _warm_up(app) -> None:
     """Show the splash while numba compiles (gui/splash.py, when present)."""
     try:
@@ -74,6 +93,9 @@ def run_gui(args) -> int:
         return 2
     if getattr(args, "session", None):
         log.info("session files are not supported yet; ignoring %s", args.session)
+    problem = qt_binding_problem()
+    if problem:
+        log.warning("%s", problem)
     app = make_app()
     _warm_up(app)
     from .main_window import MainWindow
@@ -81,11 +103,42 @@ def run_gui(args) -> int:
     win = MainWindow()
     win.controller.load_scenario(scn, path=path, builtin_id=builtin)
     if getattr(args, "screenshot", None):
-        return take_screenshot(app, win, args.screenshot, days)
+        return _exit_code(take_screenshot(app, win, args.screenshot, days))
+    _close_on_interrupt(win)
     win.show()
     rc = app.exec()
     win.shutdown()
-    return int(rc)
+    return _exit_code(int(rc))
+
+
+def _close_on_interrupt(win) -> None:
+    """Ctrl+C in the terminal closes the window as the close button would (unsaved edits: asked)."""
+    import signal
+
+    from PySide6.QtCore import QTimer
+
+    try:
+        signal.signal(signal.SIGINT, lambda *_: QTimer.singleShot(0, win.close))
+    except ValueError:        # not the main thread
+        return
+    # Python only runs signal handlers between bytecodes: a slow no-op timer gives it the chance
+    win._sigint_timer = QTimer(win)
+    win._sigint_timer.timeout.connect(lambda: None)
+    win._sigint_timer.start(250)
+
+
+def _exit_code(rc: int) -> int:
+    """Return ``rc``; with a known-bad Qt binding, end the process now instead (files are saved and
+    threads joined): its reference-count bug aborts the interpreter while it shuts down."""
+    if qt_binding_problem() is None:
+        return rc
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:  # noqa: BLE001 - closed or missing stream
+            pass
+    os._exit(rc)
 
 
 def wait_for_draw(win, timeout_s: float = 5.0) -> bool:

@@ -271,10 +271,13 @@ class EngineWorker:
                             self._set_running(False)
                             self._publish(force=True)
                             self._emit("reached", float(target))
-            self._publish()
+            try:
+                self._publish()
+            except Exception as exc:  # noqa: BLE001 - a broken snapshot must not kill the thread
+                self._fail("The simulation state could not be shown", exc)
 
-    def _wait_time(self) -> float | None:
-        """How long to block for a command: None = forever-ish, 0 = not at all."""
+    def _wait_time(self) -> float:
+        """Seconds to block waiting for a command (0: do not wait, a step is due)."""
         if not self._running or self._sim is None or self._failed:
             return 0.1
         if self._speed is None or self._until is not None:
@@ -527,7 +530,11 @@ class EngineWorker:
             message = (f"{type(exc).__name__}: {exc}\n\nThe run is stopped. Press Reset to start again "
                        "(details are in the log file).")
         self._dirty = True
-        self._publish(force=True)
+        try:
+            self._publish(force=True)
+        except Exception:  # noqa: BLE001 - the error below is what matters
+            log.exception("could not publish the state after an error")
+            self._dirty = False       # do not retry (and re-report) on every loop
         self._emit("error", title, message, details)
 
 

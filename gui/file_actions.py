@@ -27,6 +27,12 @@ CSV_FILTER = "CSV table (*.csv);;All files (*)"
 PNG_FILTER = "PNG image (*.png)"
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def atomic_save_image(image: QImage, path: str | Path) -> None:
     """Save a QImage as PNG via a temporary file in the same folder, then rename."""
     path = Path(path)
@@ -36,6 +42,7 @@ def atomic_save_image(image: QImage, path: str | Path) -> None:
     try:
         if not image.save(tmp, "PNG"):
             raise OSError(f"could not write PNG {path}")
+        os.chmod(tmp, 0o666 & ~_umask())      # mkstemp makes 0600; give the usual permissions
         os.replace(tmp, path)
     except BaseException:
         try:

@@ -363,6 +363,7 @@ class MainWindow(QMainWindow):
 
     def _render_pending(self) -> None:
         """Draw the newest frame unless the last paint was recent and slow (frame pacing)."""
+        self.plots.flush(force=not self.controller.running)
         frame = self._pending_frame
         if frame is None:
             return
@@ -389,8 +390,12 @@ class MainWindow(QMainWindow):
         agents = frame.snapshot.counts.get("agents", len(frame.snapshot.kinds))
         self.status_day.setText(f"day {frame.day:.2f}")
         self.status_agents.setText(f"{int(agents):,} agents")
-        self.status_steps.setText(f"engine {frame.steps_per_second:.0f} steps/s")
-        self.status_fps.setText(f"{self.viewport.frames_per_second():.0f} frames/s")
+        if frame.running:
+            self.status_steps.setText(f"engine {frame.steps_per_second:.0f} steps/s")
+            self.status_fps.setText(f"{self.viewport.frames_per_second():.0f} frames/s")
+        else:
+            self.status_steps.setText("engine paused")
+            self.status_fps.setText("view idle")
 
     def _on_inspected(self, info: dict) -> None:
         # a slot is reused when its cell dies: a different type or origin means the cell is gone

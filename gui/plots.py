@@ -7,6 +7,8 @@ the schedule changes.
 """
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
@@ -16,6 +18,8 @@ from . import palette as P
 pg.setConfigOptions(antialias=True, background="w", foreground="#303030")
 
 HUMAN_ENGRAFTMENT_THRESHOLD = 20.0  # 10^9/L, platelet engraftment (first of 3 days >= 20)
+#: the curves are redrawn at most this often (each redraw repaints four plots on the GUI thread)
+UPDATE_INTERVAL_S = 0.25
 
 
 class SeriesBuffer:
@@ -76,6 +80,8 @@ class LivePlots(pg.GraphicsLayoutWidget):
         self.setMinimumSize(360, 400)
         self.ci.layout.setSpacing(4)
         self.buffer: SeriesBuffer | None = None
+        self._dirty = False
+        self._last_flush = 0.0
         self._days = 60.0
         self._markers_key = None
         self._marker_items: list[tuple[pg.PlotItem, object]] = []
@@ -87,7 +93,7 @@ class LivePlots(pg.GraphicsLayoutWidget):
         self.normal_band.setZValue(-20)
         self.p_plt.addItem(self.normal_band)
         self.threshold = pg.InfiniteLine(angle=0, pen=_pen("#555555", 1.0, Qt.DashLine), movable=False,
-                                         label="engraftment 20", labelOpts={"position": 0.9,
+                                         label="20: engraftment", labelOpts={"position": 0.8,
                                                                            "color": "#555555"})
         self.threshold.setVisible(False)
         self.p_plt.addItem(self.threshold)
@@ -138,7 +144,14 @@ class LivePlots(pg.GraphicsLayoutWidget):
         for p in self.plots[:-1]:
             p.getAxis("bottom").setStyle(showValues=False)
         self.curves = [self.c_plt, self.c_chim, self.c_occ, self.c_tpo, self.c_mk, self.c_frac]
-        self._titles = {}
+        # titles are set once (see _set_titles); live numbers go to read-outs
+        for plot, title in ((self.p_plt, "Blood platelets <span style='color:#009E73'>\u25a0</span> "
+                                          "<span style='font-weight:normal'>normal range</span>"),
+                            (self.p_eng, "HSC engraftment"), (self.p_tpo, "Plasma TPO"),
+                            (self.p_mk, "Megakaryocytes")):
+            plot.setTitle(f"<b>{title}</b>", size="9pt")
+        self._titles: dict[int, str] = {}
+        self._readouts: dict[int, pg.TextItem] = {}
         self._set_titles()
 
     def _sync_right_axis(self) -> None:
@@ -157,6 +170,7 @@ class LivePlots(pg.GraphicsLayoutWidget):
         self.normal_band.setRegion((lo, hi))
         self.threshold.setVisible(world.species == "human")
         self.threshold.setValue(HUMAN_ENGRAFTMENT_THRESHOLD)
+        self._dirty = False
         for c in self.curves:
             c.setData([], [])
         self._markers_key = None
@@ -173,33 +187,62 @@ class LivePlots(pg.GraphicsLayoutWidget):
         self.p_plt.setXRange(0.0, self._days, padding=0.01)
 
     def _set_titles(self) -> None:
+        """Live read-outs in the top-left corner of each plot (TextItems in view coordinates).
+
+        Plot titles stay fixed: pyqtgraph's LabelItem.setText (PlotItem.setTitle), called many times,
+        corrupts Python's reference counts under PySide6 6.12 (interpreter abort at exit).
+        """
         b = self.buffer
         units = getattr(self, "units", {"platelets": "10^3/uL"})
 
         def val(name, fmt):
             return fmt.format(b.last(name)) if b is not None and b.n else "\u2013"
-        plt = val("platelets", "{:,.0f}")
-        rel = val("platelets_rel", "{:.0%}")
-        self._title(self.p_plt, f"Platelets <b>{plt}</b> {P.pretty_unit(units['platelets'])} "
-                                f"({rel} of baseline) <span style='color:#009E73'>\u25a0</span> normal")
-        self._title(self.p_eng, f"HSC engraftment: donor <b>{val('donor_chimerism', '{:.0%}')}"
-                                f"</b>, niches filled {val('niche_occupancy', '{:.0%}')}")
-        self._title(self.p_tpo, f"Plasma TPO: <b>{val('tpo_pg_ml', '{:,.0f}')}</b> pg/mL")
-        self._title(self.p_mk, f"Megakaryocytes <b>{val('mk', '{:,.0f}')}</b>, "
-                               f"{val('mk_vessel_fraction', '{:.0%}')} at a sinusoid")
+        self._readout(self.p_plt, f"<b>{val('platelets', '{:,.0f}')}</b> {P.pretty_unit(units['platelets'])} "
+                                  f"({val('platelets_rel', '{:.0%}')} of baseline)")
+        self._readout(self.p_eng, f"donor <b>{val('donor_chimerism', '{:.0%}')}</b>, "
+                                  f"niches filled {val('niche_occupancy', '{:.0%}')}")
+        self._readout(self.p_tpo, f"<b>{val('tpo_pg_ml', '{:,.0f}')}</b> pg/mL")
+        self._readout(self.p_mk, f"<b>{val('mk', '{:,.0f}')}</b> MKs, "
+                                 f"{val('mk_vessel_fraction', '{:.0%}')} at a sinusoid")
 
-    def _title(self, plot, text: str) -> None:
-        if self._titles.get(id(plot)) != text:
-            self._titles[id(plot)] = text
-            plot.setTitle(text, size="9pt")
+    def _readout(self, plot, html: str) -> None:
+        key = id(plot)
+        if self._titles.get(key) == html:
+            return
+        self._titles[key] = html
+        item = self._readouts.get(key)
+        if item is None:
+            item = pg.TextItem(anchor=(0, 0), fill=pg.mkBrush(255, 255, 255, 210))
+            item.setParentItem(plot.vb)          # view (pixel) coordinates: stays in the corner
+            item.setPos(2, 0)
+            item.setZValue(50)
+            self._readouts[key] = item
+        item.setHtml(f"<span style='color:#202020; font-size:9pt'>{html}</span>")
+
+    def readout_text(self, name: str) -> str:
+        """The read-out HTML of a plot ('platelets', 'engraftment', 'tpo', 'mk')."""
+        plot = {"platelets": self.p_plt, "engraftment": self.p_eng, "tpo": self.p_tpo, "mk": self.p_mk}[name]
+        return self._titles.get(id(plot), "")
 
     # ------------------------------------------------------------------ data
     def append(self, rows) -> None:
-        """Append observable rows and update the curves (cheap: one setData per curve)."""
+        """Append observable rows; the curves are redrawn at most every UPDATE_INTERVAL_S (see flush)."""
         if self.buffer is None or not rows:
             return
+        self.buffer.extend(rows)
+        self._dirty = True
+        self.flush()
+
+    def flush(self, force: bool = False) -> bool:
+        """Push new data to the curves (one setData each) if due; True if they were updated."""
+        now = time.perf_counter()
+        if not self._dirty or self.buffer is None or self.buffer.n == 0:
+            return False
+        if not force and now - self._last_flush < UPDATE_INTERVAL_S:
+            return False
+        self._dirty = False
+        self._last_flush = now
         b = self.buffer
-        b.extend(rows)
         day = b["day"]
         self.c_plt.setData(day, b["platelets"])
         self.c_chim.setData(day, 100.0 * b["donor_chimerism"])
@@ -212,6 +255,7 @@ class LivePlots(pg.GraphicsLayoutWidget):
         for p, col in ((self.p_plt, "platelets"), (self.p_tpo, "tpo_pg_ml"), (self.p_mk, "mk")):
             self._set_ymax(p, max(self._y_floor[id(p)], 1.12 * float(np.nanmax(b[col]))))
         self._set_titles()
+        return True
 
     def _set_ymax(self, plot, ymax: float) -> None:
         """Zero-based y axis that grows (or shrinks by more than 30%) with the data."""
@@ -245,9 +289,9 @@ class LivePlots(pg.GraphicsLayoutWidget):
                     self._add_marker(p, region)
                 opts = {}
                 if p is self.p_plt:
-                    opts = dict(label=e.label, labelOpts={"position": 0.93 - 0.13 * (level % 5),
+                    opts = dict(label=e.label, labelOpts={"position": 0.08 + 0.13 * (level % 5),
                                                           "color": "#333333", "anchors": [(0, 0.5), (0, 0.5)],
-                                                          "fill": (255, 255, 255, 200)})
+                                                          "fill": (255, 255, 255, 170)})
                 line = pg.InfiniteLine(pos=start, angle=90, movable=False,
                                        pen=_pen(P.PLOT_COLOURS["event_instant"], 1.2, Qt.DashLine), **opts)
                 line.setToolTip(e.summary())

@@ -151,7 +151,7 @@ class Viewport(QWidget):
         self._pick_pos = np.zeros((0, 3), np.float32)
         self._pick_slots = np.zeros(0, np.int64)
         self._highlight_slot = -1
-        self._vessel_base_alpha = 0.22
+        self._vessel_base_alpha = 0.30
         self._vessels_on = True
         self._integrity_shown: np.ndarray | None = None
         self._verts_per_seg = 2 * TUBE_SIDES
@@ -166,7 +166,7 @@ class Viewport(QWidget):
         self.canvas.events.mouse_press.connect(self._on_mouse_press)
         self.canvas.events.mouse_release.connect(self._on_mouse_release)
         self.canvas.events.draw.connect(self._on_draw_start, position="first")
-        self.canvas.events.draw.connect(self._on_draw)
+        self.canvas.events.draw.connect(self._on_draw, position="first")
         self._draw_start = None
         #: seconds the last frame kept the GUI thread busy (draw + Qt composition); for frame pacing
         self.last_paint_s = 0.0
@@ -428,7 +428,8 @@ class Viewport(QWidget):
             self._draw_start = None
 
     def _on_draw(self, _event) -> None:
-        # runs at the end of the scene draw; the 0-ms timer fires once Qt has finished the paint
+        # vispy calls this before the scene draws (callbacks connect 'first'); the 0-ms timer fires
+        # once Qt has finished the whole paint (draw, swap, composition): last_paint_s covers it all
         QTimer.singleShot(0, self._after_paint)
         now = time.perf_counter()
         self._draws += 1

@@ -11,5 +11,5 @@
 * :mod:`studies.glossary` the glossary behind tooltips and the Help menu
 * helpers: :mod:`studies.parallel` (local process pool / Dask back-ends, StudyJob),
   :mod:`studies.worker` (top-level task functions), :mod:`studies.stats` (t intervals),
-  :mod:`studies.validation` (pydantic errors -> InputError), ``make_lesson_images`` (lesson diagrams)
+  ``make_lesson_images`` (lesson diagrams)
 """

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from engine.errors import InputError
 
-from .validation import translate_validation_error as _translate_validation
+from engine.errors import from_validation_error as _translate_validation
 
 
 class Term(BaseModel):

@@ -27,16 +27,14 @@ Any problem raises :class:`engine.errors.InputError` naming the file and the fie
 """
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from engine.errors import InputError
+from engine.errors import InputError, from_validation_error, read_toml
 
-from .validation import translate_validation_error
 
 FORMAT = "nichelab-lesson"
 VERSION = 1
@@ -201,7 +199,7 @@ def parse_lesson(data: dict, path: Path) -> Lesson:
     try:
         doc = LessonFile.model_validate(data)
     except ValidationError as err:
-        raise translate_validation_error(err, file) from None
+        raise from_validation_error(err, file) from None
     if doc.id != path.stem:
         raise InputError("lesson id must match the file name", file=file, field="id", expected=path.stem,
                          found=doc.id)
@@ -262,20 +260,7 @@ def load_lesson(id_or_path: str | Path) -> Lesson:
         if not path.suffix and not path.exists():
             ids = [p.stem for p in sorted(lessons_dir().glob("*.toml"))]
             raise InputError("unknown lesson", field="lesson", expected="one of: " + ", ".join(ids), found=text)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError("file not found", file=str(path)) from None
-    except IsADirectoryError:
-        raise InputError("is a folder, not a lesson file", file=str(path)) from None
-    except OSError as exc:
-        raise InputError(f"cannot read file: {exc.strerror}", file=str(path)) from None
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise InputError("not a text (UTF-8) file", file=str(path)) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"malformed TOML: {exc}", file=str(path)) from None
+    data = read_toml(path, "lesson file")
     return parse_lesson(data, path)
 
 

@@ -32,7 +32,7 @@ from engine.errors import InputError
 from engine.observables import atomic_write_text
 
 from .runs import RunRecord
-from .validation import translate_validation_error
+from engine.errors import from_validation_error as translate_validation_error
 
 log = logging.getLogger("nichelab.session")
 

@@ -344,6 +344,11 @@ def test_icons_are_current_and_well_formed():
 
 def test_licence_files():
     assert "MIT License" in (ROOT / "LICENSE").read_text(encoding="utf-8")
+    licences = ROOT / "resources" / "licenses"
+    assert "GNU LESSER GENERAL PUBLIC LICENSE" in (licences / "LGPL-3.0.txt").read_text(encoding="utf-8")
+    assert "GNU GENERAL PUBLIC LICENSE" in (licences / "GPL-3.0.txt").read_text(encoding="utf-8")
+    spec = (ROOT / "packaging" / "nichelab.spec").read_text(encoding="utf-8")
+    assert "datas += _licence_files()" in spec  # components' own licence files travel with the bundle
     text = (ROOT / "resources" / "THIRD_PARTY_LICENSES.md").read_text(encoding="utf-8")
     for component in ("PySide6", "LGPL-3.0", "numpy", "numba", "llvmlite", "vispy", "pyqtgraph", "pydantic",
                       "platformdirs", "imageio", "FFmpeg", "GPL-3.0", "Python"):

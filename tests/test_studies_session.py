@@ -52,14 +52,14 @@ def good_doc(tmp_path):
 
 @pytest.mark.parametrize("mutate, field, words", [
     (lambda d: d["runs"][1]["rows"][3].pop(), "runs[1]", "row 3 has 2 values for 3 columns"),
-    (lambda d: d["runs"][0].update(seed=-1), "runs[0].seed", "greater than or equal to 0"),
+    (lambda d: d["runs"][0].update(seed=-1), "runs[0].seed", "out of range (expected >= 0"),
     (lambda d: d["runs"][0].update(colour="red"), "runs[0].colour", "unknown key"),
     (lambda d: d["runs"][0].update(columns=["day", "x", "y"]), "runs[0].columns", "'day' and 'platelets'"),
     (lambda d: d.update(scenario_toml='name = "x"\ndays = -3\n'), "scenario_toml", "invalid scenario"),
     (lambda d: d.update(scenario_toml="name = "), "scenario_toml", "not valid TOML"),
     (lambda d: d.update(version=7), "version", "newer NicheLab"),
     (lambda d: d.pop("scenario_toml"), "scenario_toml", "required key missing"),
-    (lambda d: d.update(current_day="noon"), "current_day", "valid number"),
+    (lambda d: d.update(current_day="noon"), "current_day", "wrong type (expected a number"),
 ])
 def test_corrupt_session_names_file_and_field(tmp_path, good_doc, mutate, field, words):
     mutate(good_doc)

@@ -12,6 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+#: seeds per arm in `python main.py validate` and in tests/test_claims.py (the same verdicts)
+DEFAULT_SEEDS = 3
+
 from .claims import Check, Claim, claims_file, load_claims, parse_claims, select
 from .evaluate import CheckResult, ClaimResult, evaluate, jobs_for
 from .report import console_table, write_report
@@ -43,6 +46,6 @@ def run_validation(claims: list[Claim], seeds: list[int], overrides: dict[str, f
     return Outcome(evaluate(claims, done, seeds), runs, list(seeds), overrides)
 
 
-__all__ = ["Check", "Claim", "CheckResult", "ClaimResult", "ArmRun", "Job", "Outcome", "claims_file",
+__all__ = ["DEFAULT_SEEDS", "Check", "Claim", "CheckResult", "ClaimResult", "ArmRun", "Job", "Outcome", "claims_file",
            "load_claims", "parse_claims", "select", "evaluate", "jobs_for", "run_jobs", "run_validation",
            "console_table", "write_report"]

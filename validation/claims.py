@@ -12,13 +12,12 @@ claim passes when all its checks pass.
 """
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from engine.errors import InputError
+from engine.errors import InputError, from_validation_error, read_toml
 from engine.observables import COLUMNS
 from engine.runtime import resource_dir
 
@@ -185,39 +184,12 @@ def claims_file() -> Path:
     return resource_dir() / "claims.toml"
 
 
-def _field(loc: tuple) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += ("." if out else "") + str(part)
-    return out or "(file)"
-
-
 def parse_claims(data: dict, source: str = "<claims>") -> list[Claim]:
     """Validate claims given as a dictionary; scenario ids and windows are checked too."""
     try:
         doc = ClaimFile.model_validate(data)
     except ValidationError as err:
-        e = err.errors()[0]
-        loc = _field(tuple(p for p in e["loc"] if not (isinstance(p, str) and p.startswith("function-"))))
-        msg = e["msg"].removeprefix("Value error, ")
-        found = e.get("input")
-        if e["type"] == "extra_forbidden":
-            raise InputError("unknown key", file=source, field=loc, expected="a documented key",
-                             found=loc.split(".")[-1]) from None
-        if e["type"] == "literal_error":
-            raise InputError("not an allowed value", file=source, field=loc, expected=e["ctx"]["expected"],
-                             found=found) from None
-        if e["type"] == "missing":
-            raise InputError("required key missing", file=source, field=loc, expected="a value") from None
-        if e["type"].endswith(("_type", "_parsing")) or e["type"] == "int_from_float":
-            raise InputError("wrong type", file=source, field=loc, expected=msg.removeprefix("Input should be "),
-                             found=found) from None
-        if isinstance(found, (dict, list)):
-            found = None
-        raise InputError(msg, file=source, field=loc, found=found) from None
+        raise from_validation_error(err, source) from None
     _check_against_scenarios(doc.claims, source)
     return doc.claims
 
@@ -246,18 +218,7 @@ def _check_against_scenarios(claims: list[Claim], source: str) -> None:
 def load_claims(path: str | Path | None = None) -> list[Claim]:
     """Read and check the claim list (default: the built-in ``resources/claims.toml``)."""
     path = Path(path) if path else claims_file()
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError("file not found", file=str(path)) from None
-    except OSError as exc:
-        raise InputError(f"cannot read file: {exc.strerror}", file=str(path)) from None
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise InputError("not a text (UTF-8) file", file=str(path)) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"malformed TOML: {exc}", file=str(path)) from None
+    data = read_toml(path, "claims file")
     return parse_claims(data, str(path))
 
 

@@ -34,6 +34,7 @@ def test_window_opens_on_the_scenario(window, small_scenario):
 
 def test_play_pause_step_reset(qtbot, window):
     c = window.controller
+    c.set_speed(24.0)            # 1 day/s: the run cannot reach its end before we pause it
     assert c.frame.day == 0.0
     window.activateWindow()
     qtbot.waitUntil(lambda: window.isActiveWindow(), timeout=WAIT_MS)   # shortcuts are per window
@@ -170,6 +171,12 @@ def test_save_open_and_csv_export(qtbot, window, tmp_path):
     assert "# seed: 1" in text and "# app: NicheLab" in text and "platelets" in text
     png = tmp_path / "view.png"
     assert window.files.save_view_png(str(png)) and png.stat().st_size > 1000
+    from PySide6.QtGui import QImage
+
+    img = QImage(str(png)).convertToFormat(QImage.Format_RGB888)
+    w, h = img.width(), img.height()
+    px = np.frombuffer(img.constBits(), np.uint8, img.bytesPerLine() * h).reshape(h, -1)[:, :3 * w].copy()
+    assert (w, h) == tuple(window.viewport.canvas.size) and px.std() > 20   # the cells were drawn
     png2 = tmp_path / "plots.png"
     assert window.files.save_plots_png(str(png2)) and png2.stat().st_size > 1000
     # no temporary files are left behind
@@ -261,11 +268,12 @@ def test_play_stops_at_the_end_of_the_scenario(qtbot, window):
     window.genotype.days.setValue(1.0)
     assert window.model.scenario.days == 1.0
     c.play()
-    qtbot.waitUntil(lambda: c.running, timeout=WAIT_MS)
-    qtbot.waitUntil(lambda: not c.running, timeout=BUILD_TIMEOUT_MS)
-    qtbot.wait(100)
+    qtbot.waitUntil(lambda: c.frame is not None and c.frame.day >= 1.0 - 1e-9 and not c.frame.running,
+                    timeout=BUILD_TIMEOUT_MS)
+    qtbot.wait(300)
     c.poll()
-    assert c.frame.day == pytest.approx(1.0)
+    assert not c.running
+    assert c.frame.day == pytest.approx(1.0)          # it stopped there
     assert window.run_controls.day_label.text().startswith("Day 1.0")
 
 
