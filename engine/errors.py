@@ -77,24 +77,3 @@ def from_validation_error(err, file: str | None) -> InputError:
     return InputError(f"{msg} (found {short[:57] + '...' if len(short) > 60 else short})", file=file,
                       field=field)
 
-
-def read_toml(path, what: str = "file") -> dict:
-    """Read a TOML file into a dict; every failure is an InputError naming the file."""
-    import tomllib
-    from pathlib import Path
-
-    path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError("file not found", file=str(path)) from None
-    except IsADirectoryError:
-        raise InputError(f"is a folder, not a {what}", file=str(path)) from None
-    except OSError as exc:
-        raise InputError(f"cannot read file: {exc.strerror}", file=str(path)) from None
-    try:
-        return tomllib.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise InputError("not a text (UTF-8) file", file=str(path)) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"malformed TOML: {exc}", file=str(path)) from None

@@ -13,10 +13,36 @@ class Schedule:
 
     def __init__(self, events: list[Event]):
         self.events: list[Event] = [e.model_copy() for e in events]
-        self._fired: set[int] = set()
+        self._fired: list[bool] = [False] * len(self.events)
 
     def add(self, event: Event) -> None:
         self.events.append(event)
+        self._fired.append(False)
+
+    def _index(self, event: Event) -> int:
+        for i, e in enumerate(self.events):
+            if e is event:
+                return i
+        raise ValueError("event is not in this schedule")
+
+    def cancel(self, event: Event, now_hours: float) -> bool:
+        """Withdraw an event: one not yet started (or an instant one not yet given) disappears;
+        a running treatment ends now. Returns False when there is nothing left to undo
+        (an instant event already given, a treatment already over)."""
+        i = self._index(event)
+        start = event.start_day * 24.0
+        if event.instant:
+            if self._fired[i]:
+                return False
+        elif start < now_hours:
+            end = start + event.duration_days * 24.0
+            if end <= now_hours:
+                return False
+            event.duration_days = (now_hours - start) / 24.0
+            return True
+        del self.events[i]
+        del self._fired[i]
+        return True
 
     def targets(self, t_hours: float) -> dict[str, float]:
         """Sum of doses of the continuous events active at t (keys: LEVEL_KINDS)."""
@@ -32,10 +58,10 @@ class Schedule:
         """Instant events whose time falls in [t, t + dt) and that have not fired yet."""
         fired = []
         for idx, e in enumerate(self.events):
-            if not e.instant or idx in self._fired:
+            if not e.instant or self._fired[idx]:
                 continue
             if e.start_day * 24.0 < t_hours + dt - 1e-9:
-                self._fired.add(idx)
+                self._fired[idx] = True
                 fired.append(e)
         return fired
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from .agents import (DEAD, DOCKED, DONOR, FREE, HSPC, LODGED, MK, MKP, MSC, PLATELET, RELEASING,
+from .agents import (DOCKED, DONOR, FREE, HSPC, LODGED, MK, MKP, MSC, PLATELET, RELEASING,
                      alloc, radius_of, release)
 from .rng import S_BIRTH, S_DEATH, S_DIVIDE, S_DOCK, S_PLACE, S_UNDOCK, normal, uniform
 from .vessels import vessel_near

@@ -5,9 +5,7 @@ import csv
 import io
 import json
 import math
-import os
-import tempfile
-from pathlib import Path
+from .files import atomic_write_text  # noqa: F401  (re-exported: used across the app)
 
 import numpy as np
 
@@ -42,23 +40,6 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "vla4_block": ("level", "VLA-4 blocking antibody level"),
     "agents": ("agents", "agents alive (cells and platelet particles)"),
 }
-
-
-def atomic_write_text(path: str | Path, text: str) -> None:
-    """Write a text file atomically: temporary file in the same folder, then rename."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=str(path.parent))
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 def _fmt(v: float) -> str:

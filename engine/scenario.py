@@ -13,7 +13,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from .errors import InputError, from_validation_error, read_toml
+from .errors import InputError, from_validation_error
+from .files import read_toml
 from .parameters import ParameterSet
 from .runtime import resource_dir
 

@@ -58,7 +58,10 @@ class SetParameter:
 
 
 class Simulation:
-    def __init__(self, scenario: Scenario, seed: int | None = None, *, spinup: bool = True):
+    def __init__(self, scenario: Scenario, seed: int | None = None, *, spinup: bool = True,
+                 spinup_progress=None):
+        """Build the tile and equilibrate the genotype for ``spinup_days`` (not recorded);
+        ``spinup_progress(fraction)`` is called after each equilibrated day."""
         self.scenario = scenario
         self.seed = int(scenario.seed if seed is None else seed)
         self.params: ParameterSet = scenario.parameter_set()
@@ -86,7 +89,12 @@ class Simulation:
         self._build_world()
         self._populate()
         if spinup and p["spinup_days"] > 0:
-            self._run_steps(int(round(p["spinup_days"] * 24.0 / self.dt)), record=False)
+            total = int(round(p["spinup_days"] * 24.0 / self.dt))
+            per_day = max(1, int(round(24.0 / self.dt)))
+            for done in range(0, total, per_day):
+                self._run_steps(min(per_day, total - done), record=False)
+                if spinup_progress is not None:
+                    spinup_progress(min(1.0, (done + per_day) / total))
         self.time_hours = 0.0
         self.released_cum = 0.0
         self.schedule = Schedule(scenario.events)

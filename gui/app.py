@@ -91,8 +91,6 @@ def run_gui(args) -> int:
     except InputError as exc:
         print(f"nichelab: error: {exc}", file=sys.stderr)
         return 2
-    if getattr(args, "session", None):
-        log.info("session files are not supported yet; ignoring %s", args.session)
     problem = qt_binding_problem()
     if problem:
         log.warning("%s", problem)
@@ -106,6 +104,8 @@ def run_gui(args) -> int:
         return _exit_code(take_screenshot(app, win, args.screenshot, days))
     _close_on_interrupt(win)
     win.show()
+    from .research import startup
+    startup(win, session=getattr(args, "session", None))
     rc = app.exec()
     win.shutdown()
     return _exit_code(int(rc))

@@ -460,7 +460,7 @@ class EngineWorker:
             if ev is not None:
                 if ev.instant:
                     if ev.start_day * 24.0 >= now_h - 1e-9:   # not given yet: cancel it
-                        _cancel_instant(sim.schedule, ev)
+                        _cancel_instant(sim.schedule, ev, sim.time_hours)
                         old_actual = None
                 else:
                     start_h = ev.start_day * 24.0
@@ -538,18 +538,12 @@ class EngineWorker:
         self._emit("error", title, message, details)
 
 
-def _cancel_instant(schedule: Schedule, ev: Event) -> None:
-    """Stop an instant event that has not fired from ever firing.
-
-    Marks it as fired (so no random number is drawn for it and the run equals one
-    whose scenario never had it) and zeroes its dose so that it drops out of the
-    markers. TODO(engine): replace with a public Schedule.cancel(event).
-    """
-    fired = getattr(schedule, "_fired", None)
-    if isinstance(fired, set):
-        for i, e in enumerate(schedule.events):
-            if e is ev:
-                fired.add(i)
+def _cancel_instant(schedule: Schedule, ev: Event, now_hours: float = 0.0) -> None:
+    """Stop an instant event that has not fired from ever firing (so no random number is drawn
+    for it and the run equals one whose scenario never had it); its dose is zeroed too so that a
+    copy kept by the panels drops out of the markers."""
+    if any(e is ev for e in schedule.events):
+        schedule.cancel(ev, now_hours)
     ev.dose = 0.0
     ev.msc_coinfusion = 0.0
 

@@ -6,8 +6,6 @@ can replace them.
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +14,7 @@ from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QFileDialog
 
 from engine import InputError, load_scenario
-from engine.observables import atomic_write_text
+from engine.files import atomic_write, atomic_write_text
 
 from . import dialogs
 
@@ -27,29 +25,13 @@ CSV_FILTER = "CSV table (*.csv);;All files (*)"
 PNG_FILTER = "PNG image (*.png)"
 
 
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
 def atomic_save_image(image: QImage, path: str | Path) -> None:
-    """Save a QImage as PNG via a temporary file in the same folder, then rename."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".png", dir=str(path.parent))
-    os.close(fd)
-    try:
+    """Save a QImage as PNG atomically (temporary file in the same folder, then rename)."""
+    def write(tmp: str) -> None:
         if not image.save(tmp, "PNG"):
             raise OSError(f"could not write PNG {path}")
-        os.chmod(tmp, 0o666 & ~_umask())      # mkstemp makes 0600; give the usual permissions
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+
+    atomic_write(path, write, suffix=".png")
 
 
 def rgba_to_qimage(rgba: np.ndarray) -> QImage:

@@ -31,6 +31,7 @@ from .panels.run_controls import RunControls
 from .panels.scenario_picker import ScenarioPicker
 from .panels.transplant import TransplantPanel
 from .plots import LivePlots
+from .research import install_research_features
 from .scenario_model import ScenarioModel
 from .texts import VIEW_TIPS
 from .viewport import Viewport
@@ -131,6 +132,7 @@ class MainWindow(QMainWindow):
         self._update_title()
         if start:
             self.controller.start()
+        install_research_features(self)
 
     # ------------------------------------------------------------------ construction
     def _build_views(self) -> None:

@@ -33,7 +33,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from engine.errors import InputError, from_validation_error, read_toml
+from engine.errors import InputError, from_validation_error
+from engine.files import read_toml
 
 
 FORMAT = "nichelab-lesson"

@@ -10,4 +10,4 @@ if str(ROOT) not in sys.path:
 os.environ.setdefault("NICHELAB_HOME", str(ROOT / ".pytest_cache" / "nichelab-home"))
 
 #: overrides that make a small, fast tile for tests where the claim does not depend on size
-SMALL_TILE = {"tile_x_um": 400.0, "tile_y_um": 400.0, "spinup_days": 6.0}
+SMALL_TILE = {"tile_x_um": 400.0, "tile_y_um": 400.0, "spinup_days": 10.0}

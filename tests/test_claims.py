@@ -126,8 +126,8 @@ def test_engraftment_day_is_first_of_three_days_at_20_after_the_fall():
     dip = counts.copy()
     dip[np.isclose(T, 17.0)] = 19.0  # interrupts the run of three: next start is day 18
     assert engraftment_day(T, dip, (0, 30), level=20, origin_day=1).value == 17.0
-    never = engraftment_day(T, np.full_like(T, 30.0), (0, 30), level=20)
-    assert math.isnan(never.value) and "never fell below" in never.note
+    never = engraftment_day(T, np.full_like(T, 30.0), (0, 30), level=20, origin_day=1)
+    assert never.value == 0.0 and "never fell below" in never.note  # registries: engrafted at day 0
 
 
 # ------------------------------------------------------------------ SVG plots

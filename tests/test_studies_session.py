@@ -95,7 +95,7 @@ def test_failed_save_keeps_the_previous_file(tmp_path, monkeypatch):
     def boom(*a, **k):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("engine.observables.os.replace", boom)
+    monkeypatch.setattr("engine.files.os.replace", boom)
     with pytest.raises(InputError, match="cannot write session"):
         S.save_session(path, S.Session.create(scenario_toml=load_scenario("lesson_5fu").to_toml()))
     assert path.read_text() == before

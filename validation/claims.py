@@ -17,7 +17,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from engine.errors import InputError, from_validation_error, read_toml
+from engine.errors import InputError, from_validation_error
+from engine.files import read_toml
 from engine.observables import COLUMNS
 from engine.runtime import resource_dir
 

@@ -89,7 +89,8 @@ def engraftment_day(t, x, window, level, consecutive=3, origin_day=0.0, **_):
     """Clinical platelet engraftment: the first of ``consecutive`` daily counts >= ``level``
     after the count has fallen below it; days counted from ``origin_day`` (the transplant).
 
-    Daily counts are the samples at whole days. Never below the level: undefined (NaN).
+    Daily counts are the samples at whole days. A count that never falls below the level is
+    recorded as engrafted at the origin (day 0), as registries do ("never below", CIBMTR forms).
     Not engrafted by the window's end: the window's end, censored.
     """
     tw, xw = _window(t, x, window)
@@ -97,7 +98,7 @@ def engraftment_day(t, x, window, level, consecutive=3, origin_day=0.0, **_):
     days, counts = np.round(tw[whole]), xw[whole]
     below = np.flatnonzero(counts < level)
     if below.size == 0:
-        return Measure(math.nan, note=f"count never fell below {level:g}")
+        return Measure(0.0, note=f"count never fell below {level:g}: engrafted at day 0")
     ok = counts >= level
     for i in range(below[0] + 1, days.size - consecutive + 1):
         if ok[i:i + consecutive].all() and np.all(np.diff(days[i:i + consecutive]) == 1):
