@@ -21,9 +21,19 @@ QUICK_NUMPY_SIZES = (1_500,)
 
 
 def _engine_entry(sim, info, build_s, steps, repeats) -> dict:
+    import numba
+
     sim.advance(2 * sim.dt)  # warm-up (kernels are compiled already; touches the scratch memory)
     t = time_steps(sim, steps, repeats)
     n = t["agents"]
+    threads = numba.get_num_threads()
+    one = None
+    if threads > 1:  # the same tile on one worker thread: how much the second core gave
+        numba.set_num_threads(1)
+        try:
+            one = time_steps(sim, steps, max(2, repeats // 2))
+        finally:
+            numba.set_num_threads(threads)
     steps_per_day = 24.0 / sim.dt
     ph = t["phase_ms"]
     return {
@@ -43,6 +53,11 @@ def _engine_entry(sim, info, build_s, steps, repeats) -> dict:
         "field_voxel_updates_per_s": inverse(ph["field"], 1e3 * np.prod(sim.field.shape)),
         "s_per_sim_day": scaled(t["step_ms"], steps_per_day / 1e3),
         "ns_per_agent_update": scaled(t["agent_phase_ms"], 1e6 / n),
+        "threads": threads,
+        "one_thread": None if one is None else {
+            "agents": one["agents"], "step_ms": one["step_ms"], "agent_phase_ms": one["agent_phase_ms"],
+            "phase_ms": one["phase_ms"],
+            "agent_updates_per_s": inverse(one["agent_phase_ms"], 1e3 * one["agents"])},
     }
 
 

@@ -24,7 +24,10 @@ def tables(res: dict) -> str:
                f"({mc.get('lscpu_l2_cache', '?')} L2, {mc.get('lscpu_l3_cache', '?')} L3), "
                f"{mc.get('mem_total_gib', '?')} GiB; Python {mc.get('python')}, numpy {mc.get('numpy')}, "
                f"numba {mc.get('numba')} ({mc.get('numba_threads')} threads). Load average (1, 5, 15 min) at the "
-               f"start {mc.get('load_average')}, at the end {res.get('load_average_end')}.")
+               f"start {mc.get('load_average')}, at the end {res.get('load_average_end')}; a compute-only kernel ran "
+               f"{mc.get('parallel_probe', {}).get('speedup', float('nan')):.2f}x faster on {mc.get('numba_threads')} "
+               f"threads than on 1 at the start, {res.get('parallel_probe_end', {}).get('speedup', float('nan')):.2f}x "
+               f"at the end (2.0 = both cores free).")
     out.append("")
     eng = res.get("engine")
     if eng:
@@ -38,6 +41,20 @@ def tables(res: dict) -> str:
                        f"{_m(r['agent_updates_per_s'], 1e-6, '{:.2f}')} M | "
                        f"{_m(r['whole_step_agent_updates_per_s'], 1e-6, '{:.2f}')} M | "
                        f"{_m(r['s_per_sim_day'], 1.0, '{:.3f}')} |")
+        if any(r.get("one_thread") for r in eng["sizes"]):
+            out.append("")
+            out.append("The same tiles on one worker thread (NUMBA_NUM_THREADS=1 equivalent), same run:")
+            out.append("")
+            out.append("| agents | whole step, ms | agent phases, ms | agent-updates/s | 2 threads / 1 thread |")
+            out.append("|---:|---:|---:|---:|---:|")
+            for r in eng["sizes"]:
+                one = r.get("one_thread")
+                if not one:
+                    continue
+                gain = one["agent_phase_ms"]["median"] / r["agent_phase_ms"]["median"]
+                out.append(f"| {r['agents']:,.0f} | {_m(one['step_ms'])} | {_m(one['agent_phase_ms'])} | "
+                           f"{_m(one['agent_updates_per_s'], 1e-6, '{:.2f}')} M | ×{gain:.2f} (agent phases), "
+                           f"×{one['step_ms']['median'] / r['step_ms']['median']:.2f} (step) |")
         sc = eng.get("scaling") or {}
         if sc:
             out.append("")
@@ -94,10 +111,11 @@ def tables(res: dict) -> str:
             out.append("")
             out.append(f"Long run ({lr['days']} days of the default scenario): resident memory "
                        f"{lr['day_first']['rss_mb']:.0f} MB on day 1, {lr['day_last']['rss_mb']:.0f} MB on day "
-                       f"{lr['days']} ({lr['rss_growth_pct']:+.1f}%); step time {lr['step_ms_first_days_median']:.2f} ms "
-                       f"(median of the first {lr['median_days']} days) and {lr['step_ms_last_days_median']:.2f} ms (last "
-                       f"{lr['median_days']} days), {lr['slowdown_pct']:+.1f}%; agents {lr['day_first']['agents']:,} → "
-                       f"{lr['day_last']['agents']:,}.")
+                       f"{lr['days']} ({lr['rss_growth_pct']:+.1f}%); step time (lower quartile over the first and the "
+                       f"last {lr['window_days']} days) {lr['step_ms_first_days']:.2f} → {lr['step_ms_last_days']:.2f} ms "
+                       f"wall ({lr['slowdown_pct']:+.1f}%), {lr['step_cpu_ms_first_days']:.2f} → "
+                       f"{lr['step_cpu_ms_last_days']:.2f} ms CPU ({lr['cpu_slowdown_pct']:+.1f}%); agents "
+                       f"{lr['day_first']['agents']:,} → {lr['day_last']['agents']:,}.")
         out.append("")
     st = res.get("startup")
     if st and "skipped" not in st:

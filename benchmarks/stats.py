@@ -41,6 +41,33 @@ def inverse(s: dict, numerator: float) -> dict:
     return out
 
 
+def parallel_probe() -> dict:
+    """How many cores this process really gets now: a pure compute kernel timed on 1 thread and on
+    all numba threads (2 on the reference machine). A speed-up near 1 means the other core was busy
+    with other programs and the parallel kernels could not gain from it during the run."""
+    import numba
+
+    from ._probe import spin
+
+    a = np.random.default_rng(0).random(100_000)
+    spin(a)
+    n = numba.get_num_threads()
+    out = {}
+    try:
+        for threads in sorted({1, n}):
+            numba.set_num_threads(threads)
+            best = float("inf")
+            for _ in range(3):
+                t0 = time.perf_counter()
+                spin(a)
+                best = min(best, time.perf_counter() - t0)
+            out[f"ms_{threads}_threads"] = 1e3 * best
+    finally:
+        numba.set_num_threads(n)
+    out["speedup"] = out["ms_1_threads"] / out[f"ms_{n}_threads"]
+    return out
+
+
 def load_average() -> list[float]:
     try:
         return [round(x, 2) for x in os.getloadavg()]
@@ -55,6 +82,7 @@ def machine() -> dict:
     info = {"platform": platform.platform(), "python": sys.version.split()[0], "numpy": np.__version__,
             "numba": numba.__version__, "cpu_count": os.cpu_count(),
             "numba_threads": int(numba.config.NUMBA_NUM_THREADS), "load_average": load_average(),
+            "parallel_probe": parallel_probe(),
             "time": time.strftime("%Y-%m-%d %H:%M:%S %z")}
     if shutil.which("lscpu"):
         try:

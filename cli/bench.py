@@ -67,7 +67,9 @@ def summary_text(res: dict) -> str:
     lines = []
     mc = res.get("machine", {})
     lines.append(f"machine: {mc.get('lscpu_model_name', '?')}, {mc.get('cpu_count')} cores, numba threads "
-                 f"{mc.get('numba_threads')}, load {mc.get('load_average')} (start) -> {res.get('load_average_end')}")
+                 f"{mc.get('numba_threads')}, load {mc.get('load_average')} (start) -> {res.get('load_average_end')}; "
+                 f"parallel speed-up of a compute kernel {mc.get('parallel_probe', {}).get('speedup', 0):.2f} (start), "
+                 f"{res.get('parallel_probe_end', {}).get('speedup', 0):.2f} (end)")
     eng = res.get("engine")
     if eng:
         lines.append("engine (median (min-max) over repeats; ms per step):")
@@ -79,7 +81,10 @@ def summary_text(res: dict) -> str:
                          f"{_m(ph['fates']):>18} {_m(ph['field']):>18} "
                          f"{_m(r['agent_updates_per_s'], 1e-6):>20} {r['s_per_sim_day']['median']:>8.3f}")
         for r in eng["sizes"]:
-            lines.append(f"    {r['agents']:.0f} agents: {r['how']}; field {r['field_shape']}")
+            one = r.get("one_thread")
+            extra = (f"; on 1 thread {_m(one['agent_updates_per_s'], 1e-6)} M agent-updates/s, step "
+                     f"{_m(one['step_ms'])} ms" if one else "")
+            lines.append(f"    {r['agents']:.0f} agents: {r['how']}; field {r['field_shape']}{extra}")
         sc = eng.get("scaling", {})
         if sc:
             lines.append(f"  scaling exponent (1 = linear): agent phases {sc['agent_phase_ms']['exponent']:.2f}, "
@@ -117,8 +122,10 @@ def summary_text(res: dict) -> str:
         lr = mem.get("long_run", {})
         if lr and "error" not in lr:
             lines.append(f"long run {lr['days']} days: RSS {lr['day_first']['rss_mb']:.0f} -> {lr['day_last']['rss_mb']:.0f} MB "
-                         f"({lr['rss_growth_pct']:+.1f}%), step {lr['step_ms_first_days_median']:.2f} -> "
-                         f"{lr['step_ms_last_days_median']:.2f} ms ({lr['slowdown_pct']:+.1f}%)")
+                         f"({lr['rss_growth_pct']:+.1f}%), step {lr['step_ms_first_days']:.2f} -> "
+                         f"{lr['step_ms_last_days']:.2f} ms wall ({lr['slowdown_pct']:+.1f}%), "
+                         f"{lr['step_cpu_ms_first_days']:.2f} -> {lr['step_cpu_ms_last_days']:.2f} ms CPU "
+                         f"({lr['cpu_slowdown_pct']:+.1f}%)")
         elif lr:
             lines.append(f"long run: error {lr['error']}")
     st = res.get("startup")
@@ -149,7 +156,7 @@ def summary_text(res: dict) -> str:
 
 def main(args) -> int:
     from benchmarks import engine_scaling, field_solver, gui_latency, memory, plot, scenario_wall, startup
-    from benchmarks.stats import load_average, machine
+    from benchmarks.stats import load_average, machine, parallel_probe
     from engine.observables import atomic_write_text
 
     sections = _sections(args.only)
@@ -166,6 +173,7 @@ def main(args) -> int:
             res[name] = runners[name](opts)
     res["seconds"] = time.perf_counter() - t0
     res["load_average_end"] = load_average()
+    res["parallel_probe_end"] = parallel_probe()
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(out, json.dumps(res, indent=1, default=float) + "\n")

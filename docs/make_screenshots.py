@@ -96,13 +96,14 @@ def main(argv=None) -> int:
     # 2. three runs compared ---------------------------------------------------------
     win.dock_scenario.raise_()
     r.dock_runs.raise_()
-    win.resizeDocks([win.dock_plots, r.dock_runs], [560, 360], Qt.Vertical)
+    win.resizeDocks([win.dock_plots, r.dock_runs], [600, 330], Qt.Vertical)
     for sid in ("lesson_thpo_ko", "lesson_thpo_ko_sdf1", "lesson_thpo_ko_fgf4"):
         load_and_run(scn(sid), args.days)
         n = len(r.runs.runs)
         r.runs.keep_current()
         wait(lambda: len(r.runs.runs) == n + 1)
-    app.processEvents()
+    t0 = time.perf_counter()
+    wait(lambda: time.perf_counter() - t0 > 0.5)     # let the docks settle and repaint
     save("compare.png")
 
     # 3. ensemble band ---------------------------------------------------------------

@@ -108,21 +108,27 @@ def move_cells(pos, kind, state, maturity, members, new_pos, start, order, cell,
         new_pos[i, 0], new_pos[i, 1], new_pos[i, 2] = nx_, ny_, nz_
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, parallel=True)
 def prepare_bodies(pos, kind, state, maturity, order, rp, bodies, mobile, mobile_q):
     """Cell-ordered copy of the listed agents' (x, y, z, radius) into ``bodies[:order.size]``
     (so neighbour scans read contiguous memory), and the mobile ones, in the same cell order
     (neighbouring cells are moved together: field and look-up reads stay in cache), into
-    ``mobile`` (agent index) and ``mobile_q`` (row in ``bodies``). Returns how many are mobile."""
-    nm = 0
-    for q in range(order.size):
+    ``mobile`` (agent index) and ``mobile_q`` (row in ``bodies``). Returns how many are mobile.
+
+    The scattered reads run in parallel; ``mobile_q`` first holds a mobility flag per row and is
+    then compacted in order (serial, sequential)."""
+    n = order.size
+    for q in prange(n):
         i = order[q]
         bodies[q, 0] = pos[i, 0]
         bodies[q, 1] = pos[i, 1]
         bodies[q, 2] = pos[i, 2]
         bodies[q, 3] = radius_of(kind[i], maturity[i], rp)
-        if is_mobile(kind[i], state[i]):
-            mobile[nm] = i
+        mobile_q[q] = 1 if is_mobile(kind[i], state[i]) else 0
+    nm = 0
+    for q in range(n):
+        if mobile_q[q]:
+            mobile[nm] = order[q]
             mobile_q[nm] = q
             nm += 1
     return nm

@@ -82,7 +82,7 @@ def _fill_nearest_segment_grid(seg, p0, p1, radius, h, cutoff):
                     counts[(ib * by + jb) * bz + kb + 1] += 1
     start = np.cumsum(counts)
     fill = start[:-1].copy()
-    cand = np.empty(start[-1], np.int64)
+    cand = np.empty(start[-1], np.int32)  # (segments x bins reached: the biggest build array)
     for s in range(nseg):
         if box[s, 1] <= box[s, 0] or box[s, 3] <= box[s, 2] or box[s, 5] <= box[s, 4]:
             continue

@@ -30,6 +30,17 @@ def make_app(argv: list[str] | None = None):
     app.setOrganizationName(APP_NAME)
     app.setApplicationVersion(app_version())
     app.setStyle("Fusion")
+    from PySide6.QtGui import QIcon
+
+    from engine.runtime import resource_dir
+
+    icon = QIcon()
+    for size in (16, 24, 32, 48, 64, 128, 256, 512):
+        png = resource_dir() / "icons" / f"nichelab-{size}.png"
+        if png.exists():
+            icon.addFile(str(png))
+    app.setWindowIcon(icon)
+    app.setDesktopFileName("nichelab")  # lets Wayland desktops match the window to nichelab.desktop
     return app
 
 

@@ -60,6 +60,9 @@ VERSION="$("$PY" -c 'import tomllib; print(tomllib.load(open("pyproject.toml", "
 DEB="$(ls "$ROOT"/packaging/dist/nichelab_"$VERSION"_*.deb 2>/dev/null | head -n1 || true)"
 TGZ="$(ls "$ROOT"/packaging/dist/NicheLab-"$VERSION"-linux-*.tar.gz 2>/dev/null | head -n1 || true)"
 [ -x "$APP" ] || fail "no frozen program at $APP"
+ls -d "$APPDIR"/_internal/licenses/numpy-* "$APPDIR"/_internal/resources/licenses/LGPL-3.0.txt \
+    "$APPDIR"/_internal/resources/THIRD_PARTY_LICENSES.md "$APPDIR"/_internal/pyproject.toml >/dev/null \
+    || fail "licence files, resources or pyproject.toml missing from the bundle"
 [ -f "$DEB" ] || fail "no .deb for version $VERSION in packaging/dist"
 [ -f "$TGZ" ] || fail "no .tar.gz for version $VERSION in packaging/dist"
 

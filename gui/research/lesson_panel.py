@@ -65,6 +65,7 @@ class LessonPanel(QWidget):
         lay.addLayout(row)
         self.look_for = QLabel()
         self.look_for.setWordWrap(True)
+        self.look_for.setTextFormat(Qt.MarkdownText)
         lay.addWidget(self.look_for)
         self.question_box = QGroupBox("Predict")
         qlay = QVBoxLayout(self.question_box)
@@ -142,7 +143,7 @@ class LessonPanel(QWidget):
         self.run_check.setVisible(bool(st.scenario))
         if st.run_days:
             self.run_check.setText(f"and run it to day {st.run_days:g}")
-        self.look_for.setText(f"<b>Look for:</b> {st.look_for}" if st.look_for else "")
+        self.look_for.setText(f"**Look for:**\n\n{st.look_for.strip()}" if st.look_for else "")
         self.look_for.setVisible(bool(st.look_for))
         self._show_question(st.question)
         self.prev_button.setEnabled(i > 0)

@@ -59,6 +59,9 @@ class RunsPanel(QWidget):
         self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
         self.table.setToolTip("Key outcomes of the ticked runs; brackets: difference to the first ticked run")
         split.addWidget(self.table)
+        split.setStretchFactor(0, 1)
+        split.setStretchFactor(1, 3)
+        self.list.setMinimumHeight(60)
         lay.addWidget(split, 1)
         self.note = QLabel("Differences (in brackets) are to the first ticked run.")
         self.note.setWordWrap(True)
@@ -143,8 +146,18 @@ class RunsPanel(QWidget):
         if self.legend is not None:
             self.legend.clear()
         recs = self.checked_records()
+        self.list.blockSignals(True)
+        k = 0
+        for i in range(self.list.count()):
+            it = self.list.item(i)
+            if it.checkState() == Qt.Checked:
+                it.setForeground(pg.mkColor(RUN_COLOURS[k % len(RUN_COLOURS)]))
+                k += 1
+            else:
+                it.setForeground(pg.mkColor("#777777"))
+        self.list.blockSignals(False)
         if recs and self.legend is None:
-            self.legend = pg.LegendItem(offset=(-6, 24), labelTextSize="8pt", verSpacing=-6,
+            self.legend = pg.LegendItem(offset=(-6, 22), labelTextSize="7pt", verSpacing=-8,
                                         brush=pg.mkBrush(255, 255, 255, 200))
             self.legend.setParentItem(plot.vb)
         ymax = 0.0
@@ -155,7 +168,7 @@ class RunsPanel(QWidget):
             item.setZValue(5)
             plot.addItem(item)
             self.overlays[rec.run_id] = item
-            self.legend.addItem(item, _short(rec.label or rec.legend()))
+            self.legend.addItem(item, _legend_text(rec))
             if len(rec):
                 ymax = max(ymax, float(max(rec["platelets"])))
         if self.legend is not None:
@@ -195,6 +208,14 @@ class RunsPanel(QWidget):
     def table_csv(self) -> str:
         t = self.comparison()
         return t.to_csv() if t is not None else ""
+
+
+def _legend_text(rec, n: int = 34) -> str:
+    """Compact legend entry: scenario (without the 'Lesson:' prefix) and seed."""
+    name = rec.label if rec.label and rec.label != rec.legend() else rec.scenario_name
+    if name.startswith("Lesson: "):
+        name = name[len("Lesson: "):]
+    return f"{_short(name, n)} \u00b7 seed {rec.seed}"
 
 
 def _short(text: str, n: int = 60) -> str:
