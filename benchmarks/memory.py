@@ -95,6 +95,16 @@ def probe_long(days: int) -> dict:
 
     early, late = q25(per_day[:k], "step_ms"), q25(per_day[-k:], "step_ms")
     early_cpu, late_cpu = q25(per_day[:k], "step_cpu_ms"), q25(per_day[-k:], "step_cpu_ms")
+    # trend over the whole run (every day): median of the second half against the first half, and
+    # the change along a least-squares line, both for CPU time per step
+    cpu = np.array([r["step_cpu_ms"] for r in per_day])
+    half = max(1, days // 2)
+    halves = 100.0 * (np.median(cpu[half:]) - np.median(cpu[:half])) / np.median(cpu[:half]) if days > 1 else 0.0
+    if days > 2:
+        slope, icpt = np.polyfit(np.arange(days), cpu, 1)
+        line = 100.0 * slope * (days - 1) / icpt
+    else:
+        line = 0.0
     every = max(1, days // 73)
     return {"days": days, "day_first": first, "day_last": last,
             "rss_growth_pct": 100.0 * (last["rss_mb"] - first["rss_mb"]) / first["rss_mb"],
@@ -102,6 +112,7 @@ def probe_long(days: int) -> dict:
             "slowdown_pct": 100.0 * (late - early) / early,
             "step_cpu_ms_first_days": early_cpu, "step_cpu_ms_last_days": late_cpu,
             "cpu_slowdown_pct": 100.0 * (late_cpu - early_cpu) / early_cpu, "window_days": k,
+            "cpu_change_second_half_vs_first_pct": float(halves), "cpu_change_fitted_line_pct": float(line),
             "peak_rss_mb": peak_rss_mb(),
             "rss_mb_by_day": [round(r["rss_mb"], 1) for r in per_day[::every]],
             "step_ms_by_day": [round(r["step_ms"], 3) for r in per_day[::every]],

@@ -6,7 +6,8 @@ from pathlib import Path
 
 W, H = 900, 560
 LEFT, RIGHT, TOP, BOTTOM = 95, 30, 60, 80
-COLORS = {"agent": (31, 119, 180), "whole": (214, 39, 40), "numpy": (44, 160, 44), "target": (120, 120, 120)}
+COLORS = {"agent": (31, 119, 180), "agent1": (140, 190, 230), "whole": (214, 39, 40), "numpy": (44, 160, 44),
+          "target": (120, 120, 120)}
 
 
 def _font(size):
@@ -50,6 +51,9 @@ def throughput_png(result: dict, path: str | Path, target: float = 10e6) -> Path
         "agent": [(r["agents"], r["agent_updates_per_s"]) for r in rows],
         "whole": [(r["agents"], r["whole_step_agent_updates_per_s"]) for r in rows],
     }
+    one = [(r["one_thread"]["agents"], r["one_thread"]["agent_updates_per_s"]) for r in rows if r.get("one_thread")]
+    if one:
+        series["agent1"] = one
     np_rows = (result.get("numpy") or {}).get("sizes") or []
     if np_rows:
         series["numpy"] = [(r["agents"], {"median": r["agents"] / (r["numpy_core_ms"]["median"] / 1e3),
@@ -92,8 +96,9 @@ def throughput_png(result: dict, path: str | Path, target: float = 10e6) -> Path
         d.line([(xx, yt), (min(xx + 6, W - RIGHT), yt)], fill=COLORS["target"], width=2)
     d.text((W - RIGHT - 6, yt - 4), "target 10M/s at 100k (agent phases)", fill=COLORS["target"], font=f_small,
            anchor="rb")
-    names = {"agent": "engine, agent phases (movement+neighbours+fates)", "whole": "engine, whole step (+ field)",
-             "numpy": "NumPy reference, whole core"}
+    names = {"agent": "engine, agent phases (movement+neighbours+fates), 2 threads",
+             "agent1": "the same on 1 thread", "whole": "engine, whole step (+ field), 2 threads",
+             "numpy": "NumPy reference: field + movement + fates"}
     for key, pts in series.items():
         col = COLORS[key]
         pts = sorted(pts, key=lambda p: p[0])
@@ -104,9 +109,11 @@ def throughput_png(result: dict, path: str | Path, target: float = 10e6) -> Path
             if v["min"] > 0 and v["max"] > 0:
                 d.line([(cx, py(v["min"])), (cx, py(v["max"]))], fill=col, width=2)
             d.ellipse([cx - 5, cy - 5, cx + 5, cy + 5], fill=col)
-    # legend
-    lx, ly = LEFT + 14, TOP + 12
-    for key in series:
+    # legend, bottom right (the curves run across the upper half)
+    keys = [k for k in ("agent", "agent1", "whole", "numpy") if k in series]
+    lx, ly = W - RIGHT - 430, H - BOTTOM - 12 - 20 * len(keys)
+    d.rectangle([lx - 8, ly - 6, W - RIGHT - 6, H - BOTTOM - 8], fill="white", outline=(200, 200, 200))
+    for key in keys:
         d.line([(lx, ly + 7), (lx + 28, ly + 7)], fill=COLORS[key], width=3)
         d.ellipse([lx + 10, ly + 3, lx + 18, ly + 11], fill=COLORS[key])
         d.text((lx + 36, ly), names[key], fill="black", font=f_small)

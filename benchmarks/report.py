@@ -114,7 +114,10 @@ def tables(res: dict) -> str:
                        f"{lr['days']} ({lr['rss_growth_pct']:+.1f}%); step time (lower quartile over the first and the "
                        f"last {lr['window_days']} days) {lr['step_ms_first_days']:.2f} → {lr['step_ms_last_days']:.2f} ms "
                        f"wall ({lr['slowdown_pct']:+.1f}%), {lr['step_cpu_ms_first_days']:.2f} → "
-                       f"{lr['step_cpu_ms_last_days']:.2f} ms CPU ({lr['cpu_slowdown_pct']:+.1f}%); agents "
+                       f"{lr['step_cpu_ms_last_days']:.2f} ms CPU ({lr['cpu_slowdown_pct']:+.1f}%); CPU time per step "
+                       f"over the whole run: second half against first half "
+                       f"{lr['cpu_change_second_half_vs_first_pct']:+.1f}%, along a fitted line "
+                       f"{lr['cpu_change_fitted_line_pct']:+.1f}%; agents "
                        f"{lr['day_first']['agents']:,} → {lr['day_last']['agents']:,}.")
         out.append("")
     st = res.get("startup")

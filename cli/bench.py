@@ -125,7 +125,9 @@ def summary_text(res: dict) -> str:
                          f"({lr['rss_growth_pct']:+.1f}%), step {lr['step_ms_first_days']:.2f} -> "
                          f"{lr['step_ms_last_days']:.2f} ms wall ({lr['slowdown_pct']:+.1f}%), "
                          f"{lr['step_cpu_ms_first_days']:.2f} -> {lr['step_cpu_ms_last_days']:.2f} ms CPU "
-                         f"({lr['cpu_slowdown_pct']:+.1f}%)")
+                         f"({lr['cpu_slowdown_pct']:+.1f}%); CPU trend over the run "
+                         f"{lr['cpu_change_second_half_vs_first_pct']:+.1f}% (halves), "
+                         f"{lr['cpu_change_fitted_line_pct']:+.1f}% (fitted line)")
         elif lr:
             lines.append(f"long run: error {lr['error']}")
     st = res.get("startup")

@@ -5,7 +5,6 @@ progress and finished callbacks are relayed to the GUI thread through Qt signals
 """
 from __future__ import annotations
 
-import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel,

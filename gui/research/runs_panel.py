@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (QAbstractItemView, QApplication, QCheckBox, QHBox
                                QListWidgetItem, QMessageBox, QPushButton, QSplitter, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
-from studies.outcomes import KEY_OUTCOMES
 from studies.runs import RunList, RunRecord, compare_runs
 
 #: Okabe-Ito colours (colour-blind safe), one per overlaid run

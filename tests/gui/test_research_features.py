@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from engine import load_scenario
 
-from gui_helpers import BUILD_TIMEOUT_MS, SMALL, WAIT_MS, wait_day, wait_ready
+from gui_helpers import SMALL, WAIT_MS, wait_day, wait_ready
 
 
 @pytest.fixture
