@@ -3,9 +3,10 @@
 Agent state is the structure-of-arrays store (engine/agents.py: position, kind, origin, state,
 link, age, maturity, timer, progress: engine.agents.BYTES_PER_AGENT per slot) plus the free-slot
 stack; the step's scratch arrays (movement buffers, fate flags) add a fixed amount per slot.
-The peak is the resident set size (ru_maxrss) of a fresh process that builds the ~100k-agent tile
-with the default 10 um field grid and steps it, with tracemalloc's peak of Python-visible
-allocations (numpy arrays included) beside it. The long run is the default scenario for 365
+The peak is the high-water resident set size (VmHWM) of a fresh process that builds the ~100k-agent tile
+with the default 10 um field grid and steps it; tracemalloc's peak of Python-visible allocations
+(numpy arrays included) is taken on a second, traced build (tracemalloc's own book-keeping would
+inflate the resident peak). The long run is the default scenario for 365
 days in a fresh process: resident memory and step time (wall and CPU) early and late in the run.
 """
 from __future__ import annotations
@@ -34,6 +35,16 @@ def rss_mb() -> float:
 
 
 def peak_rss_mb() -> float:
+    """High-water resident memory of this process (VmHWM). Not ru_maxrss: Linux carries that over an
+    exec from the forking parent, so a probe started by a big benchmark process would report the
+    parent's size."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
@@ -50,7 +61,20 @@ def probe_peak(n_target: int, steps: int) -> dict:
     from benchmarks.workloads import build
     from engine import agents as A
 
+    from benchmarks.workloads import agent_density_per_mm3
+
+    agent_density_per_mm3()  # the pilot run that sizes the tile, before the baseline
+    import gc
+
+    gc.collect()
     base = rss_mb()
+    # 1. the resident peak of building and stepping the tile, untraced
+    sim, info, build_s = build(n_target)
+    sim.advance(steps * sim.dt)
+    peak_rss, end_rss = peak_rss_mb(), rss_mb()
+    # 2. the same again under tracemalloc (its own book-keeping would inflate the resident peak)
+    del sim
+    gc.collect()
     tracemalloc.start()
     sim, info, build_s = build(n_target)
     sim.advance(steps * sim.dt)
@@ -58,7 +82,7 @@ def probe_peak(n_target: int, steps: int) -> dict:
     tracemalloc.stop()
     st = sim.store
     return {**info, "agents": st.n_alive, "capacity": st.capacity, "steps": steps,
-            "rss_after_imports_mb": base, "peak_rss_mb": peak_rss_mb(), "rss_end_mb": rss_mb(),
+            "rss_after_imports_mb": base, "peak_rss_mb": peak_rss, "rss_end_mb": end_rss,
             "tracemalloc_peak_mb": peak / 2**20, "tracemalloc_end_mb": cur / 2**20,
             "agent_store_mb": st.nbytes() / 2**20, "scratch_mb": scratch_bytes(sim) / 2**20,
             "field_mb": 3 * sim.field.values.nbytes / 2**20, "vessel_lookup_mb": sim.vessels.lookup.nbytes / 2**20,
@@ -105,6 +129,9 @@ def probe_long(days: int) -> dict:
         line = 100.0 * slope * (days - 1) / icpt
     else:
         line = 0.0
+    per_agent = cpu / np.array([r["agents"] for r in per_day], float)
+    per_agent_change = 100.0 * (np.percentile(per_agent[-k:], 25) - np.percentile(per_agent[:k], 25)) / \
+        np.percentile(per_agent[:k], 25)
     every = max(1, days // 73)
     return {"days": days, "day_first": first, "day_last": last,
             "rss_growth_pct": 100.0 * (last["rss_mb"] - first["rss_mb"]) / first["rss_mb"],
@@ -113,6 +140,10 @@ def probe_long(days: int) -> dict:
             "step_cpu_ms_first_days": early_cpu, "step_cpu_ms_last_days": late_cpu,
             "cpu_slowdown_pct": 100.0 * (late_cpu - early_cpu) / early_cpu, "window_days": k,
             "cpu_change_second_half_vs_first_pct": float(halves), "cpu_change_fitted_line_pct": float(line),
+            "cpu_per_agent_change_pct": float(per_agent_change),
+            "agents_change_pct": 100.0 * (np.median([r["agents"] for r in per_day[-k:]]) -
+                                          np.median([r["agents"] for r in per_day[:k]])) /
+            np.median([r["agents"] for r in per_day[:k]]),
             "peak_rss_mb": peak_rss_mb(),
             "rss_mb_by_day": [round(r["rss_mb"], 1) for r in per_day[::every]],
             "step_ms_by_day": [round(r["step_ms"], 3) for r in per_day[::every]],

@@ -104,7 +104,8 @@ def tables(res: dict) -> str:
                        f"agent including spare capacity) plus {pk['scratch_bytes_per_slot']:.0f} B/slot of step scratch. "
                        f"At {pk['agents']:,} agents ({pk['how']}; field grid {'×'.join(map(str, pk['field_shape']))}): "
                        f"peak resident memory {pk['peak_rss_mb']:.0f} MB (of which {pk['rss_after_imports_mb']:.0f} MB "
-                       f"is the interpreter with numpy/numba loaded), tracemalloc peak {pk['tracemalloc_peak_mb']:.0f} MB; "
+                       f"is the process before the tile: interpreter, libraries, loaded kernels), tracemalloc peak "
+                       f"(a second, traced build) {pk['tracemalloc_peak_mb']:.0f} MB; "
                        f"agent store {pk['agent_store_mb']:.1f} MB, field arrays {pk['field_mb']:.0f} MB, sinusoid "
                        f"look-up grid {pk['vessel_lookup_mb']:.0f} MB.")
         if lr and "error" not in lr:
@@ -117,8 +118,9 @@ def tables(res: dict) -> str:
                        f"{lr['step_cpu_ms_last_days']:.2f} ms CPU ({lr['cpu_slowdown_pct']:+.1f}%); CPU time per step "
                        f"over the whole run: second half against first half "
                        f"{lr['cpu_change_second_half_vs_first_pct']:+.1f}%, along a fitted line "
-                       f"{lr['cpu_change_fitted_line_pct']:+.1f}%; agents "
-                       f"{lr['day_first']['agents']:,} → {lr['day_last']['agents']:,}.")
+                       f"{lr['cpu_change_fitted_line_pct']:+.1f}%; the model's agent count drifts "
+                       f"{lr['agents_change_pct']:+.1f}% (first against last {lr['window_days']} days), CPU time per "
+                       f"agent-step {lr['cpu_per_agent_change_pct']:+.1f}%.")
         out.append("")
     st = res.get("startup")
     if st and "skipped" not in st:

@@ -116,7 +116,7 @@ def summary_text(res: dict) -> str:
             lines.append(f"memory peak: error {pk['error']}")
         elif pk:
             lines.append(f"memory: {mem['bytes_per_agent_state']} B/agent state; at {pk['agents']} agents: peak RSS "
-                         f"{pk['peak_rss_mb']:.0f} MB (after imports {pk['rss_after_imports_mb']:.0f} MB), tracemalloc "
+                         f"{pk['peak_rss_mb']:.0f} MB (before the tile {pk['rss_after_imports_mb']:.0f} MB), tracemalloc "
                          f"peak {pk['tracemalloc_peak_mb']:.0f} MB; store {pk['store_bytes_per_live_agent']:.0f} "
                          f"B/live agent, scratch {pk['scratch_bytes_per_slot']:.0f} B/slot")
         lr = mem.get("long_run", {})
@@ -127,7 +127,8 @@ def summary_text(res: dict) -> str:
                          f"{lr['step_cpu_ms_first_days']:.2f} -> {lr['step_cpu_ms_last_days']:.2f} ms CPU "
                          f"({lr['cpu_slowdown_pct']:+.1f}%); CPU trend over the run "
                          f"{lr['cpu_change_second_half_vs_first_pct']:+.1f}% (halves), "
-                         f"{lr['cpu_change_fitted_line_pct']:+.1f}% (fitted line)")
+                         f"{lr['cpu_change_fitted_line_pct']:+.1f}% (fitted line); agents "
+                         f"{lr['agents_change_pct']:+.1f}%, CPU per agent-step {lr['cpu_per_agent_change_pct']:+.1f}%")
         elif lr:
             lines.append(f"long run: error {lr['error']}")
     st = res.get("startup")
