@@ -31,8 +31,9 @@ if [ ! -x .venv/bin/python ]; then
   .venv/bin/python -m pip install -q --upgrade pip >&2
 fi
 
-stamp=".venv/.nichelab-deps"
-want="$(cat pyproject.toml) $*"
+extras="$*"
+stamp=".venv/.nichelab-deps-${extras// /-}"   # one stamp per set of extras: launching and testing don't undo each other
+want="$(cat pyproject.toml) $extras"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   reqs=$(.venv/bin/python - "$@" <<'PYEOF'
 import sys, tomllib
