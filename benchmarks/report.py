@@ -8,10 +8,11 @@ import json
 import sys
 
 
-def _m(s, scale=1.0, fmt="{:.3g}"):
+def median_range(s, scale=1.0, unit="", fmt="{:.3g}"):
+    """'median (min–max)' of a summary dict ('-' when missing; the range only over 2+ repeats)."""
     if not isinstance(s, dict) or "median" not in s:
         return "-"
-    med = fmt.format(s["median"] * scale)
+    med = fmt.format(s["median"] * scale) + unit
     if s.get("min") is None or s["min"] != s["min"] or s.get("n", 2) < 2:
         return med
     return f"{med} ({fmt.format(s['min'] * scale)}–{fmt.format(s['max'] * scale)})"
@@ -37,10 +38,10 @@ def tables(res: dict) -> str:
         for r in eng["sizes"]:
             ph = r["phase_ms"]
             out.append(f"| {r['agents']:,.0f} | {r['how']} | {'×'.join(map(str, r['field_shape']))} | "
-                       f"{_m(r['step_ms'])} | {_m(ph['movement'])} | {_m(ph['fates'])} | {_m(ph['field'])} | "
-                       f"{_m(r['agent_updates_per_s'], 1e-6, '{:.2f}')} M | "
-                       f"{_m(r['whole_step_agent_updates_per_s'], 1e-6, '{:.2f}')} M | "
-                       f"{_m(r['s_per_sim_day'], 1.0, '{:.3f}')} |")
+                       f"{median_range(r['step_ms'])} | {median_range(ph['movement'])} | {median_range(ph['fates'])} | {median_range(ph['field'])} | "
+                       f"{median_range(r['agent_updates_per_s'], 1e-6, '{:.2f}')} M | "
+                       f"{median_range(r['whole_step_agent_updates_per_s'], 1e-6, '{:.2f}')} M | "
+                       f"{median_range(r['s_per_sim_day'], 1.0, '{:.3f}')} |")
         if any(r.get("one_thread") for r in eng["sizes"]):
             out.append("")
             out.append("The same tiles on one worker thread (NUMBA_NUM_THREADS=1 equivalent), same run:")
@@ -52,8 +53,8 @@ def tables(res: dict) -> str:
                 if not one:
                     continue
                 gain = one["agent_phase_ms"]["median"] / r["agent_phase_ms"]["median"]
-                out.append(f"| {r['agents']:,.0f} | {_m(one['step_ms'])} | {_m(one['agent_phase_ms'])} | "
-                           f"{_m(one['agent_updates_per_s'], 1e-6, '{:.2f}')} M | ×{gain:.2f} (agent phases), "
+                out.append(f"| {r['agents']:,.0f} | {median_range(one['step_ms'])} | {median_range(one['agent_phase_ms'])} | "
+                           f"{median_range(one['agent_updates_per_s'], 1e-6, '{:.2f}')} M | ×{gain:.2f} (agent phases), "
                            f"×{one['step_ms']['median'] / r['step_ms']['median']:.2f} (step) |")
         sc = eng.get("scaling") or {}
         if sc:
@@ -84,15 +85,15 @@ def tables(res: dict) -> str:
         for g in fld["grids"]:
             npx = (f"{g['numpy_step_ms']['median']:.1f} ms (engine ×{g['speedup_over_numpy']:.0f} faster)"
                    if "numpy_step_ms" in g else "")
-            out.append(f"| {'×'.join(map(str, g['shape']))} | {g['voxels']:,} | {_m(g['step_ms'])} | "
-                       f"{_m(g['voxel_updates_per_s'], 1e-6, '{:.0f}')} M | {npx} |")
+            out.append(f"| {'×'.join(map(str, g['shape']))} | {g['voxels']:,} | {median_range(g['step_ms'])} | "
+                       f"{median_range(g['voxel_updates_per_s'], 1e-6, '{:.0f}')} M | {npx} |")
         out.append("")
     scn = res.get("scenario")
     if scn:
         out.append(f"Default scenario `{scn['scenario']}`, {scn['days']:g} days ({scn['steps_including_equilibration']} "
                    f"steps including the {scn['spinup_days']:g}-day equilibration; {scn['agents_mean']:,.0f} agents on "
-                   f"average): build + equilibration {_m(scn['build_and_equilibration_s'])} s, the {scn['days']:g} days "
-                   f"{_m(scn['run_s'])} s, total {_m(scn['total_s'])} s.")
+                   f"average): build + equilibration {median_range(scn['build_and_equilibration_s'])} s, the {scn['days']:g} days "
+                   f"{median_range(scn['run_s'])} s, total {median_range(scn['total_s'])} s.")
         out.append("")
     mem = res.get("memory")
     if mem:

@@ -53,17 +53,10 @@ def _sections(only) -> list[str]:
     return [s for s in SECTIONS if s in names]
 
 
-def _m(s, scale=1.0, unit=""):
-    """'median (min-max)' of a summary dict."""
-    if not isinstance(s, dict) or "median" not in s:
-        return "-"
-    if s.get("min") is None or s["min"] != s["min"]:
-        return f"{s['median'] * scale:.3g}{unit}"
-    return f"{s['median'] * scale:.3g}{unit} ({s['min'] * scale:.3g}-{s['max'] * scale:.3g})"
-
-
 def summary_text(res: dict) -> str:
     """The console summary of a result dict."""
+    from benchmarks.report import median_range as _m
+
     lines = []
     mc = res.get("machine", {})
     lines.append(f"machine: {mc.get('lscpu_model_name', '?')}, {mc.get('cpu_count')} cores, numba threads "
