@@ -457,20 +457,12 @@ class EngineWorker:
                 live = [e for e in sim.schedule.events if _event_key(e) == key]
                 ev = live[-1] if live else None
             old_actual = cmd.old
-            if ev is not None:
-                if ev.instant:
-                    if ev.start_day * 24.0 >= now_h - 1e-9:   # not given yet: cancel it
-                        _cancel_instant(sim.schedule, ev, sim.time_hours)
-                        old_actual = None
-                else:
-                    start_h = ev.start_day * 24.0
-                    end_h = start_h + ev.duration_days * 24.0
-                    if start_h >= now_h - 1e-9:             # not started: cancel it
-                        ev.duration_days = 0.0
-                        old_actual = None
-                    elif end_h > now_h + 1e-9:              # running: it ends now
-                        ev.duration_days = now - ev.start_day
-                        old_actual = cmd.old.model_copy(update={"duration_days": ev.duration_days})
+            if ev is not None and any(e is ev for e in sim.schedule.events):
+                started = ev.start_day * 24.0 < now_h - 1e-9
+                # not given / not started yet: withdrawn; a running treatment ends now (engine rules)
+                if sim.schedule.cancel(ev, now_h):
+                    old_actual = (cmd.old.model_copy(update={"duration_days": ev.duration_days})
+                                  if started and not ev.instant else None)
         new_actual = None
         if cmd.new is not None:
             new_actual = cmd.new.model_copy()
@@ -536,16 +528,6 @@ class EngineWorker:
             log.exception("could not publish the state after an error")
             self._dirty = False       # do not retry (and re-report) on every loop
         self._emit("error", title, message, details)
-
-
-def _cancel_instant(schedule: Schedule, ev: Event, now_hours: float = 0.0) -> None:
-    """Stop an instant event that has not fired from ever firing (so no random number is drawn
-    for it and the run equals one whose scenario never had it); its dose is zeroed too so that a
-    copy kept by the panels drops out of the markers."""
-    if any(e is ev for e in schedule.events):
-        schedule.cancel(ev, now_hours)
-    ev.dose = 0.0
-    ev.msc_coinfusion = 0.0
 
 
 def _cancelled(e: Event) -> bool:

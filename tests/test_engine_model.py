@@ -114,3 +114,19 @@ def test_platelet_scaling_does_not_depend_on_tile_size():
     large = run(days=10, tile_x_um=600.0, tile_y_um=600.0)
     assert window(small, "platelets", 4, 10) == pytest.approx(window(large, "platelets", 4, 10), rel=0.15)
     assert window(large, "mk", 4, 10) > 2 * window(small, "mk", 4, 10)
+
+
+def test_schedule_cancel_withdraws_future_events_and_ends_running_ones():
+    from engine.events import Schedule
+
+    fu = Event(kind="fu5", start_day=5.0)
+    sdf = Event(kind="sdf1", start_day=1.0, duration_days=10.0)
+    later = Event(kind="il6", start_day=8.0, duration_days=3.0)
+    sch = Schedule([fu, sdf, later])
+    fu, sdf, later = sch.events
+    now = 3.0 * 24
+    assert sch.cancel(sdf, now) and sdf.duration_days == pytest.approx(2.0)   # running: ends now
+    assert sch.cancel(later, now) and later not in sch.events                  # not started: withdrawn
+    assert sch.due(5 * 24.0, 1.0) == [fu]                                        # given on day 5
+    assert not sch.cancel(fu, 6 * 24.0) and fu in sch.events                    # given: cannot be undone
+    assert not sch.cancel(sdf, now)                                              # already over
