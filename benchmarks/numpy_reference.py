@@ -5,8 +5,8 @@ motility, volume exclusion through a sorted uniform grid, tile and sinusoid wall
 decisions of every agent, and the SDF-1 field (exact reaction, then locally one-dimensional
 implicit diffusion with a Thomas solve vectorised across all lines of an axis). It follows the
 engine's rules and its counter-based random numbers, so on the same state it reproduces the
-engine's moves (to rounding: sums are taken in another order) and its fate decisions; the
-benchmark reports how closely, and how much slower it is.
+engine's moves (the pushes are summed in fixed point, as the engine does) and its fate
+decisions; the benchmark reports how closely, and how much slower it is.
 
 It mirrors engine/motility.py and engine/fates.py as they are; if the model rules change, the
 agreement reported by the benchmark drops (it is a measurement, not a test).
@@ -46,10 +46,16 @@ def uniform(seed: int, step: int, agents: np.ndarray, stream: int) -> np.ndarray
     return (z >> np.uint64(11)).astype(np.float64) * _INV53
 
 
-def normal(seed: int, step: int, agents: np.ndarray, stream: int) -> np.ndarray:
+def normal3(seed: int, step: int, agents: np.ndarray, stream: int) -> np.ndarray:
+    """engine.rng.normal3 for an array of agent ids: (n, 3) standard normal deviates."""
     u1 = np.maximum(uniform(seed, step, agents, stream), 1e-300)
     u2 = uniform(seed, step, agents, stream + 7919)
-    return np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * np.pi * u2)
+    u3 = np.maximum(uniform(seed, step, agents, stream + 1), 1e-300)
+    u4 = uniform(seed, step, agents, stream + 7920)
+    r1 = np.sqrt(-2.0 * np.log(u1))
+    r2 = np.sqrt(-2.0 * np.log(u3))
+    t1 = 2.0 * np.pi * u2
+    return np.column_stack([r1 * np.cos(t1), r1 * np.sin(t1), r2 * np.cos(2.0 * np.pi * u4)])
 
 
 # ---------------------------------------------------------------- geometry helpers
@@ -121,8 +127,7 @@ def move(pos, kind, state, maturity, members, field, h, lookup, lh, p0, p1, vrad
     over = speed > mp[MO.M_VMAX]
     v[over] *= (mp[MO.M_VMAX] / speed[over])[:, None]
     sq = np.sqrt(dt)
-    disp = v * dt + (sig * sq)[:, None] * np.column_stack(
-        [normal(seed, step, mob, s) for s in (MO.S_MOVE_X, MO.S_MOVE_Y, MO.S_MOVE_Z)])
+    disp = v * dt + (sig * sq)[:, None] * normal3(seed, step, mob, MO.S_MOVE)
     # volume exclusion: agents sorted by grid cell, pairs gathered cell offset by cell offset
     gnx, gny, gnz = grid_shape
     all_pos = pos[cells]
@@ -136,7 +141,7 @@ def move(pos, kind, state, maturity, members, field, h, lookup, lh, p0, p1, vrad
     ix, iy, iz = _voxel(x[:, 0], cell, gnx), _voxel(x[:, 1], cell, gny), _voxel(x[:, 2], cell, gnz)
     reach = np.ceil((ri + rmax) / cell).astype(np.int64)
     R = int(reach.max()) if reach.size else 0
-    push_sum = np.zeros((mob.size, 3))
+    push_sum = np.zeros((mob.size, 3), np.int64)   # fixed point, as the engine sums them
     for ox in range(-R, R + 1):
         for oy in range(-R, R + 1):
             for oz in range(-R, R + 1):
@@ -159,11 +164,10 @@ def move(pos, kind, state, maturity, members, field, h, lookup, lh, p0, p1, vrad
                 if not hit.any():
                     continue
                 d = np.sqrt(d2[hit])
-                pf = mp[MO.M_REPULSE] * 0.5 * (rs[hit] - d) / d
-                w = e[hit] * pf[:, None]
-                for ax_ in range(3):
-                    push_sum[:, ax_] += np.bincount(a_loc[hit], weights=w[:, ax_], minlength=mob.size)
-    disp += push_sum
+                pf = mp[MO.M_REPULSE] * 0.5 * (rs[hit] - d) / d * MO.PUSH_SCALE
+                w = np.floor(e[hit] * pf[:, None] + 0.5).astype(np.int64)
+                np.add.at(push_sum, a_loc[hit], w)
+    disp += push_sum / MO.PUSH_SCALE
     step_len = np.sqrt((disp * disp).sum(1))
     lim = np.maximum(ri, 2.0)
     big = step_len > lim

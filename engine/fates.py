@@ -12,6 +12,7 @@ from numba import njit, prange
 
 from .agents import (DOCKED, DONOR, FREE, HSPC, LODGED, MK, MKP, MSC, PLATELET, RELEASING,
                      alloc, radius_of, release)
+from .field import value_at
 from .rng import S_BIRTH, S_DEATH, S_DIVIDE, S_DOCK, S_PLACE, S_UNDOCK, normal, uniform
 from .vessels import vessel_near
 
@@ -49,14 +50,40 @@ def _poisson(lam, seed, step, i, stream):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _field_at(field, x, y, z, h):
-    nx, ny, nz = field.shape
-    return field[min(max(int(x / h), 0), nx - 1), min(max(int(y / h), 0), ny - 1), min(max(int(z / h), 0), nz - 1)]
+def needs_vessel(kind, state):
+    """Agents whose fate depends on the nearest sinusoid: MK progenitors (niche-supported
+    division) and free megakaryocytes (docking)."""
+    return kind == MKP or (kind == MK and state == FREE)
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def vessel_contacts(kind, state, pos, order, lookup, lh, p0, p1, vrad, field, fh, near_seg, near_d,
+                    near_c):
+    """For every agent in ``order`` that :func:`needs_vessel`: its nearest sinusoid segment
+    (``near_seg``, -1 if none within reach), the distance to that segment's axis (``near_d``)
+    and the SDF-1 concentration of its voxel (``near_c``), indexed by agent slot; what
+    :func:`decide_fates` reads.
+
+    The plain form. The simulation gets the same numbers from the last pass of
+    :func:`engine.motility.move_mobile`, which has just looked up the sinusoid at the new
+    position of every mobile cell (a superset of these agents): the look-up grid and field
+    reads then come from cache (tests/test_engine_speedups.py checks they agree). Inside the
+    decision loop each of these scattered reads waited for the last (3-4x slower)."""
+    for m in prange(order.size):
+        i = order[m]
+        if needs_vessel(kind[i], state[i]):
+            x, y, z = pos[i, 0], pos[i, 1], pos[i, 2]
+            s, d, cx, cy, cz = vessel_near(x, y, z, lookup, lh, p0, p1, vrad)
+            near_seg[i] = s
+            near_d[i] = d
+            near_c[i] = value_at(field, x, y, z, fh)
 
 
 @njit(cache=True, nogil=True, parallel=True)
 def decide_fates(kind, state, pos, age, maturity, timer, link, members, fp, rp, msc_pos,
-                 lookup, lh, p0, p1, vrad, integrity, vcam, field, fh, seed, step, flags, nspawn, released):
+                 near_seg, near_d, near_c, vrad, integrity, vcam, seed, step, flags, nspawn, released):
+    """Each agent's fate this step (see the module docstring); the sinusoid contacts
+    (``near_*``, as :func:`vessel_contacts` gives them) are those of the current positions."""
     dt = fp[F_DT]
     for m in prange(members.size):
         i = members[m]
@@ -94,10 +121,10 @@ def decide_fates(kind, state, pos, age, maturity, timer, link, members, fp, rp, 
             elif timer[i] < fp[F_MKP_MAX_GEN]:
                 # the vascular niche supports TPO-independent progenitor expansion: an MKP adherent to
                 # sinusoidal endothelium (VCAM-1/VLA-4, activated by SDF-1) divides; timer = generation
-                s, d, cx, cy, cz = vessel_near(pos[i, 0], pos[i, 1], pos[i, 2], lookup, lh, p0, p1, vrad)
+                s = near_seg[i]
                 if s >= 0 and integrity[s] > 0.05:
-                    if d - vrad[s] - rp[1] <= fp[F_GAP]:
-                        c = _field_at(field, pos[i, 0], pos[i, 1], pos[i, 2], fh)
+                    if near_d[i] - vrad[s] - rp[1] <= fp[F_GAP]:
+                        c = near_c[i]
                         act = (1.0 + fp[F_SDF1_GAIN] * fp[F_CXCR4] * c / fp[F_SDF1_REF]) / (1.0 + fp[F_SDF1_GAIN])
                         sig = min(fp[F_NICHE_CAP], vcam[s] * fp[F_VLA4] * act) * integrity[s]
                         if _hit(fp[F_MKP_NICHE_DIV] * sig, dt, seed, step, i, S_DIVIDE):
@@ -110,12 +137,12 @@ def decide_fates(kind, state, pos, age, maturity, timer, link, members, fp, rp, 
                 if _hit(fp[F_MK_DEATH_AWAY], dt, seed, step, i, S_DEATH):
                     flags[i] = FL_DIE
                     continue
-                s, d, cx, cy, cz = vessel_near(pos[i, 0], pos[i, 1], pos[i, 2], lookup, lh, p0, p1, vrad)
+                s = near_seg[i]
                 if s >= 0:
-                    gap = d - vrad[s] - radius_of(k, maturity[i], rp)
+                    gap = near_d[i] - vrad[s] - radius_of(k, maturity[i], rp)
                     if gap <= fp[F_GAP] and integrity[s] > 0.05:
                         # CXCR4 signalling activates VLA-4 (inside-out): local SDF-1 raises adhesion
-                        c = _field_at(field, pos[i, 0], pos[i, 1], pos[i, 2], fh)
+                        c = near_c[i]
                         act = 1.0 + fp[F_SDF1_GAIN] * fp[F_CXCR4] * c / fp[F_SDF1_REF]
                         rate = fp[F_DOCK_RATE] * vcam[s] * fp[F_VLA4] * integrity[s] * act
                         if _hit(rate, dt, seed, step, i, S_DOCK):

@@ -268,6 +268,13 @@ def line_chunks(shape, target_bytes: int = 1 << 20, min_line_block: int = 64, mi
 
 
 @njit(cache=True, nogil=True)
+def value_at(c, x, y, z, h):
+    """Value of c in the voxel holding a point (the voxel :func:`gradient_at` centres on)."""
+    nx, ny, nz = c.shape
+    return c[min(max(int(x / h), 0), nx - 1), min(max(int(y / h), 0), ny - 1), min(max(int(z / h), 0), nz - 1)]
+
+
+@njit(cache=True, nogil=True)
 def gradient_at(c, x, y, z, h):
     """Central-difference gradient of c at a point (nearest voxel), per um."""
     nx, ny, nz = c.shape

@@ -2,7 +2,9 @@
 and the walls every cell respects (tile box, bone at z = 0, sinusoid lumen).
 
 Positions are updated Jacobi-style (all cells read the old positions, write
-new ones) so the result does not depend on thread count or visiting order.
+new ones), and the volume-exclusion pushes a cell receives are summed in fixed
+point (exact integer sums, so their order does not matter): the result does
+not depend on thread count, visiting order or how neighbours are searched.
 """
 from __future__ import annotations
 
@@ -10,29 +12,104 @@ import numpy as np
 from numba import njit, prange
 
 from .agents import HSPC, MK, MKP, FREE, radius_of
-from .field import gradient_at
-from .rng import S_MOVE_X, S_MOVE_Y, S_MOVE_Z, normal
+from .cell_lists import column_gap2, query_box
+from .fates import needs_vessel
+from .field import gradient_at, value_at
+from .rng import S_MOVE, normal3
 from .vessels import vessel_near
 
 # indices into the motility parameter vector
 M_DT, M_SIG_HSPC, M_SIG_MKP, M_SIG_MK, M_CHI_HSPC, M_CHI_MKP, M_CHI_MK, M_VMAX, M_REPULSE, M_CXCR4 = range(10)
 M_SIZE = 10
 
+#: volume-exclusion pushes are summed as integers in units of 2^-40 um (1e-12 um)
+PUSH_SCALE = 2.0 ** 40
+
 
 @njit(cache=True, nogil=True, inline="always")
 def is_mobile(kind, state):
-    return (kind == MKP) or ((kind == HSPC or kind == MK) and state == FREE)
+    """MK progenitors, free megakaryocytes and homing HSPCs move. Every agent whose fate needs
+    its sinusoid contact is mobile: :func:`move_mobile` provides those contacts."""
+    return needs_vessel(kind, state) or (kind == HSPC and state == FREE)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _motility_of(k, mp):
+    """(random motility sigma, chemotactic sensitivity incl. CXCR4 block) of kind k."""
+    if k == HSPC:
+        return mp[M_SIG_HSPC], mp[M_CHI_HSPC] * mp[M_CXCR4]
+    if k == MKP:
+        return mp[M_SIG_MKP], mp[M_CHI_MKP] * mp[M_CXCR4]
+    return mp[M_SIG_MK], mp[M_CHI_MK] * mp[M_CXCR4]
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _chemotaxis_velocity(field, h, x, y, z, chi, vmax):
+    """Velocity up the SDF-1 gradient, capped at vmax."""
+    gx, gy, gz, c0 = gradient_at(field, x, y, z, h)
+    vx, vy, vz = chi * gx, chi * gy, chi * gz
+    v = np.sqrt(vx * vx + vy * vy + vz * vz)
+    if v > vmax:
+        f = vmax / v
+        vx, vy, vz = vx * f, vy * f, vz * f
+    return vx, vy, vz
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _push(ex, ey, ez, ri, rj, rep):
+    """Fixed-point push on a cell from a neighbour at offset (ex, ey, ez) (0 if apart)."""
+    d2 = ex * ex + ey * ey + ez * ez
+    rs = ri + rj
+    # (the cell itself has d2 == 0 and is skipped by the second test)
+    if d2 < rs * rs and d2 > 1e-12:
+        d = np.sqrt(d2)
+        push = rep * 0.5 * (rs - d) / d * PUSH_SCALE
+        return (np.int64(np.floor(ex * push + 0.5)), np.int64(np.floor(ey * push + 0.5)),
+                np.int64(np.floor(ez * push + 0.5)))
+    return np.int64(0), np.int64(0), np.int64(0)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _tentative(x, y, z, ri, vx, vy, vz, sig, sx, sy, sz, seed, step, i, dt, size):
+    """Chemotaxis + random step + summed pushes, at most one radius long, inside the tile box
+    and above the bone surface (z = 0)."""
+    sq = np.sqrt(dt)
+    n1, n2, n3 = normal3(seed, step, i, S_MOVE)
+    dx = vx * dt + sig * sq * n1 + sx / PUSH_SCALE
+    dy = vy * dt + sig * sq * n2 + sy / PUSH_SCALE
+    dz = vz * dt + sig * sq * n3 + sz / PUSH_SCALE
+    step_len = np.sqrt(dx * dx + dy * dy + dz * dz)
+    lim = max(ri, 2.0)
+    if step_len > lim:
+        f = lim / step_len
+        dx, dy, dz = dx * f, dy * f, dz * f
+    return (min(max(x + dx, ri), size[0] - ri), min(max(y + dy, ri), size[1] - ri),
+            min(max(z + dz, ri), size[2] - ri))
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _outside_lumen(x, y, z, ri, lookup, lh, p0, p1, vrad, size):
+    """Final position outside the sinusoid lumen, and the nearest segment and axis distance there."""
+    s, d, cx, cy, cz = vessel_near(x, y, z, lookup, lh, p0, p1, vrad)
+    if s >= 0:
+        lim = vrad[s] + ri
+        if d < lim and d > 1e-9:
+            f = lim / d
+            x = min(max(cx + (x - cx) * f, ri), size[0] - ri)
+            y = min(max(cy + (y - cy) * f, ri), size[1] - ri)
+            z = min(max(cz + (z - cz) * f, ri), size[2] - ri)
+            s, d, cx, cy, cz = vessel_near(x, y, z, lookup, lh, p0, p1, vrad)
+    return x, y, z, s, d
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def move_cells(pos, kind, state, maturity, members, new_pos, start, order, cell, gnx, gny, gnz,
-               field, h, lookup, lh, p0, p1, vrad, size, mp, rp, rmax, seed, step):
+def move_cells(pos, kind, state, maturity, members, new_pos, field, h, lookup, lh, p0, p1, vrad, size,
+               mp, rp, seed, step):
     """New positions for ``members`` (indices into the agent arrays) into ``new_pos``.
 
-    The plain reference form; the simulation runs :func:`move_mobile`, which must give the
-    same numbers (tests/test_engine_speedups.py checks it)."""
+    The plain reference form, with an all-pairs neighbour search (for tests); the simulation
+    runs :func:`move_mobile`, which must give the same numbers (tests/test_engine_speedups.py)."""
     dt = mp[M_DT]
-    sq = np.sqrt(dt)
     for m in prange(members.size):
         i = members[m]
         x, y, z = pos[i, 0], pos[i, 1], pos[i, 2]
@@ -41,79 +118,28 @@ def move_cells(pos, kind, state, maturity, members, new_pos, start, order, cell,
             new_pos[i, 0], new_pos[i, 1], new_pos[i, 2] = x, y, z
             continue
         ri = radius_of(k, maturity[i], rp)
-        if k == HSPC:
-            sig, chi = mp[M_SIG_HSPC], mp[M_CHI_HSPC]
-        elif k == MKP:
-            sig, chi = mp[M_SIG_MKP], mp[M_CHI_MKP]
-        else:
-            sig, chi = mp[M_SIG_MK], mp[M_CHI_MK]
-        chi *= mp[M_CXCR4]
-        # chemotaxis up the SDF-1 gradient, speed capped
-        gx, gy, gz, c0 = gradient_at(field, x, y, z, h)
-        vx, vy, vz = chi * gx, chi * gy, chi * gz
-        v = np.sqrt(vx * vx + vy * vy + vz * vz)
-        if v > mp[M_VMAX]:
-            f = mp[M_VMAX] / v
-            vx, vy, vz = vx * f, vy * f, vz * f
-        dx = vx * dt + sig * sq * normal(seed, step, i, S_MOVE_X)
-        dy = vy * dt + sig * sq * normal(seed, step, i, S_MOVE_Y)
-        dz = vz * dt + sig * sq * normal(seed, step, i, S_MOVE_Z)
-        # volume exclusion against all cells in reach (cell lists)
-        reach = int(np.ceil((ri + rmax) / cell))
-        ix = min(max(int(x / cell), 0), gnx - 1)
-        iy = min(max(int(y / cell), 0), gny - 1)
-        iz = min(max(int(z / cell), 0), gnz - 1)
-        for ax in range(max(ix - reach, 0), min(ix + reach + 1, gnx)):
-            for ay in range(max(iy - reach, 0), min(iy + reach + 1, gny)):
-                for az in range(max(iz - reach, 0), min(iz + reach + 1, gnz)):
-                    c = (ax * gny + ay) * gnz + az
-                    for q in range(start[c], start[c + 1]):
-                        j = order[q]
-                        if j == i:
-                            continue
-                        ex = x - pos[j, 0]
-                        ey = y - pos[j, 1]
-                        ez = z - pos[j, 2]
-                        d2 = ex * ex + ey * ey + ez * ez
-                        rs = ri + radius_of(kind[j], maturity[j], rp)
-                        if d2 < rs * rs and d2 > 1e-12:
-                            d = np.sqrt(d2)
-                            push = mp[M_REPULSE] * 0.5 * (rs - d) / d
-                            dx += ex * push
-                            dy += ey * push
-                            dz += ez * push
-        # never more than one radius per step
-        step_len = np.sqrt(dx * dx + dy * dy + dz * dz)
-        lim = max(ri, 2.0)
-        if step_len > lim:
-            f = lim / step_len
-            dx, dy, dz = dx * f, dy * f, dz * f
-        nx_, ny_, nz_ = x + dx, y + dy, z + dz
-        # walls: tile box, bone surface at z = 0
-        nx_ = min(max(nx_, ri), size[0] - ri)
-        ny_ = min(max(ny_, ri), size[1] - ri)
-        nz_ = min(max(nz_, ri), size[2] - ri)
-        # sinusoid lumen: cells stay outside the wall
-        s, d, cx, cy, cz = vessel_near(nx_, ny_, nz_, lookup, lh, p0, p1, vrad)
-        if s >= 0:
-            lim = vrad[s] + ri
-            if d < lim and d > 1e-9:
-                f = lim / d
-                nx_ = cx + (nx_ - cx) * f
-                ny_ = cy + (ny_ - cy) * f
-                nz_ = cz + (nz_ - cz) * f
-                nx_ = min(max(nx_, ri), size[0] - ri)
-                ny_ = min(max(ny_, ri), size[1] - ri)
-                nz_ = min(max(nz_, ri), size[2] - ri)
+        sig, chi = _motility_of(k, mp)
+        vx, vy, vz = _chemotaxis_velocity(field, h, x, y, z, chi, mp[M_VMAX])
+        sx, sy, sz = np.int64(0), np.int64(0), np.int64(0)
+        for q in range(members.size):
+            j = members[q]
+            px, py, pz = _push(x - pos[j, 0], y - pos[j, 1], z - pos[j, 2], ri,
+                               radius_of(kind[j], maturity[j], rp), mp[M_REPULSE])
+            sx += px
+            sy += py
+            sz += pz
+        nx_, ny_, nz_ = _tentative(x, y, z, ri, vx, vy, vz, sig, sx, sy, sz, seed, step, i, dt, size)
+        nx_, ny_, nz_, s, d = _outside_lumen(nx_, ny_, nz_, ri, lookup, lh, p0, p1, vrad, size)
         new_pos[i, 0], new_pos[i, 1], new_pos[i, 2] = nx_, ny_, nz_
 
 
 @njit(cache=True, nogil=True, parallel=True)
 def prepare_bodies(pos, kind, state, maturity, order, rp, bodies, mobile, mobile_q):
     """Cell-ordered copy of the listed agents' (x, y, z, radius) into ``bodies[:order.size]``
-    (so neighbour scans read contiguous memory), and the mobile ones, in the same cell order
-    (neighbouring cells are moved together: field and look-up reads stay in cache), into
-    ``mobile`` (agent index) and ``mobile_q`` (row in ``bodies``). Returns how many are mobile.
+    (``order`` from :func:`engine.cell_lists.build_cell_list`, so neighbour scans read
+    contiguous memory), and the mobile ones, in the same order (neighbouring cells are moved together:
+    field and look-up reads stay in cache), into ``mobile`` (agent index) and ``mobile_q`` (row
+    in ``bodies``). Returns how many are mobile.
 
     The scattered reads run in parallel; ``mobile_q`` first holds a mobility flag per row and is
     then compacted in order (serial, sequential)."""
@@ -136,105 +162,64 @@ def prepare_bodies(pos, kind, state, maturity, order, rp, bodies, mobile, mobile
 
 @njit(cache=True, nogil=True, parallel=True)
 def move_mobile(kind, mobile, mobile_q, moved, start, bodies, cell, gnx, gny, gnz,
-                field, h, lookup, lh, p0, p1, vrad, size, mp, rmax, seed, step):
+                field, h, lookup, lh, p0, p1, vrad, size, mp, rmax, seed, step, near_seg, near_d, near_c):
     """New positions of the ``mobile`` agents into ``moved[m]`` (same order as ``mobile``): the
-    same numbers as :func:`move_cells` (same operations, neighbours visited in the same order),
-    read from the cell-ordered ``bodies`` of :func:`prepare_bodies`. Nothing else is touched;
-    :func:`commit_moved` writes the positions back.
+    same numbers as :func:`move_cells`, read from the cell-ordered ``bodies`` of
+    :func:`prepare_bodies` (``start``: rows of each grid cell, from
+    :func:`engine.cell_lists.build_cell_list`). Nothing else is touched; :func:`commit_moved`
+    writes the positions back.
 
     Three passes over the mobile cells, so that the scattered reads of the big grids (SDF-1
     field, sinusoid look-up) sit in short loops where many of them are in flight at once:
     1. chemotactic velocity from the field gradient (parked in ``moved``);
-    2. random step, volume exclusion, step limit, tile walls (tentative position);
-    3. the sinusoid lumen wall."""
+    2. volume exclusion against the cells within reach (of each column of grid cells around
+       the cell only the z-window, one contiguous run), random step, step limit, tile walls;
+    3. the sinusoid lumen wall; then, at the final position, the nearest sinusoid and the
+       SDF-1 level that the fate decisions need (``near_seg``, ``near_d``, ``near_c`` by agent
+       slot: the numbers of :func:`engine.fates.vessel_contacts`, while the grids are in cache)."""
     dt = mp[M_DT]
-    sq = np.sqrt(dt)
     # 1. chemotaxis up the SDF-1 gradient, speed capped
     for m in prange(mobile.size):
-        i = mobile[m]
         q = mobile_q[m]
-        k = kind[i]
-        if k == HSPC:
-            chi = mp[M_CHI_HSPC]
-        elif k == MKP:
-            chi = mp[M_CHI_MKP]
-        else:
-            chi = mp[M_CHI_MK]
-        chi *= mp[M_CXCR4]
-        gx, gy, gz, c0 = gradient_at(field, bodies[q, 0], bodies[q, 1], bodies[q, 2], h)
-        vx, vy, vz = chi * gx, chi * gy, chi * gz
-        v = np.sqrt(vx * vx + vy * vy + vz * vz)
-        if v > mp[M_VMAX]:
-            f = mp[M_VMAX] / v
-            vx, vy, vz = vx * f, vy * f, vz * f
+        sig, chi = _motility_of(kind[mobile[m]], mp)
+        vx, vy, vz = _chemotaxis_velocity(field, h, bodies[q, 0], bodies[q, 1], bodies[q, 2], chi, mp[M_VMAX])
         moved[m, 0], moved[m, 1], moved[m, 2] = vx, vy, vz
-    # 2. random motility and volume exclusion
+    # 2. volume exclusion and random motility
     rep = mp[M_REPULSE]
     for m in prange(mobile.size):
         i = mobile[m]
         q = mobile_q[m]
         x, y, z, ri = bodies[q, 0], bodies[q, 1], bodies[q, 2], bodies[q, 3]
-        k = kind[i]
-        if k == HSPC:
-            sig = mp[M_SIG_HSPC]
-        elif k == MKP:
-            sig = mp[M_SIG_MKP]
-        else:
-            sig = mp[M_SIG_MK]
-        vx, vy, vz = moved[m, 0], moved[m, 1], moved[m, 2]
-        dx = vx * dt + sig * sq * normal(seed, step, i, S_MOVE_X)
-        dy = vy * dt + sig * sq * normal(seed, step, i, S_MOVE_Y)
-        dz = vz * dt + sig * sq * normal(seed, step, i, S_MOVE_Z)
-        # volume exclusion against all cells in reach; the z-neighbour cells of one (x, y)
-        # column are adjacent in the cell list, so each column is one contiguous run
-        reach = int(np.ceil((ri + rmax) / cell))
-        ix = min(max(int(x / cell), 0), gnx - 1)
-        iy = min(max(int(y / cell), 0), gny - 1)
-        iz = min(max(int(z / cell), 0), gnz - 1)
-        az0 = max(iz - reach, 0)
-        az1 = min(iz + reach + 1, gnz)
-        for ax in range(max(ix - reach, 0), min(ix + reach + 1, gnx)):
-            for ay in range(max(iy - reach, 0), min(iy + reach + 1, gny)):
-                col = (ax * gny + ay) * gnz
-                for r in range(start[col + az0], start[col + az1]):
-                    ex = x - bodies[r, 0]
-                    ey = y - bodies[r, 1]
-                    ez = z - bodies[r, 2]
-                    d2 = ex * ex + ey * ey + ez * ez
-                    rs = ri + bodies[r, 3]
-                    # (the agent itself has d2 == 0 and is skipped by the second test)
-                    if d2 < rs * rs and d2 > 1e-12:
-                        d = np.sqrt(d2)
-                        push = rep * 0.5 * (rs - d) / d
-                        dx += ex * push
-                        dy += ey * push
-                        dz += ez * push
-        # never more than one radius per step
-        step_len = np.sqrt(dx * dx + dy * dy + dz * dz)
-        lim = max(ri, 2.0)
-        if step_len > lim:
-            f = lim / step_len
-            dx, dy, dz = dx * f, dy * f, dz * f
-        nx_, ny_, nz_ = x + dx, y + dy, z + dz
-        # walls: tile box, bone surface at z = 0
-        moved[m, 0] = min(max(nx_, ri), size[0] - ri)
-        moved[m, 1] = min(max(ny_, ri), size[1] - ri)
-        moved[m, 2] = min(max(nz_, ri), size[2] - ri)
-    # 3. sinusoid lumen: cells stay outside the wall
+        reach = ri + rmax
+        far = reach * reach * (1.0 + 1e-12) + 1e-9   # (a margin: column edges are rounded)
+        ix0, ix1, iy0, iy1, iz0, iz1 = query_box(x, y, z, reach, cell, gnx, gny, gnz)
+        sx, sy, sz = np.int64(0), np.int64(0), np.int64(0)
+        for ax in range(ix0, ix1):
+            for ay in range(iy0, iy1):
+                if column_gap2(x, y, ax, ay, cell) > far:
+                    continue
+                base = (ax * gny + ay) * gnz
+                # the z-window of this column is one contiguous run of rows
+                for r in range(start[base + iz0], start[base + iz1 + 1]):
+                    px, py, pz = _push(x - bodies[r, 0], y - bodies[r, 1], z - bodies[r, 2], ri,
+                                       bodies[r, 3], rep)
+                    sx += px
+                    sy += py
+                    sz += pz
+        sig, chi = _motility_of(kind[i], mp)
+        nx_, ny_, nz_ = _tentative(x, y, z, ri, moved[m, 0], moved[m, 1], moved[m, 2], sig, sx, sy, sz,
+                                   seed, step, i, dt, size)
+        moved[m, 0], moved[m, 1], moved[m, 2] = nx_, ny_, nz_
+    # 3. sinusoid lumen: cells stay outside the wall; contacts at the final position
     for m in prange(mobile.size):
-        nx_, ny_, nz_ = moved[m, 0], moved[m, 1], moved[m, 2]
-        s, d, cx, cy, cz = vessel_near(nx_, ny_, nz_, lookup, lh, p0, p1, vrad)
-        if s >= 0:
-            ri = bodies[mobile_q[m], 3]
-            lim = vrad[s] + ri
-            if d < lim and d > 1e-9:
-                f = lim / d
-                nx_ = cx + (nx_ - cx) * f
-                ny_ = cy + (ny_ - cy) * f
-                nz_ = cz + (nz_ - cz) * f
-                moved[m, 0] = min(max(nx_, ri), size[0] - ri)
-                moved[m, 1] = min(max(ny_, ri), size[1] - ri)
-                moved[m, 2] = min(max(nz_, ri), size[2] - ri)
+        ri = bodies[mobile_q[m], 3]
+        nx_, ny_, nz_, s, d = _outside_lumen(moved[m, 0], moved[m, 1], moved[m, 2], ri, lookup, lh, p0, p1,
+                                             vrad, size)
+        moved[m, 0], moved[m, 1], moved[m, 2] = nx_, ny_, nz_
+        i = mobile[m]
+        near_seg[i] = s
+        near_d[i] = d
+        near_c[i] = value_at(field, nx_, ny_, nz_, h)
 
 
 @njit(cache=True, nogil=True)

@@ -44,8 +44,27 @@ def normal(seed, step, agent, stream):
     return np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * np.pi * u2)
 
 
+@njit(cache=True, inline="always")
+def normal3(seed, step, agent, stream):
+    """Three independent standard normal deviates from two Box-Muller pairs: both members
+    of the pair on (stream, stream + 7919), the first of the pair on (stream + 1, stream + 7920).
+    Four uniforms, two logarithms: a third cheaper than three :func:`normal` calls."""
+    u1 = uniform(seed, step, agent, stream)
+    u2 = uniform(seed, step, agent, stream + 7919)
+    u3 = uniform(seed, step, agent, stream + 1)
+    u4 = uniform(seed, step, agent, stream + 7920)
+    if u1 < 1e-300:
+        u1 = 1e-300
+    if u3 < 1e-300:
+        u3 = 1e-300
+    r1 = np.sqrt(-2.0 * np.log(u1))
+    r2 = np.sqrt(-2.0 * np.log(u3))
+    t1 = 2.0 * np.pi * u2
+    return r1 * np.cos(t1), r1 * np.sin(t1), r2 * np.cos(2.0 * np.pi * u4)
+
+
 # stream ids, so that different decisions of one agent in one step never share numbers
-S_MOVE_X, S_MOVE_Y, S_MOVE_Z = 1, 2, 3
+S_MOVE = 1    # 1..2 with normal3 (movement)
 S_DEATH, S_DOCK, S_UNDOCK, S_BIRTH, S_DIVIDE = 10, 11, 12, 13, 14
 S_PLACE = 20  # 20..29 placement of new agents
 S_EVENT = 40  # 40..49 event kills

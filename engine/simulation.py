@@ -126,7 +126,9 @@ class Simulation:
               p["stroma_radius_um"]]
         self.rp = np.array(rp)
         self.rmax = float(max(rp))
-        self.grid = CellGrid(self.size, 2.0 * self.rmax + 2.0)
+        # neighbour-search cells about the reach of a progenitor (its radius plus the largest
+        # radius): most queries visit 3 x 3 short runs of cells around the cell
+        self.grid = CellGrid(self.size, self.rmax + float(rp[1]) + 1.0)
         n_sites = max(1, int(round(p["niche_sites_per_mm3"] * self.tile_mm3)))
         n_endo = int(round(n_sites * p["endosteal_site_fraction"]))
         sites = [self._endosteal_points(n_endo, 8.0, 22.0),
@@ -246,6 +248,13 @@ class Simulation:
         self.nspawn = np.zeros(cap, np.int32)
         self.released = np.zeros(cap)
         self.counters = np.zeros(5)
+        self._alloc_contacts(cap)
+
+    def _alloc_contacts(self, cap):
+        # nearest sinusoid and SDF-1 per agent slot: filled by move_mobile, read by decide_fates
+        self.near_seg = np.full(cap, -1, np.int32)
+        self.near_d = np.zeros(cap)
+        self.near_c = np.zeros(cap)
 
     # ------------------------------------------------------------------ commands
     def apply(self, command) -> None:
@@ -354,7 +363,6 @@ class Simulation:
         t_move = clock()
         cells = members[st.kind[members] != A.PLATELET]
         start, order = self.grid.build(st.pos, cells)
-        gnx, gny, gnz = self.grid.shape
         mp = self._motility_vector(lv)
         cxcr4 = mp[MO.M_CXCR4]
         # only mobile cells move (immobile ones would be copied onto themselves), in cell order
@@ -362,8 +370,8 @@ class Simulation:
                                   self.mobile, self.mobile_q)
         mobile = self.mobile[:n_mobile]
         move_mobile(st.kind, mobile, self.mobile_q[:n_mobile], self.new_pos, start, self.bodies,
-                    self.grid.cell, gnx, gny, gnz, f.values, f.h, v.lookup, v.lookup_h, v.p0, v.p1,
-                    v.radius, self.size, mp, self.rmax, seed, step)
+                    self.grid.cell, *self.grid.shape, f.values, f.h, v.lookup, v.lookup_h, v.p0, v.p1,
+                    v.radius, self.size, mp, self.rmax, seed, step, self.near_seg, self.near_d, self.near_c)
         commit_moved(st.pos, mobile, self.new_pos)
         # 6. fates
         t_fate = clock()
@@ -371,9 +379,8 @@ class Simulation:
         fp[FT.F_CXCR4] = cxcr4
         msc_pos = st.pos[members[st.kind[members] == A.MSC]].copy()
         decide_fates(st.kind, st.state, st.pos, st.age, st.maturity, st.timer, st.link, cells, fp, self.rp,
-                     msc_pos, v.lookup, v.lookup_h, v.p0, v.p1, v.radius, v.integrity, v.vcam, f.values, f.h,
-                     seed, step,
-                     self.flags, self.nspawn, self.released)
+                     msc_pos, self.near_seg, self.near_d, self.near_c, v.radius, v.integrity, v.vcam,
+                     seed, step, self.flags, self.nspawn, self.released)
         need = int(self.nspawn[cells].sum()) + int(np.count_nonzero(self.flags[cells] & FT.FL_DIVIDE)) + 16
         if st.top[0] < need:
             st.ensure_free(need)
@@ -421,6 +428,7 @@ class Simulation:
         self.bodies = np.zeros((cap, 4))
         self.mobile = np.zeros(cap, np.int64)
         self.mobile_q = np.zeros(cap, np.int64)
+        self._alloc_contacts(cap)
 
     def _motility_vector(self, lv):
         p = self.params

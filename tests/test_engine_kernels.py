@@ -5,7 +5,7 @@ import pytest
 from engine.cell_lists import CellGrid, neighbours_within
 from engine.field import DiffusionField, explicit_cfl_limit
 from engine.motility import chemotaxis_displacement
-from engine.rng import normal, uniform
+from engine.rng import normal, normal3, uniform
 
 
 def test_diffusion_conserves_mass_without_decay():
@@ -73,13 +73,18 @@ def test_chemotaxis_moves_cells_up_the_gradient():
     assert dx == pytest.approx(8.0)
 
 
-def test_neighbour_search_matches_brute_force():
+@pytest.mark.parametrize("width", [25.0, 7.0, 400.0])
+def test_neighbour_search_matches_brute_force(width):
     rng = np.random.default_rng(42)
     size = np.array([300.0, 200.0, 150.0])
     pos = rng.uniform(0, 1, (2000, 3)) * size
+    pos[100:110] = pos[100]
     members = np.arange(0, 2000, 2, dtype=np.int64)  # only every other agent is listed
-    grid = CellGrid(size, 25.0)
+    grid = CellGrid(size, width)
     start, order = grid.build(pos, members)
+    assert sorted(order.tolist()) == members.tolist()
+    same = order[np.isin(order, np.arange(100, 110))]   # one cell keeps the order of members
+    assert same.tolist() == sorted(same.tolist())
     out = np.empty(2000, np.int64)
     radius = 22.0
     for i in members[:200]:
@@ -88,6 +93,16 @@ def test_neighbour_search_matches_brute_force():
         d = np.linalg.norm(pos[members] - pos[i], axis=1)
         expected = set(members[(d <= radius)].tolist()) - {int(i)}
         assert found == expected
+
+
+def test_three_normals_are_standard_and_independent():
+    z = np.array([normal3(9, 2, i, 1) for i in range(40000)])
+    assert np.allclose(z.mean(axis=0), 0.0, atol=0.02)
+    assert np.allclose(z.std(axis=0), 1.0, atol=0.02)
+    c = np.corrcoef(z.T)
+    assert np.all(np.abs(c[np.triu_indices(3, 1)]) < 0.02)
+    # tails of a normal, not of a uniform or a triangle
+    assert 0.040 < np.mean(np.abs(z) > 2.0) < 0.051
 
 
 def test_counter_based_random_numbers():

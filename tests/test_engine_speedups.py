@@ -9,7 +9,9 @@ import pytest
 from engine import agents as A
 from engine.agents import AgentStore, alloc, release
 from engine.field import DiffusionField, _solve_line, react, thomas_factors
-from engine.motility import M_SIZE, commit_moved, move_cells, move_mobile, prepare_bodies
+from engine.cell_lists import CellGrid
+from engine.fates import needs_vessel, vessel_contacts
+from engine.motility import M_SIZE, commit_moved, is_mobile, move_cells, move_mobile, prepare_bodies
 from engine import motility as MO
 from engine.vessels import VesselNetwork, nearest_segment_grid, nearest_segment_grid_reference
 
@@ -76,36 +78,72 @@ def small_sim():
 
 
 def test_move_mobile_matches_move_cells_bit_for_bit(small_sim):
+    """Column-list movement = all-pairs movement, to the bit; and the sinusoid contacts it
+    leaves for the fate decisions are those of vessel_contacts at the new positions."""
     sim = small_sim
     st, v, f = sim.store, sim.vessels, sim.field
     members = sim._members()
     cells = members[st.kind[members] != A.PLATELET]
-    start, order = sim.grid.build(st.pos, cells)
-    gnx, gny, gnz = sim.grid.shape
     mp = np.zeros(M_SIZE)
     mp[:] = [1.0, 4.0, 3.0, 1.5, 40.0, 40.0, 40.0, 8.0, 0.4, 0.8]  # strong chemotaxis and crowding
     # crowd some cells onto each other so that volume exclusion acts
     mob_all = cells[(st.kind[cells] == A.MKP) | ((st.kind[cells] == A.MK) & (st.state[cells] == A.FREE))]
     pos = st.pos.copy()
     pos[mob_all[1::3]] = pos[mob_all[0::3]][: mob_all[1::3].size] + 1.5
-    start, order = sim.grid.build(pos, cells)
     ref = np.full((st.capacity, 3), np.nan)
-    move_cells(pos, st.kind, st.state, st.maturity, cells, ref, start, order, sim.grid.cell, gnx, gny, gnz,
-               f.values, f.h, v.lookup, v.lookup_h, v.p0, v.p1, v.radius, sim.size, mp, sim.rp, sim.rmax, 7, 3)
-    bodies = np.zeros((st.capacity, 4))
-    mobile = np.zeros(st.capacity, np.int64)
-    mobile_q = np.zeros(st.capacity, np.int64)
-    n = prepare_bodies(pos, st.kind, st.state, st.maturity, order, sim.rp, bodies, mobile, mobile_q)
-    moved = np.zeros((st.capacity, 3))
-    move_mobile(st.kind, mobile[:n], mobile_q[:n], moved, start, bodies, sim.grid.cell, gnx, gny, gnz,
-                f.values, f.h, v.lookup, v.lookup_h, v.p0, v.p1, v.radius, sim.size, mp, sim.rmax, 7, 3)
-    new = pos.copy()
-    commit_moved(new, mobile[:n], moved)
-    assert n == mob_all.size + np.count_nonzero((st.kind[cells] == A.HSPC) & (st.state[cells] == A.FREE))
-    assert n > 50
-    # the reference leaves immobile cells where they are; both agree on every listed cell
-    assert np.array_equal(new[cells], ref[cells])
-    assert not np.array_equal(new[mobile[:n]], pos[mobile[:n]])
+    move_cells(pos, st.kind, st.state, st.maturity, cells, ref, f.values, f.h, v.lookup, v.lookup_h, v.p0, v.p1,
+               v.radius, sim.size, mp, sim.rp, 7, 3)
+    cap = st.capacity
+    near = (np.full(cap, -2, np.int32), np.full(cap, np.nan), np.full(cap, np.nan))
+    results = []
+    for width in (sim.grid.cell, 9.0, 61.0):     # any cell size gives the same numbers
+        grid = CellGrid(sim.size, width)
+        start, order = grid.build(pos, cells)
+        bodies = np.zeros((cap, 4))
+        mobile = np.zeros(cap, np.int64)
+        mobile_q = np.zeros(cap, np.int64)
+        n = prepare_bodies(pos, st.kind, st.state, st.maturity, order, sim.rp, bodies, mobile, mobile_q)
+        moved = np.zeros((cap, 3))
+        move_mobile(st.kind, mobile[:n], mobile_q[:n], moved, start, bodies, grid.cell, *grid.shape,
+                    f.values, f.h, v.lookup, v.lookup_h, v.p0, v.p1, v.radius, sim.size, mp, sim.rmax, 7, 3,
+                    *near)
+        new = pos.copy()
+        commit_moved(new, mobile[:n], moved)
+        results.append(new)
+        assert n == mob_all.size + np.count_nonzero((st.kind[cells] == A.HSPC) & (st.state[cells] == A.FREE))
+        assert n > 50
+        # the reference leaves immobile cells where they are; both agree on every listed cell
+        assert np.array_equal(new[cells], ref[cells])
+        assert not np.array_equal(new[mobile[:n]], pos[mobile[:n]])
+    # contacts for the fate decisions, as the plain kernel gives them at the new positions
+    expect = (np.full(cap, -2, np.int32), np.full(cap, np.nan), np.full(cap, np.nan))
+    vessel_contacts(st.kind, st.state, results[0], cells, v.lookup, v.lookup_h, v.p0, v.p1, v.radius,
+                    f.values, f.h, *expect)
+    needs = cells[(st.kind[cells] == A.MKP) | ((st.kind[cells] == A.MK) & (st.state[cells] == A.FREE))]
+    for a, b in zip(near, expect):
+        assert np.array_equal(a[needs], b[needs])
+    assert (near[0][needs] >= 0).any()
+
+
+def test_every_agent_needing_a_vessel_contact_is_mobile():
+    for kind in range(6):
+        for state in range(3):
+            if needs_vessel(kind, state):
+                assert is_mobile(kind, state)
+
+
+def test_pushes_are_summed_in_any_order_to_the_same_bits():
+    """Volume exclusion sums its pushes in fixed point: the order of neighbours cannot matter."""
+    rng = np.random.default_rng(1)
+    offs = rng.normal(0, 3, (40, 3))
+    sums = []
+    for perm in (np.arange(40), rng.permutation(40), np.arange(40)[::-1]):
+        s = np.zeros(3, np.int64)
+        for k in perm:
+            s += np.array(MO._push(*offs[k], 5.0, 6.0, 0.7))
+        sums.append(s)
+    assert all(np.array_equal(sums[0], t) for t in sums[1:])
+    assert np.count_nonzero(sums[0]) == 3
 
 
 @pytest.mark.parametrize("size,spacing,h,cutoff", [
