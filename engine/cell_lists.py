@@ -21,16 +21,13 @@ def cell_coords(x, y, z, cell, nx, ny, nz):
 
 
 @njit(cache=True, nogil=True)
-def build_cell_list(pos, members, cell, nx, ny, nz, start, order, keys):
-    """Counting sort of ``members`` (agent indices) into grid cells.
-
-    Fills ``start`` (nx * ny * nz + 1 entries: the agents of cell c are
-    order[start[c]:start[c+1]]), ``order`` and the scratch ``keys`` (members.size entries
-    each); within a cell agents keep the order of ``members``."""
-    n = members.size
+def cell_offsets(pos, members, cell, nx, ny, nz, start, keys):
+    """First half of the counting sort: ``keys[k]`` = cell of members[k], ``start[c]`` = first
+    row of cell c (nx * ny * nz + 1 entries). A scatter then places member k at row
+    start[keys[k]], advancing that entry, and :func:`shift_offsets` puts ``start`` back."""
     for c in range(start.size):
         start[c] = 0
-    for k in range(n):
+    for k in range(members.size):
         i = members[k]
         ix, iy, iz = cell_coords(pos[i, 0], pos[i, 1], pos[i, 2], cell, nx, ny, nz)
         c = (ix * ny + iy) * nz + iz
@@ -38,13 +35,29 @@ def build_cell_list(pos, members, cell, nx, ny, nz, start, order, keys):
         start[c + 1] += 1
     for c in range(start.size - 1):
         start[c + 1] += start[c]
-    for k in range(n):  # scatter; start[c] runs ahead as cell c fills, then is shifted back
-        c = keys[k]
-        order[start[c]] = members[k]
-        start[c] += 1
+
+
+@njit(cache=True, nogil=True)
+def shift_offsets(start):
+    """After the scatter start[c] holds the end of cell c: shift back to the starts."""
     for c in range(start.size - 1, 0, -1):
         start[c] = start[c - 1]
     start[0] = 0
+
+
+@njit(cache=True, nogil=True)
+def build_cell_list(pos, members, cell, nx, ny, nz, start, order, keys):
+    """Counting sort of ``members`` (agent indices) into grid cells.
+
+    Fills ``start`` (nx * ny * nz + 1 entries: the agents of cell c are
+    order[start[c]:start[c+1]]), ``order`` and the scratch ``keys`` (members.size entries
+    each); within a cell agents keep the order of ``members``."""
+    cell_offsets(pos, members, cell, nx, ny, nz, start, keys)
+    for k in range(members.size):
+        c = keys[k]
+        order[start[c]] = members[k]
+        start[c] += 1
+    shift_offsets(start)
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -105,11 +118,15 @@ class CellGrid:
         self.order = np.zeros(0, np.int64)
         self.keys = np.zeros(0, np.int64)
 
-    def build(self, pos, members):
-        """(start, order) for ``members``; both arrays are reused by the next build."""
-        n = members.size
-        if self.order.size < n:
+    def scratch(self, n):
+        """(start, keys) arrays for sorting ``n`` agents (kept for the next sort)."""
+        if self.keys.size < n:
             self.order = np.zeros(int(n * 1.25) + 16, np.int64)
             self.keys = np.zeros(self.order.size, np.int64)
-        build_cell_list(pos, members, self.cell, *self.shape, self.start, self.order, self.keys)
-        return self.start, self.order[:n]
+        return self.start, self.keys
+
+    def build(self, pos, members):
+        """(start, order) for ``members``; both arrays are reused by the next build."""
+        start, keys = self.scratch(members.size)
+        build_cell_list(pos, members, self.cell, *self.shape, start, self.order, keys)
+        return start, self.order[:members.size]

@@ -445,6 +445,73 @@ def tally(kind, state, origin, maturity, members, occupant):
 
 
 @njit(cache=True, nogil=True)
+def census(kind, state, origin, maturity, occupant, cells, platelets):
+    """One pass over all slots: the counts of :func:`tally` for the living agents, and the
+    slots of the cells (every living agent but platelet particles) and of the platelet
+    particles, in slot order, into ``cells`` and ``platelets``. Returns
+    (counts, number of cells, number of platelet particles)."""
+    out = np.zeros(12)
+    nc = 0
+    npl = 0
+    for i in range(kind.size):
+        k = kind[i]
+        if k < 0:
+            continue
+        if k == PLATELET:
+            platelets[npl] = i
+            npl += 1
+            out[8] += 1
+            continue
+        cells[nc] = i
+        nc += 1
+        if k == HSPC:
+            if state[i] == LODGED:
+                out[10] += 1
+            if origin[i] == DONOR:
+                out[1] += 1
+            else:
+                out[0] += 1
+        elif k == MKP:
+            out[2] += 1
+        elif k == MK:
+            out[3] += 1
+            if state[i] == DOCKED:
+                out[4] += 1
+            elif state[i] == RELEASING:
+                out[5] += 1
+            out[9] += 2.0 ** (1.0 + 5.0 * maturity[i])
+        elif k == 3:
+            out[6] += 1
+        elif k == MSC:
+            out[7] += 1
+    out[11] = occupant.size
+    return out, nc, npl
+
+
+@njit(cache=True, nogil=True)
+def births_needed(members, nspawn, flags):
+    """Free slots the coming :func:`apply_fates` may take: spawned agents plus HSPC daughters."""
+    n = 0
+    for m in range(members.size):
+        i = members[m]
+        n += nspawn[i]
+        if flags[i] & FL_DIVIDE:
+            n += 1
+    return n
+
+
+@njit(cache=True, nogil=True)
+def list_kind(kind, k, out):
+    """Slots holding agents of kind ``k`` into ``out``, in slot order; returns how many."""
+    n = 0
+    for i in range(kind.size):
+        if kind[i] == k:
+            out[n] = i
+            n += 1
+    return n
+
+
+@njit(cache=True, nogil=True)
 def deposit_sdf1(kind, pos, members, source, lam, h, car_rate, msc_rate, uptake, endo_idx,
                  endo_seg, endo_rate, integrity):
     """Fill the SDF-1 source and loss-rate grids from cells and sinusoid walls."""

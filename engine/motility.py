@@ -12,7 +12,7 @@ import numpy as np
 from numba import njit, prange
 
 from .agents import HSPC, MK, MKP, FREE, radius_of
-from .cell_lists import column_gap2, query_box
+from .cell_lists import cell_offsets, column_gap2, query_box, shift_offsets
 from .fates import needs_vessel
 from .field import gradient_at, value_at
 from .rng import S_MOVE, normal3
@@ -133,28 +133,32 @@ def move_cells(pos, kind, state, maturity, members, new_pos, field, h, lookup, l
         new_pos[i, 0], new_pos[i, 1], new_pos[i, 2] = nx_, ny_, nz_
 
 
-@njit(cache=True, nogil=True, parallel=True)
-def prepare_bodies(pos, kind, state, maturity, order, rp, bodies, mobile, mobile_q):
-    """Cell-ordered copy of the listed agents' (x, y, z, radius) into ``bodies[:order.size]``
-    (``order`` from :func:`engine.cell_lists.build_cell_list`, so neighbour scans read
-    contiguous memory), and the mobile ones, in the same order (neighbouring cells are moved together:
-    field and look-up reads stay in cache), into ``mobile`` (agent index) and ``mobile_q`` (row
-    in ``bodies``). Returns how many are mobile.
+@njit(cache=True, nogil=True)
+def sort_bodies(pos, kind, state, maturity, members, rp, cell, nx, ny, nz, start, keys, bodies, mobile, mobile_q):
+    """The cell list of ``members`` (:func:`engine.cell_lists.build_cell_list`, ``start`` per
+    grid cell) as a cell-ordered copy of their (x, y, z, radius) in ``bodies`` (so neighbour
+    scans read contiguous memory), and the mobile ones in the same order (neighbouring cells
+    are moved together: field and look-up reads stay in cache) in ``mobile`` (agent index)
+    and ``mobile_q`` (row in ``bodies``). Returns how many are mobile.
 
-    The scattered reads run in parallel; ``mobile_q`` first holds a mobility flag per row and is
-    then compacted in order (serial, sequential)."""
-    n = order.size
-    for q in prange(n):
-        i = order[q]
+    The agents are read in the order of ``members`` (slot order: sequential reads) and written
+    to their rows; ``mobile_q`` first holds a mobility flag per row and is then compacted."""
+    cell_offsets(pos, members, cell, nx, ny, nz, start, keys)
+    for k in range(members.size):
+        i = members[k]
+        q = start[keys[k]]
+        start[keys[k]] = q + 1
         bodies[q, 0] = pos[i, 0]
         bodies[q, 1] = pos[i, 1]
         bodies[q, 2] = pos[i, 2]
         bodies[q, 3] = radius_of(kind[i], maturity[i], rp)
+        mobile[q] = i
         mobile_q[q] = 1 if is_mobile(kind[i], state[i]) else 0
+    shift_offsets(start)
     nm = 0
-    for q in range(n):
+    for q in range(members.size):
         if mobile_q[q]:
-            mobile[nm] = order[q]
+            mobile[nm] = mobile[q]
             mobile_q[nm] = q
             nm += 1
     return nm
@@ -165,8 +169,7 @@ def move_mobile(kind, mobile, mobile_q, moved, start, bodies, cell, gnx, gny, gn
                 field, h, lookup, lh, p0, p1, vrad, size, mp, rmax, seed, step, near_seg, near_d, near_c):
     """New positions of the ``mobile`` agents into ``moved[m]`` (same order as ``mobile``): the
     same numbers as :func:`move_cells`, read from the cell-ordered ``bodies`` of
-    :func:`prepare_bodies` (``start``: rows of each grid cell, from
-    :func:`engine.cell_lists.build_cell_list`). Nothing else is touched; :func:`commit_moved`
+    :func:`sort_bodies` (``start``: rows of each grid cell). Nothing else is touched; :func:`commit_moved`
     writes the positions back.
 
     Three passes over the mobile cells, so that the scattered reads of the big grids (SDF-1

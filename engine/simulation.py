@@ -21,11 +21,11 @@ from .agents import AgentStore
 from .cell_lists import CellGrid
 from .errors import InputError
 from .events import Schedule, kill_probability, vessel_damage
-from .fates import (F_SIZE, apply_fates, decide_fates, deposit_sdf1, event_kill, free_flagged,
-                    move_platelets, tally)
+from .fates import (F_SIZE, apply_fates, births_needed, census, decide_fates, deposit_sdf1, event_kill,
+                    free_flagged, list_kind, move_platelets, tally)
 from . import fates as FT
 from .field import DiffusionField
-from .motility import M_SIZE, commit_moved, move_mobile, prepare_bodies
+from .motility import M_SIZE, commit_moved, move_mobile, sort_bodies
 from . import motility as MO
 from .observables import Observables
 from .parameters import ParameterSet
@@ -249,6 +249,13 @@ class Simulation:
         self.released = np.zeros(cap)
         self.counters = np.zeros(5)
         self._alloc_contacts(cap)
+        self._alloc_lists(cap)
+
+    def _alloc_lists(self, cap):
+        # slots of the cells and of the platelet particles, filled by census / list_kind each step
+        self.cell_slots = np.zeros(cap, np.int64)
+        self.platelet_slots = np.zeros(cap, np.int64)
+        self._no_msc = np.zeros((0, 3))
 
     def _alloc_contacts(self, cap):
         # nearest sinusoid and SDF-1 per agent slot: filled by move_mobile, read by decide_fates
@@ -331,9 +338,10 @@ class Simulation:
         self._inject_due(t + dt)
         if st.capacity != self.flags.size:
             self._alloc_scratch()
-        members = self._members()
-        # 2. systemic compartments
-        counts = tally(st.kind, st.state, st.origin, st.maturity, members, self.occupant)
+        # 2. systemic compartments (and the lists of cells and platelet particles, in slot order)
+        counts, n_cells, n_plt = census(st.kind, st.state, st.origin, st.maturity, self.occupant,
+                                        self.cell_slots, self.platelet_slots)
+        cells = self.cell_slots[:n_cells]
         self._counts = counts
         targets = self.schedule.targets(t)
         taus = {k: p["treatment_onset_hours"] for k in LEVEL_KINDS}
@@ -355,19 +363,18 @@ class Simulation:
         f.reset_rates(p["sdf1_decay_per_h"])
         car_rate = p["sdf1_car_secretion"] / self.voxel_um3
         endo_rate = p["sdf1_endothelial_secretion"] + p["sdf1_plasma_to_field"] * emax(lv["sdf1"])
-        deposit_sdf1(st.kind, st.pos, members, f.source, f.lam, f.h, car_rate,
+        deposit_sdf1(st.kind, st.pos, cells, f.source, f.lam, f.h, car_rate,
                      car_rate * p["msc_sdf1_factor"], p["sdf1_uptake_per_cell"] / self.voxel_um3,
                      self.endo_idx, self.endo_seg, endo_rate, v.integrity)
         f.step()
         # 5. movement
         t_move = clock()
-        cells = members[st.kind[members] != A.PLATELET]
-        start, order = self.grid.build(st.pos, cells)
         mp = self._motility_vector(lv)
         cxcr4 = mp[MO.M_CXCR4]
         # only mobile cells move (immobile ones would be copied onto themselves), in cell order
-        n_mobile = prepare_bodies(st.pos, st.kind, st.state, st.maturity, order, self.rp, self.bodies,
-                                  self.mobile, self.mobile_q)
+        start, keys = self.grid.scratch(cells.size)
+        n_mobile = sort_bodies(st.pos, st.kind, st.state, st.maturity, cells, self.rp, self.grid.cell,
+                               *self.grid.shape, start, keys, self.bodies, self.mobile, self.mobile_q)
         mobile = self.mobile[:n_mobile]
         move_mobile(st.kind, mobile, self.mobile_q[:n_mobile], self.new_pos, start, self.bodies,
                     self.grid.cell, *self.grid.shape, f.values, f.h, v.lookup, v.lookup_h, v.p0, v.p1,
@@ -377,11 +384,11 @@ class Simulation:
         t_fate = clock()
         fp = self._fate_vector(lv, counts)
         fp[FT.F_CXCR4] = cxcr4
-        msc_pos = st.pos[members[st.kind[members] == A.MSC]].copy()
+        msc_pos = st.pos[cells[st.kind[cells] == A.MSC]] if counts[7] > 0 else self._no_msc
         decide_fates(st.kind, st.state, st.pos, st.age, st.maturity, st.timer, st.link, cells, fp, self.rp,
                      msc_pos, self.near_seg, self.near_d, self.near_c, v.radius, v.integrity, v.vcam,
                      seed, step, self.flags, self.nspawn, self.released)
-        need = int(self.nspawn[cells].sum()) + int(np.count_nonzero(self.flags[cells] & FT.FL_DIVIDE)) + 16
+        need = births_needed(cells, self.nspawn, self.flags) + 16
         if st.top[0] < need:
             st.ensure_free(need)
             self._alloc_scratch_keep()
@@ -394,7 +401,7 @@ class Simulation:
         self._last_release_rate = released / dt * self.k_scale
         # 7. display platelets
         t_plt = clock()
-        plt_members = np.flatnonzero(st.kind == A.PLATELET)
+        plt_members = self.platelet_slots[:list_kind(st.kind, A.PLATELET, self.platelet_slots)]
         if plt_members.size:
             move_platelets(st.kind, st.link, st.progress, st.timer, st.pos, plt_members, v.p0, v.p1,
                            self.vessels_len, v.node_start, v.node_segs, self.edge_to,
@@ -407,7 +414,7 @@ class Simulation:
         ph["movement"] += t_fate - t_move
         ph["fates"] += t_plt - t_fate
         ph["platelets"] += t_end - t_plt
-        self.phase_agent_updates += members.size
+        self.phase_agent_updates += n_cells + n_plt
         self.step_index += 1
         self.time_hours += dt
 
@@ -429,6 +436,7 @@ class Simulation:
         self.mobile = np.zeros(cap, np.int64)
         self.mobile_q = np.zeros(cap, np.int64)
         self._alloc_contacts(cap)
+        self._alloc_lists(cap)
 
     def _motility_vector(self, lv):
         p = self.params

@@ -11,7 +11,7 @@ from engine.agents import AgentStore, alloc, release
 from engine.field import DiffusionField, _solve_line, react, thomas_factors
 from engine.cell_lists import CellGrid
 from engine.fates import needs_vessel, vessel_contacts
-from engine.motility import M_SIZE, commit_moved, is_mobile, move_cells, move_mobile, prepare_bodies
+from engine.motility import M_SIZE, commit_moved, is_mobile, move_cells, move_mobile, sort_bodies
 from engine import motility as MO
 from engine.vessels import VesselNetwork, nearest_segment_grid, nearest_segment_grid_reference
 
@@ -98,11 +98,14 @@ def test_move_mobile_matches_move_cells_bit_for_bit(small_sim):
     results = []
     for width in (sim.grid.cell, 9.0, 61.0):     # any cell size gives the same numbers
         grid = CellGrid(sim.size, width)
-        start, order = grid.build(pos, cells)
+        start, keys = grid.scratch(cells.size)
         bodies = np.zeros((cap, 4))
         mobile = np.zeros(cap, np.int64)
         mobile_q = np.zeros(cap, np.int64)
-        n = prepare_bodies(pos, st.kind, st.state, st.maturity, order, sim.rp, bodies, mobile, mobile_q)
+        n = sort_bodies(pos, st.kind, st.state, st.maturity, cells, sim.rp, grid.cell, *grid.shape, start, keys,
+                        bodies, mobile, mobile_q)
+        ref_start, order = grid.build(pos, cells)   # the plain cell list: same rows
+        assert np.array_equal(start, ref_start) and np.array_equal(bodies[:cells.size, :3], pos[order])
         moved = np.zeros((cap, 3))
         move_mobile(st.kind, mobile[:n], mobile_q[:n], moved, start, bodies, grid.cell, *grid.shape,
                     f.values, f.h, v.lookup, v.lookup_h, v.p0, v.p1, v.radius, sim.size, mp, sim.rmax, 7, 3,
