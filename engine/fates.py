@@ -21,8 +21,10 @@ from .vessels import vessel_near
  F_MSC_RADIUS, F_EV_BOOST, F_MKP_OUT, F_MKP_DEATH, F_MKP_STAGE, F_MAT_RATE, F_AWAY_FACTOR,
  F_CAP_AWAY, F_MK_DEATH_AWAY, F_MK_DEATH_CONTACT, F_DOCK_RATE, F_UNDOCK_RATE, F_VLA4, F_GAP,
  F_RELEASE_H, F_YIELD, F_PARTICLES, F_MSC_DEATH, F_PARTICLE_LIFE, F_SDF1_GAIN, F_SDF1_REF,
- F_CXCR4, F_MKP_NICHE_DIV, F_MKP_MAX_GEN, F_NICHE_CAP) = range(32)
-F_SIZE = 32
+ F_CXCR4, F_MKP_NICHE_DIV, F_MKP_MAX_GEN, F_NICHE_CAP,
+ # per-step probabilities of the hazards that are the same for every agent (set by hit_probabilities)
+ F_P_HSPC_DEATH, F_P_HSPC_FREE_DEATH, F_P_MKP_DEATH, F_P_MK_DEATH_AWAY, F_P_MSC_DEATH) = range(37)
+F_SIZE = 37
 
 # flags
 FL_DIE = 1
@@ -32,8 +34,26 @@ FL_RELEASED = 8   # death after completing platelet release
 
 
 @njit(cache=True, nogil=True, inline="always")
+def hit_probability(rate_per_h, dt):
+    """Probability that an event of constant hazard ``rate_per_h`` happens within dt hours."""
+    return 1.0 - np.exp(-rate_per_h * dt)
+
+
+@njit(cache=True, nogil=True, inline="always")
 def _hit(rate_per_h, dt, seed, step, i, stream):
-    return uniform(seed, step, i, stream) < 1.0 - np.exp(-rate_per_h * dt)
+    return uniform(seed, step, i, stream) < hit_probability(rate_per_h, dt)
+
+
+@njit(cache=True, nogil=True)
+def hit_probabilities(fp):
+    """Fill the F_P_* entries of the fate vector from their rates, once per step (the same
+    numbers the per-agent _hit would compute)."""
+    dt = fp[F_DT]
+    fp[F_P_HSPC_DEATH] = hit_probability(fp[F_HSPC_DEATH], dt)
+    fp[F_P_HSPC_FREE_DEATH] = hit_probability(fp[F_HSPC_FREE_DEATH], dt)
+    fp[F_P_MKP_DEATH] = hit_probability(fp[F_MKP_DEATH], dt)
+    fp[F_P_MK_DEATH_AWAY] = hit_probability(fp[F_MK_DEATH_AWAY], dt)
+    fp[F_P_MSC_DEATH] = hit_probability(fp[F_MSC_DEATH], dt)
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -94,7 +114,7 @@ def decide_fates(kind, state, pos, age, maturity, timer, link, members, fp, rp, 
         age[i] += dt
         if k == HSPC:
             if state[i] == LODGED:
-                if _hit(fp[F_HSPC_DEATH], dt, seed, step, i, S_DEATH):
+                if uniform(seed, step, i, S_DEATH) < fp[F_P_HSPC_DEATH]:
                     flags[i] = FL_DIE
                     continue
                 boost = fp[F_EV_BOOST]
@@ -111,10 +131,10 @@ def decide_fates(kind, state, pos, age, maturity, timer, link, members, fp, rp, 
                     flags[i] |= FL_DIVIDE
                 nspawn[i] = _poisson(fp[F_MKP_OUT] * dt, seed, step, i, S_BIRTH)
             else:
-                if _hit(fp[F_HSPC_FREE_DEATH], dt, seed, step, i, S_DEATH):
+                if uniform(seed, step, i, S_DEATH) < fp[F_P_HSPC_FREE_DEATH]:
                     flags[i] = FL_DIE
         elif k == MKP:
-            if _hit(fp[F_MKP_DEATH], dt, seed, step, i, S_DEATH):
+            if uniform(seed, step, i, S_DEATH) < fp[F_P_MKP_DEATH]:
                 flags[i] = FL_DIE
             elif age[i] >= fp[F_MKP_STAGE]:
                 flags[i] = FL_TO_MK
@@ -134,7 +154,7 @@ def decide_fates(kind, state, pos, age, maturity, timer, link, members, fp, rp, 
             if st == FREE:
                 mat = maturity[i] + fp[F_MAT_RATE] * fp[F_AWAY_FACTOR] * dt
                 maturity[i] = min(mat, max(maturity[i], fp[F_CAP_AWAY]))
-                if _hit(fp[F_MK_DEATH_AWAY], dt, seed, step, i, S_DEATH):
+                if uniform(seed, step, i, S_DEATH) < fp[F_P_MK_DEATH_AWAY]:
                     flags[i] = FL_DIE
                     continue
                 s = near_seg[i]
@@ -181,7 +201,7 @@ def decide_fates(kind, state, pos, age, maturity, timer, link, members, fp, rp, 
                 if timer[i] <= 1e-9:
                     flags[i] = FL_DIE | FL_RELEASED
         elif k == MSC:
-            if _hit(fp[F_MSC_DEATH], dt, seed, step, i, S_DEATH):
+            if uniform(seed, step, i, S_DEATH) < fp[F_P_MSC_DEATH]:
                 flags[i] = FL_DIE
 
 
@@ -511,10 +531,12 @@ def list_kind(kind, k, out):
     return n
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, parallel=True)
 def deposit_sdf1(kind, pos, members, source, lam, h, car_rate, msc_rate, uptake, endo_idx,
                  endo_seg, endo_rate, integrity):
-    """Fill the SDF-1 source and loss-rate grids from cells and sinusoid walls."""
+    """Fill the SDF-1 source and loss-rate grids from cells (serial, in the order of
+    ``members``) and then from sinusoid walls (parallel: ``endo_idx`` lists each wall voxel
+    once, so every voxel still gets its additions in the same order)."""
     nx, ny, nz = source.shape
     for m in range(members.size):
         i = members[m]
@@ -529,5 +551,5 @@ def deposit_sdf1(kind, pos, members, source, lam, h, car_rate, msc_rate, uptake,
         elif k == HSPC or k == MKP or k == MK:
             lam[ix, iy, iz] += uptake
     flat_src = source.reshape(-1)
-    for q in range(endo_idx.size):
+    for q in prange(endo_idx.size):
         flat_src[endo_idx[q]] += endo_rate * integrity[endo_seg[q]]

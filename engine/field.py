@@ -290,6 +290,13 @@ def gradient_at(c, x, y, z, h):
     return gx, gy, gz, c[i, j, k]
 
 
+@njit(cache=True, nogil=True, parallel=True)
+def _fill_rates(source, lam, base_loss):
+    for i in prange(source.size):
+        source[i] = 0.0
+        lam[i] = base_loss
+
+
 class DiffusionField:
     """A scalar field with the LOD solver's factors cached for its (D, dt, h)."""
 
@@ -312,8 +319,7 @@ class DiffusionField:
 
     def reset_rates(self, base_loss: float) -> None:
         """Zero the sources and set every voxel's loss rate to ``base_loss`` (1/h)."""
-        self.source.fill(0.0)
-        self.lam.fill(base_loss)
+        _fill_rates(self.source.reshape(-1), self.lam.reshape(-1), float(base_loss))
         self.base_loss = float(base_loss)
 
     def diffuse(self):

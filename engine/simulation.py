@@ -494,6 +494,7 @@ class Simulation:
         fp[FT.F_MKP_NICHE_DIV] = p["mkp_niche_division_per_day"] / 24.0
         fp[FT.F_MKP_MAX_GEN] = p["mkp_niche_max_divisions"]
         fp[FT.F_NICHE_CAP] = p["mkp_niche_signal_cap"]
+        FT.hit_probabilities(fp)
         return fp
 
     # ------------------------------------------------------------------ events
