@@ -12,6 +12,7 @@ from engine.field import DiffusionField, _solve_line, react, thomas_factors
 from engine.cell_lists import CellGrid
 from engine.fates import needs_vessel, vessel_contacts
 from engine.motility import M_SIZE, commit_moved, is_mobile, move_cells, move_mobile, sort_bodies
+from engine import fates as FT
 from engine import motility as MO
 from engine.vessels import VesselNetwork, nearest_segment_grid, nearest_segment_grid_reference
 
@@ -196,3 +197,37 @@ def test_slot_order_does_not_depend_on_initial_capacity():
         return got
 
     assert history(16) == history(100_000)
+
+
+def test_census_matches_tally_and_the_plain_lists(small_sim):
+    from engine.fates import births_needed, census, list_kind, tally
+
+    sim = small_sim
+    st = sim.store
+    members = sim._members()
+    cap = st.capacity
+    cells_out = np.full(cap, -1, np.int64)
+    plt_out = np.full(cap, -1, np.int64)
+    counts, nc, npl = census(st.kind, st.state, st.origin, st.maturity, sim.occupant, cells_out, plt_out)
+    assert np.array_equal(counts, tally(st.kind, st.state, st.origin, st.maturity, members, sim.occupant))
+    assert np.array_equal(cells_out[:nc], members[st.kind[members] != A.PLATELET])
+    assert np.array_equal(plt_out[:npl], np.flatnonzero(st.kind == A.PLATELET))
+    assert npl > 0 and nc > 0
+    assert list_kind(st.kind, A.MK, plt_out) == np.count_nonzero(st.kind == A.MK)
+    nspawn = np.zeros(cap, np.int32)
+    flags = np.zeros(cap, np.uint8)
+    nspawn[cells_out[:nc:7]] = 3
+    flags[cells_out[1:nc:5]] = FT.FL_DIVIDE | FT.FL_DIE
+    cells = cells_out[:nc]
+    assert births_needed(cells, nspawn, flags) == nspawn[cells].sum() + np.count_nonzero(flags[cells] & FT.FL_DIVIDE)
+
+
+def test_per_step_hazard_probabilities_equal_the_per_agent_ones():
+    fp = np.zeros(FT.F_SIZE)
+    fp[FT.F_DT] = 1.0
+    fp[[FT.F_HSPC_DEATH, FT.F_HSPC_FREE_DEATH, FT.F_MKP_DEATH, FT.F_MK_DEATH_AWAY, FT.F_MSC_DEATH]] = \
+        [0.001, 0.04, 0.02, 1 / 72, 0.3]
+    FT.hit_probabilities(fp)
+    for rate, p in ((FT.F_HSPC_DEATH, FT.F_P_HSPC_DEATH), (FT.F_MKP_DEATH, FT.F_P_MKP_DEATH),
+                    (FT.F_MSC_DEATH, FT.F_P_MSC_DEATH), (FT.F_MK_DEATH_AWAY, FT.F_P_MK_DEATH_AWAY)):
+        assert fp[p] == FT.hit_probability(fp[rate], 1.0) == 1.0 - np.exp(-fp[rate])
