@@ -158,6 +158,7 @@ def wait_for_draw(win, timeout_s: float = 5.0) -> bool:
 
     win.controller.poll()
     before = win.viewport.draw_count
+    win.flush_frame()
     win.viewport.canvas.update()
     t0 = time.perf_counter()
     while time.perf_counter() - t0 < timeout_s:

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import copy
 import logging
+import os
 import queue
+import sys
 import threading
 import time
 import traceback
@@ -164,11 +166,40 @@ def _event_key(e: Event):
     return (e.kind, float(e.start_day), float(e.duration_days), float(e.dose), float(e.msc_coinfusion))
 
 
-class EngineWorker:
-    """Owns the Simulation and steps it on a background thread."""
+#: the engine thread (and the numba worker threads it starts) runs this much "nicer" than the GUI
+#: thread: when both want a core -- 2 cores, numba's threads and the software renderer's threads all
+#: busy -- input and paints go first; when the GUI is idle the engine still gets every core
+ENGINE_NICENESS = 10
 
-    def __init__(self, publish_hz: float = 30.0):
+
+def lower_thread_priority(niceness: int = ENGINE_NICENESS) -> bool:
+    """Lower the calling thread's CPU priority (Linux: per-thread niceness; Windows: below normal).
+
+    Threads started afterwards by this thread (numba's OpenMP team) inherit it on Linux. Returns
+    True if the priority was lowered. Elsewhere (macOS) nothing changes: setpriority there would
+    apply to the whole process.
+    """
+    try:
+        if sys.platform.startswith("linux"):
+            tid = threading.get_native_id()
+            os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + int(niceness)))
+            return True
+        if sys.platform == "win32":
+            import ctypes
+
+            k32 = ctypes.windll.kernel32
+            return bool(k32.SetThreadPriority(k32.GetCurrentThread(), -1))   # THREAD_PRIORITY_BELOW_NORMAL
+    except (OSError, AttributeError, ValueError) as exc:
+        log.debug("could not lower the engine thread's priority: %s", exc)
+    return False
+
+
+class EngineWorker:
+    """Owns the Simulation and steps it on a background thread (at a lower CPU priority than the GUI)."""
+
+    def __init__(self, publish_hz: float = 30.0, niceness: int = ENGINE_NICENESS):
         self.signals = WorkerSignals()
+        self.niceness = int(niceness)
         self._queue: queue.Queue = queue.Queue()
         self._outbox: queue.SimpleQueue = queue.SimpleQueue()
         self._lock = threading.Lock()
@@ -247,6 +278,8 @@ class EngineWorker:
 
     # ------------------------------------------------------------------ engine thread
     def _loop(self) -> None:
+        if self.niceness:
+            lower_thread_priority(self.niceness)   # before the first kernel starts numba's threads
         while True:
             commands = self._next_commands()
             for cmd in commands:

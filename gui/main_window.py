@@ -11,7 +11,7 @@ import logging
 import sys
 import time
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QCheckBox, QDockWidget, QHBoxLayout, QLabel, QMainWindow, QProgressBar,
                                QPushButton, QScrollArea, QSizePolicy, QSlider, QTabWidget, QVBoxLayout,
@@ -23,6 +23,7 @@ from engine.runtime import APP_NAME
 from . import dialogs
 from .controller import RunController
 from .file_actions import FileActions
+from .frame_pacer import PLOTS, VIEW, FramePacer
 from .legend import ColorBar, LegendBar
 from .panels.events import perturbations_panel, treatments_panel
 from .panels.genotype import GenotypePanel
@@ -42,9 +43,12 @@ STATUS_INTERVAL_S = 0.25
 LEFT_DOCK_MIN_WIDTH = 440
 RIGHT_DOCK_MIN_WIDTH = 440
 INSPECT_INTERVAL_S = 0.5
-#: after a frame that kept the GUI thread busy for t seconds, wait at least PAINT_REST * t before the next
-#: one, so that input is handled between frames even with a slow (software) renderer
+#: after a frame that kept the GUI thread busy for t seconds (job + window paint), wait at least
+#: PAINT_REST * t before the next one, so that input is handled between frames even with a slow
+#: (software) renderer: the GUI thread stays busy at most 1 / (1 + PAINT_REST) of the time
 PAINT_REST = 1.0
+#: while running, the plots are redrawn at most this often, never in the same paint as the 3D view
+PLOT_INTERVAL_S = 0.25
 
 
 class ViewPanel(QWidget):
@@ -121,12 +125,17 @@ class MainWindow(QMainWindow):
         self._inspect_identity = None
         self._last_inspect = 0.0
         self._last_status = 0.0
-        self._last_render = 0.0
         self._pending_frame = None
+        self._pending_events = None
         self._build_views()
+        self.viewport.use_native_window()   # software OpenGL: the rest of the window is not GL-composed
         self._build_docks()
         self._build_menus()
         self._build_status()
+        # the pacer decides when a running simulation's frames and plot updates are drawn
+        self.pacer = FramePacer(self._render_view, self._render_plots, rest=PAINT_REST,
+                                plot_interval_s=PLOT_INTERVAL_S, parent=self)
+        self.plots.auto_flush = False
         self._connect()
         self.resize(1600, 1000)
         self._update_title()
@@ -277,8 +286,7 @@ class MainWindow(QMainWindow):
         c.error.connect(self._on_engine_error)
         c.world_changed.connect(self._on_world)
         c.frame_ready.connect(self._on_frame)
-        c.timer.timeout.connect(self._render_pending)
-        c.rows_ready.connect(self.plots.append)
+        c.rows_ready.connect(self._on_rows)
         c.inspected.connect(self._on_inspected)
         c.status_message.connect(lambda msg: self.statusBar().showMessage(msg, 6000))
         c.reached.connect(lambda day: self.statusBar().showMessage(
@@ -361,21 +369,33 @@ class MainWindow(QMainWindow):
 
     def _on_frame(self, frame) -> None:
         self._pending_frame = frame
-        self._render_pending()
+        if frame.running:
+            self.pacer.want(VIEW)
+        else:
+            self.flush_frame()          # paused, stepped, reached, reset: show it at once
 
-    def _render_pending(self) -> None:
-        """Draw the newest frame unless the last paint was recent and slow (frame pacing)."""
-        self.plots.flush(force=not self.controller.running)
+    def _on_rows(self, rows) -> None:
+        self.plots.append(rows)          # the buffer is always current; the curves follow when paced
+        if self.plots.dirty:
+            self.pacer.want(PLOTS)
+
+    def flush_frame(self) -> None:
+        """Show the newest frame in the 3D view and the plots now (outside the pacer's schedule)."""
+        self._render_view()
+        self._render_plots()
+        self.pacer.drop(VIEW)
+        self.pacer.drop(PLOTS)
+
+    def _render_view(self) -> None:
+        """Pacer job: apply the newest frame to the 3D view and the read-outs (one window paint)."""
         frame = self._pending_frame
         if frame is None:
             return
-        now = time.perf_counter()
-        if now < self._last_render + (1.0 + PAINT_REST) * self.viewport.last_paint_s and frame.running:
-            return                       # the render timer comes back in ~33 ms
         self._pending_frame = None
-        self._last_render = now
         self.viewport.set_snapshot(frame.snapshot)
-        self.plots.set_events(frame.events)
+        if self.plots.markers_differ(frame.events):
+            self._pending_events = frame.events
+            self.pacer.want(PLOTS)       # markers change the plots: their own paint
         now = time.perf_counter()
         if self._inspect_slot >= 0 and frame.running and now - self._last_inspect > INSPECT_INTERVAL_S:
             self._last_inspect = now
@@ -383,6 +403,23 @@ class MainWindow(QMainWindow):
         if now - self._last_status > STATUS_INTERVAL_S or not frame.running:
             self._last_status = now
             self.update_status(frame)
+
+    def _render_plots(self) -> None:
+        """Pacer job: redraw the curves (and the schedule markers, when they changed)."""
+        if self._pending_events is not None:
+            self.plots.set_events(self._pending_events)
+            self._pending_events = None
+        self.plots.flush(force=True)
+
+    def event(self, ev) -> bool:
+        """Time every repaint of the window (it includes the 3D paint and the OpenGL composition)."""
+        pacer = getattr(self, "pacer", None)
+        if pacer is None or ev.type() != QEvent.UpdateRequest:
+            return super().event(ev)
+        t0 = time.perf_counter()
+        handled = super().event(ev)
+        pacer.painted(t0, time.perf_counter())
+        return handled
 
     def update_status(self, frame=None) -> None:
         frame = frame or self.controller.frame
@@ -491,5 +528,6 @@ class MainWindow(QMainWindow):
         if getattr(self, "_shut", False):
             return
         self._shut = True
+        self.pacer.stop()
         self.controller.shutdown()
         self.viewport.close_canvas()

@@ -82,6 +82,8 @@ class LivePlots(pg.GraphicsLayoutWidget):
         self.buffer: SeriesBuffer | None = None
         self._dirty = False
         self._last_flush = 0.0
+        #: redraw on append (rate-limited); the main window turns this off and paces the redraws itself
+        self.auto_flush = True
         self._days = 60.0
         self._markers_key = None
         self._marker_items: list[tuple[pg.PlotItem, object]] = []
@@ -226,12 +228,19 @@ class LivePlots(pg.GraphicsLayoutWidget):
 
     # ------------------------------------------------------------------ data
     def append(self, rows) -> None:
-        """Append observable rows; the curves are redrawn at most every UPDATE_INTERVAL_S (see flush)."""
+        """Append observable rows; with ``auto_flush`` the curves are redrawn at most every
+        UPDATE_INTERVAL_S (see flush), else only when the owner calls flush (the main window's frame pacer)."""
         if self.buffer is None or not rows:
             return
         self.buffer.extend(rows)
         self._dirty = True
-        self.flush()
+        if self.auto_flush:
+            self.flush()
+
+    @property
+    def dirty(self) -> bool:
+        """Rows arrived that the curves do not show yet."""
+        return self._dirty
 
     def flush(self, force: bool = False) -> bool:
         """Push new data to the curves (one setData each) if due; True if they were updated."""
@@ -266,9 +275,17 @@ class LivePlots(pg.GraphicsLayoutWidget):
             plot.setYRange(0.0, ymax, padding=0.0)
 
     # ------------------------------------------------------------------ events
+    @staticmethod
+    def _events_key(events) -> tuple:
+        return tuple((e.kind, e.start_day, e.duration_days, e.dose) for e in events)
+
+    def markers_differ(self, events) -> bool:
+        """The markers drawn are not those of ``events``."""
+        return self._events_key(events) != self._markers_key
+
     def set_events(self, events) -> None:
         """Draw treatment/perturbation markers (only when the schedule changed)."""
-        key = tuple((e.kind, e.start_day, e.duration_days, e.dose) for e in events)
+        key = self._events_key(events)
         if key == self._markers_key:
             return
         self._markers_key = key

@@ -8,10 +8,11 @@ changes). The viewport knows nothing about the engine thread: it is fed
 from __future__ import annotations
 
 import logging
+import os
 import time
 
 import numpy as np
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
 
 import vispy
@@ -76,6 +77,59 @@ def bone_slab(sx: float, sy: float, depth: float):
     return c, np.array(faces, np.uint32), np.array(colours, np.float32)
 
 
+_SOFTWARE_RENDERERS = ("llvmpipe", "softpipe", "swrast", "software rasterizer", "swiftshader", "gdi generic",
+                       "microsoft basic render")
+_renderer: str | None = None
+
+
+def gl_renderer() -> str:
+    """The OpenGL renderer string of this display (probed once with an offscreen context; "" if none)."""
+    global _renderer
+    if _renderer is None:
+        _renderer = ""
+        try:
+            from PySide6.QtGui import QGuiApplication, QOffscreenSurface, QOpenGLContext
+
+            if QGuiApplication.instance() is None:
+                return ""
+
+            ctx = QOpenGLContext()
+            if ctx.create():
+                surf = QOffscreenSurface()
+                surf.setFormat(ctx.format())
+                surf.create()
+                if ctx.makeCurrent(surf):
+                    GL_RENDERER = 0x1F01
+                    _renderer = str(ctx.functions().glGetString(GL_RENDERER) or "")
+                    ctx.doneCurrent()
+                surf.destroy()
+        except Exception as exc:  # noqa: BLE001 - a probe only
+            log.debug("OpenGL renderer probe failed: %s", exc)
+    return _renderer
+
+
+def software_gl() -> bool:
+    """True when OpenGL is rendered by the CPU (Mesa llvmpipe, Xvfb, remote desktops, VMs)."""
+    r = gl_renderer().lower()
+    return any(k in r for k in _SOFTWARE_RENDERERS)
+
+
+def own_native_window() -> bool:
+    """Whether the 3D view gets a native window of its own (NICHELAB_NATIVE_VIEW=0/1 overrides).
+
+    A window that holds an OpenGL widget is composed with OpenGL on every repaint, whatever
+    changed: under software OpenGL that costs ~15 ms of the GUI thread for a status label or a plot
+    update (the whole window, 1600 x 1000 pixels, is blended and copied again). With the 3D view in
+    a native child window only that child is composed with OpenGL; the rest of the window is
+    flushed as a plain raster image (< 1 ms for a label). On a GPU the composition is cheap, so
+    the default layout is kept there.
+    """
+    env = os.environ.get("NICHELAB_NATIVE_VIEW", "").strip()
+    if env in ("0", "1"):
+        return env == "1"
+    return software_gl()
+
+
 class _Signals(QObject):
     cell_picked = Signal(int)              # agent slot, -1 when the click hit nothing
     field_range_changed = Signal(float, float)
@@ -86,6 +140,8 @@ class Viewport(QWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
+        #: the view has a native window of its own (see own_native_window and use_native_window)
+        self.native_window = False
         self.signals = _Signals()
         self.cell_picked = self.signals.cell_picked
         self.field_range_changed = self.signals.field_range_changed
@@ -170,6 +226,20 @@ class Viewport(QWidget):
         self._draw_start = None
         #: seconds the last frame kept the GUI thread busy (draw + Qt composition); for frame pacing
         self.last_paint_s = 0.0
+
+    def use_native_window(self, enabled: bool | None = None) -> bool:
+        """Give the view a native window of its own (default: own_native_window()); call it once the
+        view sits in its parent's layout and before the window is shown. Returns whether it has one."""
+        if enabled is None:
+            enabled = own_native_window()
+        if enabled and not self.native_window:
+            from PySide6.QtWidgets import QApplication
+
+            # only this widget (and its ancestors) become native, not every sibling of them
+            QApplication.setAttribute(Qt.AA_DontCreateNativeWidgetSiblings, True)
+            self.setAttribute(Qt.WA_NativeWindow, True)
+            self.native_window = True
+        return self.native_window
 
     # ------------------------------------------------------------------ world
     def set_world(self, size, vessel_p0, vessel_p1, vessel_radius) -> None:

@@ -68,7 +68,7 @@ class MovieRecorder(QObject):
         self.dialog.setMinimumDuration(0)
         self.dialog.canceled.connect(self.abort)
         c = window.controller
-        c.timer.timeout.connect(self._tick)        # after the window has rendered the frame
+        c.timer.timeout.connect(self._tick)        # after each poll; _tick draws the frame it grabs
         c.error.connect(lambda *_: self.abort())
         c.run_until(self.end_day)
 
@@ -79,6 +79,7 @@ class MovieRecorder(QObject):
         if frame is None or frame.day == self.last_day:
             return
         self.last_day = frame.day
+        self.window.flush_frame()       # the view and plots show this frame (not the pacer's last one)
         try:
             self.writer.add_frame(self.grab(self.window), day=frame.day)
         except (OSError, InputError, ValueError) as exc:
