@@ -60,7 +60,9 @@ def main(argv=None) -> int:
         from gui.diagnostics import benchmark_window
 
         seconds = float(argv[1]) if len(argv) > 1 else 20.0
+        load0 = list(os.getloadavg())
         out.update(benchmark_window(win, seconds=seconds, speed=None))
+        out["load_average"] = [load0, list(os.getloadavg())]   # (1, 5, 15 min) before and after
     win.shutdown()
     win.close()
     print(json.dumps(out))
