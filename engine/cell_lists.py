@@ -117,6 +117,7 @@ class CellGrid:
         self.start = np.zeros(int(np.prod(self.shape)) + 1, np.int64)
         self.order = np.zeros(0, np.int64)
         self.keys = np.zeros(0, np.int64)
+        self._counts = np.zeros((0, 0), np.int64)
 
     def scratch(self, n):
         """(start, keys) arrays for sorting ``n`` agents (kept for the next sort)."""
@@ -124,6 +125,12 @@ class CellGrid:
             self.order = np.zeros(int(n * 1.25) + 16, np.int64)
             self.keys = np.zeros(self.order.size, np.int64)
         return self.start, self.keys
+
+    def chunk_counts(self, chunks):
+        """Scratch (chunks, cells) for a counting sort done in ``chunks`` parallel pieces."""
+        if self._counts.shape[0] != chunks:
+            self._counts = np.zeros((chunks, self.start.size - 1), np.int64)
+        return self._counts
 
     def build(self, pos, members):
         """(start, order) for ``members``; both arrays are reused by the next build."""

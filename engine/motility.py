@@ -12,11 +12,11 @@ import numpy as np
 from numba import njit, prange
 
 from .agents import HSPC, MK, MKP, FREE, radius_of
-from .cell_lists import cell_offsets, column_gap2, query_box, shift_offsets
+from .cell_lists import cell_coords, column_gap2, query_box
 from .fates import needs_vessel
 from .field import gradient_at, value_at
 from .rng import S_MOVE, normal3
-from .vessels import vessel_near
+from .vessels import lookup_segment, segment_near, vessel_near
 
 # indices into the motility parameter vector
 M_DT, M_SIG_HSPC, M_SIG_MKP, M_SIG_MK, M_CHI_HSPC, M_CHI_MKP, M_CHI_MK, M_VMAX, M_REPULSE, M_CXCR4 = range(10)
@@ -88,9 +88,10 @@ def _tentative(x, y, z, ri, vx, vy, vz, sig, sx, sy, sz, seed, step, i, dt, size
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _outside_lumen(x, y, z, ri, lookup, lh, p0, p1, vrad, size):
-    """Final position outside the sinusoid lumen, and the nearest segment and axis distance there."""
-    s, d, cx, cy, cz = vessel_near(x, y, z, lookup, lh, p0, p1, vrad)
+def _outside_lumen(x, y, z, ri, s, lookup, lh, p0, p1, vrad, size):
+    """Final position outside the sinusoid lumen, and the nearest segment and axis distance there
+    (``s``: the look-up grid's segment for (x, y, z))."""
+    s, d, cx, cy, cz = segment_near(s, x, y, z, p0, p1)
     if s >= 0:
         lim = vrad[s] + ri
         if d < lim and d > 1e-9:
@@ -129,34 +130,58 @@ def move_cells(pos, kind, state, maturity, members, new_pos, field, h, lookup, l
             sy += py
             sz += pz
         nx_, ny_, nz_ = _tentative(x, y, z, ri, vx, vy, vz, sig, sx, sy, sz, seed, step, i, dt, size)
-        nx_, ny_, nz_, s, d = _outside_lumen(nx_, ny_, nz_, ri, lookup, lh, p0, p1, vrad, size)
+        s = lookup_segment(nx_, ny_, nz_, lookup, lh)
+        nx_, ny_, nz_, s, d = _outside_lumen(nx_, ny_, nz_, ri, s, lookup, lh, p0, p1, vrad, size)
         new_pos[i, 0], new_pos[i, 1], new_pos[i, 2] = nx_, ny_, nz_
 
 
-@njit(cache=True, nogil=True)
-def sort_bodies(pos, kind, state, maturity, members, rp, cell, nx, ny, nz, start, keys, bodies, mobile, mobile_q):
-    """The cell list of ``members`` (:func:`engine.cell_lists.build_cell_list`, ``start`` per
-    grid cell) as a cell-ordered copy of their (x, y, z, radius) in ``bodies`` (so neighbour
-    scans read contiguous memory), and the mobile ones in the same order (neighbouring cells
-    are moved together: field and look-up reads stay in cache) in ``mobile`` (agent index)
-    and ``mobile_q`` (row in ``bodies``). Returns how many are mobile.
+@njit(cache=True, nogil=True, parallel=True)
+def sort_bodies(pos, kind, state, maturity, members, rp, cell, nx, ny, nz, start, keys, bodies, mobile, mobile_q,
+                counts):
+    """The cell list of ``members`` (as :func:`engine.cell_lists.build_cell_list`: ``start``
+    per grid cell, agents of a cell in the order of ``members``) written as a cell-ordered
+    copy of their (x, y, z, radius) in ``bodies`` (neighbour scans read contiguous memory), and
+    the mobile ones in the same order (neighbouring cells are moved together: field and
+    look-up reads stay in cache) in ``mobile`` (agent index) and ``mobile_q`` (row in
+    ``bodies``). Returns how many are mobile.
 
-    The agents are read in the order of ``members`` (slot order: sequential reads) and written
-    to their rows; ``mobile_q`` first holds a mobility flag per row and is then compacted."""
-    cell_offsets(pos, members, cell, nx, ny, nz, start, keys)
-    for k in range(members.size):
-        i = members[k]
-        q = start[keys[k]]
-        start[keys[k]] = q + 1
-        bodies[q, 0] = pos[i, 0]
-        bodies[q, 1] = pos[i, 1]
-        bodies[q, 2] = pos[i, 2]
-        bodies[q, 3] = radius_of(kind[i], maturity[i], rp)
-        mobile[q] = i
-        mobile_q[q] = 1 if is_mobile(kind[i], state[i]) else 0
-    shift_offsets(start)
+    A counting sort in parallel: ``members`` is cut into consecutive chunks (as many as
+    ``counts`` has rows: one per thread; ``counts`` is scratch of (chunks, cells)), each counted
+    and scattered by one thread; a cell's rows take chunk 0's agents first, then chunk 1's, ...,
+    so the rows are the same for any number of chunks."""
+    n = members.size
+    ncell = nx * ny * nz
+    nch = max(1, min(counts.shape[0], n // 2048))
+    cnt = counts[:nch]
+    for c in prange(nch):
+        cnt[c, :] = 0
+        for k in range(c * n // nch, (c + 1) * n // nch):
+            i = members[k]
+            ix, iy, iz = cell_coords(pos[i, 0], pos[i, 1], pos[i, 2], cell, nx, ny, nz)
+            key = (ix * ny + iy) * nz + iz
+            keys[k] = key
+            cnt[c, key] += 1
+    run = 0
+    for key in range(ncell):   # each chunk's first row in each cell
+        start[key] = run
+        for c in range(nch):
+            t = cnt[c, key]
+            cnt[c, key] = run
+            run += t
+    start[ncell] = run
+    for c in prange(nch):
+        for k in range(c * n // nch, (c + 1) * n // nch):
+            i = members[k]
+            q = cnt[c, keys[k]]
+            cnt[c, keys[k]] = q + 1
+            bodies[q, 0] = pos[i, 0]
+            bodies[q, 1] = pos[i, 1]
+            bodies[q, 2] = pos[i, 2]
+            bodies[q, 3] = radius_of(kind[i], maturity[i], rp)
+            mobile[q] = i
+            mobile_q[q] = 1 if is_mobile(kind[i], state[i]) else 0
     nm = 0
-    for q in range(members.size):
+    for q in range(n):
         if mobile_q[q]:
             mobile[nm] = mobile[q]
             mobile_q[nm] = q
@@ -213,11 +238,15 @@ def move_mobile(kind, mobile, mobile_q, moved, start, bodies, cell, gnx, gny, gn
         nx_, ny_, nz_ = _tentative(x, y, z, ri, moved[m, 0], moved[m, 1], moved[m, 2], sig, sx, sy, sz,
                                    seed, step, i, dt, size)
         moved[m, 0], moved[m, 1], moved[m, 2] = nx_, ny_, nz_
-    # 3. sinusoid lumen: cells stay outside the wall; contacts at the final position
+    # 3. sinusoid lumen: cells stay outside the wall; contacts at the final position. The
+    # look-up grid reads first, on their own (no branches: many in flight at once)
+    seg = np.empty(mobile.size, np.int32)
+    for m in prange(mobile.size):
+        seg[m] = lookup_segment(moved[m, 0], moved[m, 1], moved[m, 2], lookup, lh)
     for m in prange(mobile.size):
         ri = bodies[mobile_q[m], 3]
-        nx_, ny_, nz_, s, d = _outside_lumen(moved[m, 0], moved[m, 1], moved[m, 2], ri, lookup, lh, p0, p1,
-                                             vrad, size)
+        nx_, ny_, nz_, s, d = _outside_lumen(moved[m, 0], moved[m, 1], moved[m, 2], ri, seg[m], lookup, lh,
+                                             p0, p1, vrad, size)
         moved[m, 0], moved[m, 1], moved[m, 2] = nx_, ny_, nz_
         i = mobile[m]
         near_seg[i] = s

@@ -14,6 +14,7 @@ import math
 import time
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
 from . import agents as A
@@ -374,7 +375,8 @@ class Simulation:
         # only mobile cells move (immobile ones would be copied onto themselves), in cell order
         start, keys = self.grid.scratch(cells.size)
         n_mobile = sort_bodies(st.pos, st.kind, st.state, st.maturity, cells, self.rp, self.grid.cell,
-                               *self.grid.shape, start, keys, self.bodies, self.mobile, self.mobile_q)
+                               *self.grid.shape, start, keys, self.bodies, self.mobile, self.mobile_q,
+                               self.grid.chunk_counts(numba.get_num_threads()))
         mobile = self.mobile[:n_mobile]
         move_mobile(st.kind, mobile, self.mobile_q[:n_mobile], self.new_pos, start, self.bodies,
                     self.grid.cell, *self.grid.shape, f.values, f.h, v.lookup, v.lookup_h, v.p0, v.p1,

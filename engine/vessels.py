@@ -173,11 +173,22 @@ def nearest_segment_grid_reference(p0, p1, radius, shape, h, cutoff):
 @njit(cache=True, nogil=True, inline="always")
 def vessel_near(x, y, z, lookup, h, p0, p1, radius):
     """Nearest segment to a point: (segment, distance to its axis, closest axis point) or seg -1."""
+    return segment_near(lookup_segment(x, y, z, lookup, h), x, y, z, p0, p1)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def lookup_segment(x, y, z, lookup, h):
+    """The look-up grid's segment for a point (-1: none within reach); the first half of
+    :func:`vessel_near`, for loops that gather these scattered reads on their own."""
     nx, ny, nz = lookup.shape
-    i = min(max(int(x / h), 0), nx - 1)
-    j = min(max(int(y / h), 0), ny - 1)
-    k = min(max(int(z / h), 0), nz - 1)
-    s = lookup[i, j, k]
+    return lookup[min(max(int(x / h), 0), nx - 1), min(max(int(y / h), 0), ny - 1),
+                  min(max(int(z / h), 0), nz - 1)]
+
+
+@njit(cache=True, nogil=True, inline="always")
+def segment_near(s, x, y, z, p0, p1):
+    """The second half of :func:`vessel_near`: (s, distance to the axis of segment s, closest
+    axis point), or (-1, 1e30, 0, 0, 0) for s < 0."""
     if s < 0:
         return -1, 1e30, 0.0, 0.0, 0.0
     d, t, cx, cy, cz = point_segment(x, y, z, p0[s, 0], p0[s, 1], p0[s, 2], p1[s, 0], p1[s, 1], p1[s, 2])

@@ -104,7 +104,11 @@ def test_move_mobile_matches_move_cells_bit_for_bit(small_sim):
         mobile = np.zeros(cap, np.int64)
         mobile_q = np.zeros(cap, np.int64)
         n = sort_bodies(pos, st.kind, st.state, st.maturity, cells, sim.rp, grid.cell, *grid.shape, start, keys,
-                        bodies, mobile, mobile_q)
+                        bodies, mobile, mobile_q, grid.chunk_counts(2))
+        rows = (start.copy(), bodies.copy(), mobile.copy(), mobile_q.copy())
+        assert sort_bodies(pos, st.kind, st.state, st.maturity, cells, sim.rp, grid.cell, *grid.shape, start, keys,
+                           bodies, mobile, mobile_q, grid.chunk_counts(5)) == n        # any number of chunks: the same rows
+        assert all(np.array_equal(a, b) for a, b in zip(rows, (start, bodies, mobile, mobile_q)))
         ref_start, order = grid.build(pos, cells)   # the plain cell list: same rows
         assert np.array_equal(start, ref_start) and np.array_equal(bodies[:cells.size, :3], pos[order])
         moved = np.zeros((cap, 3))
@@ -231,3 +235,31 @@ def test_per_step_hazard_probabilities_equal_the_per_agent_ones():
     for rate, p in ((FT.F_HSPC_DEATH, FT.F_P_HSPC_DEATH), (FT.F_MKP_DEATH, FT.F_P_MKP_DEATH),
                     (FT.F_MSC_DEATH, FT.F_P_MSC_DEATH), (FT.F_MK_DEATH_AWAY, FT.F_P_MK_DEATH_AWAY)):
         assert fp[p] == FT.hit_probability(fp[rate], 1.0) == 1.0 - np.exp(-fp[rate])
+
+
+def test_parallel_body_sort_gives_the_same_rows_for_any_chunking():
+    rng = np.random.default_rng(4)
+    n = 30000
+    size = np.array([600.0, 500.0, 300.0])
+    pos = rng.uniform(0, 1, (n, 3)) * size
+    pos[::97] = pos[5]                                  # many agents in one cell: order inside it matters
+    kind = rng.integers(0, 5, n).astype(np.int8)
+    state = rng.integers(0, 3, n).astype(np.int8)
+    maturity = rng.uniform(0, 1, n)
+    members = np.sort(rng.choice(n, 25000, replace=False)).astype(np.int64)
+    rp = np.array([4.0, 5.0, 6.0, 18.0, 6.0])
+    grid = CellGrid(size, 24.0)
+    ref_start, order = grid.build(pos, members)
+    order = order.copy()
+    for nchunk in (1, 2, 7):
+        start, keys = grid.scratch(members.size)
+        bodies = np.zeros((n, 4))
+        mobile = np.zeros(n, np.int64)
+        mobile_q = np.zeros(n, np.int64)
+        nm = sort_bodies(pos, kind, state, maturity, members, rp, grid.cell, *grid.shape, start, keys, bodies,
+                         mobile, mobile_q, grid.chunk_counts(nchunk))
+        assert np.array_equal(start, ref_start)
+        assert np.array_equal(bodies[:members.size, :3], pos[order])
+        mob = np.array([is_mobile(kind[i], state[i]) for i in order])
+        assert nm == mob.sum() and np.array_equal(mobile[:nm], order[mob])
+        assert np.array_equal(mobile_q[:nm], np.flatnonzero(mob))
