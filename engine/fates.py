@@ -247,9 +247,10 @@ def _spawn_mkp(kind, origin, state, link, age, maturity, timer, pos, free, top, 
 @njit(cache=True, nogil=True)
 def apply_fates(kind, origin, state, link, age, maturity, timer, progress, pos, members, flags,
                 nspawn, released, free, top, sites, occupant, fp, size, daughter_radius, capture_radius,
-                p0, p1, vrad, seed, step, counters):
+                p0, p1, vrad, seed, step, counters, homing):
     """Serial: deaths, transitions, births, lodging. counters[:] gets
-    [platelets released, MKs completed, new MKPs, HSPC divisions, MK deaths]."""
+    [platelets released, MKs completed, new MKPs, HSPC divisions, MK deaths]. ``homing``:
+    whether any HSPC may be homing (False skips the lodging pass: none is)."""
     total_released = 0.0
     mk_done = 0
     new_mkp = 0
@@ -338,7 +339,7 @@ def apply_fates(kind, origin, state, link, age, maturity, timer, progress, pos, 
             release(kind, free, top, i)
             flags[i] = 0
     # 3. homing HSPCs lodge in free niche sites within reach
-    for m in range(n):
+    for m in range(n if homing else 0):
         i = members[m]
         if kind[i] == HSPC and state[i] == FREE:
             site = _nearest_free_site(pos[i, 0], pos[i, 1], pos[i, 2], sites, occupant, capture_radius)

@@ -397,7 +397,8 @@ class Simulation:
         apply_fates(st.kind, st.origin, st.state, st.link, st.age, st.maturity, st.timer, st.progress, st.pos,
                     cells, self.flags, self.nspawn, self.released, st.free, st.top, self.sites, self.occupant,
                     fp, self.size, p["daughter_search_radius_um"], p["niche_capture_radius_um"],
-                    v.p0, v.p1, v.radius, seed, step, self.counters)
+                    v.p0, v.p1, v.radius, seed, step, self.counters,
+                    counts[0] + counts[1] > counts[10])
         released = self.counters[0]
         self.released_cum += released
         self._last_release_rate = released / dt * self.k_scale
