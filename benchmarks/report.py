@@ -39,9 +39,9 @@ def tables(res: dict) -> str:
             ph = r["phase_ms"]
             out.append(f"| {r['agents']:,.0f} | {r['how']} | {'×'.join(map(str, r['field_shape']))} | "
                        f"{median_range(r['step_ms'])} | {median_range(ph['movement'])} | {median_range(ph['fates'])} | {median_range(ph['field'])} | "
-                       f"{median_range(r['agent_updates_per_s'], 1e-6, '{:.2f}')} M | "
-                       f"{median_range(r['whole_step_agent_updates_per_s'], 1e-6, '{:.2f}')} M | "
-                       f"{median_range(r['s_per_sim_day'], 1.0, '{:.3f}')} |")
+                       f"{median_range(r['agent_updates_per_s'], 1e-6, fmt='{:.2f}')} M | "
+                       f"{median_range(r['whole_step_agent_updates_per_s'], 1e-6, fmt='{:.2f}')} M | "
+                       f"{median_range(r['s_per_sim_day'], 1.0, fmt='{:.3f}')} |")
         if any(r.get("one_thread") for r in eng["sizes"]):
             out.append("")
             out.append("The same tiles on one worker thread (NUMBA_NUM_THREADS=1 equivalent), same run:")
@@ -54,7 +54,7 @@ def tables(res: dict) -> str:
                     continue
                 gain = one["agent_phase_ms"]["median"] / r["agent_phase_ms"]["median"]
                 out.append(f"| {r['agents']:,.0f} | {median_range(one['step_ms'])} | {median_range(one['agent_phase_ms'])} | "
-                           f"{median_range(one['agent_updates_per_s'], 1e-6, '{:.2f}')} M | ×{gain:.2f} (agent phases), "
+                           f"{median_range(one['agent_updates_per_s'], 1e-6, fmt='{:.2f}')} M | ×{gain:.2f} (agent phases), "
                            f"×{one['step_ms']['median'] / r['step_ms']['median']:.2f} (step) |")
         sc = eng.get("scaling") or {}
         if sc:
@@ -86,7 +86,7 @@ def tables(res: dict) -> str:
             npx = (f"{g['numpy_step_ms']['median']:.1f} ms (engine ×{g['speedup_over_numpy']:.0f} faster)"
                    if "numpy_step_ms" in g else "")
             out.append(f"| {'×'.join(map(str, g['shape']))} | {g['voxels']:,} | {median_range(g['step_ms'])} | "
-                       f"{median_range(g['voxel_updates_per_s'], 1e-6, '{:.0f}')} M | {npx} |")
+                       f"{median_range(g['voxel_updates_per_s'], 1e-6, fmt='{:.0f}')} M | {npx} |")
         out.append("")
     scn = res.get("scenario")
     if scn:

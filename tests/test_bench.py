@@ -79,3 +79,20 @@ def test_unknown_section_is_rejected(tmp_path):
     assert p.returncode == 2
     assert "--only" in p.stderr and "warp-drive" in p.stderr
     assert not (tmp_path / "b.json").exists()
+
+
+def test_markdown_report_formats_every_number(quick):
+    from benchmarks.report import tables
+
+    md = tables(quick[0])
+    assert "{:" not in md and "nan" not in md.lower()
+    rows = [line for line in md.splitlines() if line.startswith("| ") and " M |" in line]
+    assert rows and all(" M (" in r or " M |" in r for r in rows)
+    # agent-updates/s written as a number of millions with two decimals
+    assert any(__import__("re").search(r"\| \d+\.\d\d \(\d+\.\d+–\d+\.\d+\) M \|", r) for r in rows)
+
+
+def test_numpy_reference_reproduces_the_engine_step_exactly(quick):
+    agreement = quick[0]["numpy"]["sizes"][0]["agreement"]
+    assert agreement["max_position_difference_um"] < 1e-9
+    assert agreement["death_decisions_agreeing"] == 1.0 and agreement["field_max_relative_difference"] == 0.0
