@@ -21,10 +21,12 @@ def cell_coords(x, y, z, cell, nx, ny, nz):
 
 
 @njit(cache=True, nogil=True)
-def cell_offsets(pos, members, cell, nx, ny, nz, start, keys):
-    """First half of the counting sort: ``keys[k]`` = cell of members[k], ``start[c]`` = first
-    row of cell c (nx * ny * nz + 1 entries). A scatter then places member k at row
-    start[keys[k]], advancing that entry, and :func:`shift_offsets` puts ``start`` back."""
+def build_cell_list(pos, members, cell, nx, ny, nz, start, order, keys):
+    """Counting sort of ``members`` (agent indices) into grid cells.
+
+    Fills ``start`` (nx * ny * nz + 1 entries: the agents of cell c are
+    order[start[c]:start[c+1]]), ``order`` and the scratch ``keys`` (members.size entries
+    each); within a cell agents keep the order of ``members``."""
     for c in range(start.size):
         start[c] = 0
     for k in range(members.size):
@@ -35,29 +37,13 @@ def cell_offsets(pos, members, cell, nx, ny, nz, start, keys):
         start[c + 1] += 1
     for c in range(start.size - 1):
         start[c + 1] += start[c]
-
-
-@njit(cache=True, nogil=True)
-def shift_offsets(start):
-    """After the scatter start[c] holds the end of cell c: shift back to the starts."""
-    for c in range(start.size - 1, 0, -1):
-        start[c] = start[c - 1]
-    start[0] = 0
-
-
-@njit(cache=True, nogil=True)
-def build_cell_list(pos, members, cell, nx, ny, nz, start, order, keys):
-    """Counting sort of ``members`` (agent indices) into grid cells.
-
-    Fills ``start`` (nx * ny * nz + 1 entries: the agents of cell c are
-    order[start[c]:start[c+1]]), ``order`` and the scratch ``keys`` (members.size entries
-    each); within a cell agents keep the order of ``members``."""
-    cell_offsets(pos, members, cell, nx, ny, nz, start, keys)
-    for k in range(members.size):
+    for k in range(members.size):  # scatter; start[c] runs ahead as cell c fills, then is shifted back
         c = keys[k]
         order[start[c]] = members[k]
         start[c] += 1
-    shift_offsets(start)
+    for c in range(start.size - 1, 0, -1):
+        start[c] = start[c - 1]
+    start[0] = 0
 
 
 @njit(cache=True, nogil=True, inline="always")

@@ -431,6 +431,33 @@ def event_kill(kind, state, link, members, p_kill, seed, step, stream, occupant,
     return killed
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _count(out, k, state, origin, maturity):
+    """Add one living agent to the observables' counts (see :func:`tally`)."""
+    if k == HSPC:
+        if state == LODGED:
+            out[10] += 1
+        if origin == DONOR:
+            out[1] += 1
+        else:
+            out[0] += 1
+    elif k == MKP:
+        out[2] += 1
+    elif k == MK:
+        out[3] += 1
+        if state == DOCKED:
+            out[4] += 1
+        elif state == RELEASING:
+            out[5] += 1
+        out[9] += 2.0 ** (1.0 + 5.0 * maturity)
+    elif k == 3:
+        out[6] += 1
+    elif k == MSC:
+        out[7] += 1
+    elif k == PLATELET:
+        out[8] += 1
+
+
 @njit(cache=True, nogil=True)
 def tally(kind, state, origin, maturity, members, occupant):
     """Counts for observables: [hspc_host, hspc_donor, mkp, mk, mk_docked, mk_releasing,
@@ -438,29 +465,7 @@ def tally(kind, state, origin, maturity, members, occupant):
     out = np.zeros(12)
     for m in range(members.size):
         i = members[m]
-        k = kind[i]
-        if k == HSPC:
-            if state[i] == LODGED:
-                out[10] += 1
-            if origin[i] == DONOR:
-                out[1] += 1
-            else:
-                out[0] += 1
-        elif k == MKP:
-            out[2] += 1
-        elif k == MK:
-            out[3] += 1
-            if state[i] == DOCKED:
-                out[4] += 1
-            elif state[i] == RELEASING:
-                out[5] += 1
-            out[9] += 2.0 ** (1.0 + 5.0 * maturity[i])
-        elif k == 3:
-            out[6] += 1
-        elif k == MSC:
-            out[7] += 1
-        elif k == PLATELET:
-            out[8] += 1
+        _count(out, kind[i], state[i], origin[i], maturity[i])
     out[11] = occupant.size
     return out
 
@@ -481,30 +486,10 @@ def census(kind, state, origin, maturity, occupant, cells, platelets):
         if k == PLATELET:
             platelets[npl] = i
             npl += 1
-            out[8] += 1
-            continue
-        cells[nc] = i
-        nc += 1
-        if k == HSPC:
-            if state[i] == LODGED:
-                out[10] += 1
-            if origin[i] == DONOR:
-                out[1] += 1
-            else:
-                out[0] += 1
-        elif k == MKP:
-            out[2] += 1
-        elif k == MK:
-            out[3] += 1
-            if state[i] == DOCKED:
-                out[4] += 1
-            elif state[i] == RELEASING:
-                out[5] += 1
-            out[9] += 2.0 ** (1.0 + 5.0 * maturity[i])
-        elif k == 3:
-            out[6] += 1
-        elif k == MSC:
-            out[7] += 1
+        else:
+            cells[nc] = i
+            nc += 1
+        _count(out, k, state[i], origin[i], maturity[i])
     out[11] = occupant.size
     return out, nc, npl
 

@@ -262,13 +262,6 @@ def commit_moved(pos, mobile, moved):
 
 
 @njit(cache=True, nogil=True)
-def commit_positions(pos, new_pos, members):
-    for m in range(members.size):
-        i = members[m]
-        pos[i, 0], pos[i, 1], pos[i, 2] = new_pos[i, 0], new_pos[i, 1], new_pos[i, 2]
-
-
-@njit(cache=True, nogil=True)
 def chemotaxis_displacement(field, h, x, y, z, chi, vmax, dt):
     """Directed displacement of one cell over dt (used by tests and docs)."""
     gx, gy, gz, c0 = gradient_at(field, x, y, z, h)
