@@ -263,11 +263,6 @@ def commit_moved(pos, mobile, moved):
 
 @njit(cache=True, nogil=True)
 def chemotaxis_displacement(field, h, x, y, z, chi, vmax, dt):
-    """Directed displacement of one cell over dt (used by tests and docs)."""
-    gx, gy, gz, c0 = gradient_at(field, x, y, z, h)
-    vx, vy, vz = chi * gx, chi * gy, chi * gz
-    v = np.sqrt(vx * vx + vy * vy + vz * vz)
-    if v > vmax:
-        f = vmax / v
-        vx, vy, vz = vx * f, vy * f, vz * f
+    """Directed displacement of one cell over dt (the movement's chemotaxis; used by tests and docs)."""
+    vx, vy, vz = _chemotaxis_velocity(field, h, x, y, z, chi, vmax)
     return vx * dt, vy * dt, vz * dt
