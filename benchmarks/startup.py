@@ -1,9 +1,11 @@
 """Start-up: time to a ready simulation and to the first drawn window frame, cold and warm.
 
-Cold: numba's kernel cache points at an empty temporary folder (NUMBA_CACHE_DIR), so every
-kernel is compiled, as on the very first launch after installing. Warm: the same folder again,
-as on every later launch. Each measurement is a fresh process; the GUI ones run under xvfb-run
-(software OpenGL), as on CI.
+Cold: numba's kernel cache points at an empty temporary folder (NUMBA_CACHE_DIR) and the user
+folders (NICHELAB_HOME, which holds the kept equilibrated tiles) at another, so every kernel is
+compiled and the default tile built and equilibrated, as on the very first launch after installing.
+Warm: the same folders again, as on every later launch. "Warm, new tile": warm kernels but empty
+user folders, as when a scenario is opened for the first time. Each measurement is a fresh process;
+the GUI ones run under xvfb-run (software OpenGL), as on CI.
 """
 from __future__ import annotations
 
@@ -39,18 +41,21 @@ def engine_probe() -> dict:
             "default_build_and_equilibration_s": t_default - t_kernels}
 
 
-def _env(cache_dir: str | None) -> dict:
-    """Environment of a probe process; ``cache_dir`` None keeps the usual numba cache (warm)."""
+def _env(cache_dir: str | None, home: str | None = None) -> dict:
+    """Environment of a probe process; ``cache_dir`` None keeps the usual numba cache, ``home``
+    None the usual user folders."""
     env = dict(os.environ)
     if cache_dir is not None:
         env["NUMBA_CACHE_DIR"] = cache_dir
+    if home is not None:
+        env["NICHELAB_HOME"] = home
     env["PYTHONPATH"] = str(ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     env["NICHELAB_T0"] = repr(time.time())
     return env
 
 
-def _json_run(cmd, cache_dir, timeout) -> dict:
-    env = _env(cache_dir)
+def _json_run(cmd, cache_dir, timeout, home=None) -> dict:
+    env = _env(cache_dir, home)
     t0 = time.time()
     p = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
     wall = time.time() - t0
@@ -61,8 +66,8 @@ def _json_run(cmd, cache_dir, timeout) -> dict:
     return {**json.loads(lines[-1]), "process_wall_s": wall}
 
 
-def _timed(cmd, cache_dir, timeout) -> dict:
-    env = _env(cache_dir)
+def _timed(cmd, cache_dir, timeout, home=None) -> dict:
+    env = _env(cache_dir, home)
     t0 = time.time()
     p = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
     out = {"process_wall_s": time.time() - t0, "exit_code": p.returncode}
@@ -79,6 +84,9 @@ def run(opts) -> dict:
     res = {"definition": __doc__.strip().split("\n\n")[1].replace("\n", " ")}
     with tempfile.TemporaryDirectory(prefix="nichelab-numba-") as eng_cache, \
             tempfile.TemporaryDirectory(prefix="nichelab-numba-") as gui_cache, \
+            tempfile.TemporaryDirectory(prefix="nichelab-home-") as gui_home, \
+            tempfile.TemporaryDirectory(prefix="nichelab-home-") as new_home, \
+            tempfile.TemporaryDirectory(prefix="nichelab-home-") as shot_home, \
             tempfile.TemporaryDirectory(prefix="nichelab-shot-") as shots:
         for label in ("cold", "warm"):
             opts.log(f"startup: engine, {label} cache")
@@ -90,13 +98,16 @@ def run(opts) -> dict:
         for label in ("cold", "warm"):
             opts.log(f"startup: window to first drawn frame, {label} cache")
             res[f"gui_first_frame_{label}"] = _json_run([*xv, py, "-m", "benchmarks.gui_probe", "startup"],
-                                                        gui_cache, 1800)
+                                                        gui_cache, 1800, gui_home)
+        opts.log("startup: window to first drawn frame, warm cache, tile not kept yet")
+        res["gui_first_frame_warm_new_tile"] = _json_run([*xv, py, "-m", "benchmarks.gui_probe", "startup"],
+                                                         gui_cache, 1800, new_home)
         with tempfile.TemporaryDirectory(prefix="nichelab-numba-") as shot_cache:
             for label in ("cold", "warm"):
                 opts.log(f"startup: `main.py --screenshot --days {SCREENSHOT_DAYS}`, {label} cache")
                 res[f"screenshot_command_{label}"] = _timed(
                     [*xv, py, "main.py", "--screenshot", str(Path(shots) / f"{label}.png"), "--days",
-                     str(SCREENSHOT_DAYS)], shot_cache, 1800)
+                     str(SCREENSHOT_DAYS)], shot_cache, 1800, shot_home)
     return res
 
 

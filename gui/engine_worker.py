@@ -31,7 +31,9 @@ from PySide6.QtCore import QObject, Signal
 
 from engine import AddEvent, Event, InputError, Scenario, Simulation
 from engine.events import Schedule
+from engine.runtime import kernel_cache_key, user_dir
 from engine.snapshot import Snapshot
+from engine.tile_cache import TileCache
 
 log = logging.getLogger("nichelab.gui")
 
@@ -197,8 +199,11 @@ def lower_thread_priority(niceness: int = ENGINE_NICENESS) -> bool:
 class EngineWorker:
     """Owns the Simulation and steps it on a background thread (at a lower CPU priority than the GUI)."""
 
-    def __init__(self, publish_hz: float = 30.0, niceness: int = ENGINE_NICENESS):
+    def __init__(self, publish_hz: float = 30.0, niceness: int = ENGINE_NICENESS,
+                 tile_cache: TileCache | None = None):
         self.signals = WorkerSignals()
+        #: equilibrated tiles kept between launches (None: the user's cache folder, made on first use)
+        self.tile_cache = tile_cache
         self.niceness = int(niceness)
         self._queue: queue.Queue = queue.Queue()
         self._outbox: queue.SimpleQueue = queue.SimpleQueue()
@@ -425,6 +430,15 @@ class EngineWorker:
         # everything that shapes the equilibrated tile; events, names and days do not
         return (scn.species, scn.genotype, tuple(sorted(scn.parameters.items())), int(seed))
 
+    def _tiles(self) -> TileCache:
+        if self.tile_cache is None:
+            try:
+                folder = user_dir("cache") / "tiles"
+            except OSError:
+                folder = None
+            self.tile_cache = TileCache(folder, kernel_cache_key())
+        return self.tile_cache
+
     def _load(self, scenario: Scenario, seed: int | None, ticket: int = 0) -> None:
         self._set_running(False)
         self._until = self._stop_at = None
@@ -442,9 +456,14 @@ class EngineWorker:
         else:
             self._pristine = None
             spin = scn.parameter_set()["spinup_days"]
-            self._emit("busy", f"Preparing the marrow tile (equilibrating {spin:g} days)\u2026")
+            tiles = self._tiles()
+            kept = tiles.path_for(scn, seed)
+            if kept is not None and kept.exists():
+                self._emit("busy", "Opening the equilibrated marrow tile\u2026")
+            else:
+                self._emit("busy", f"Preparing the marrow tile (equilibrating {spin:g} days)\u2026")
             try:
-                sim = Simulation.from_scenario(scn, seed=seed)
+                sim, _ = tiles.simulation(scn, seed)
             except BaseException:
                 self._sim = None          # no half-built or stale run to play
                 self._world = None

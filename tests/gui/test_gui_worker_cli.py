@@ -36,7 +36,8 @@ def _drive(qtbot, worker, n_steps, generation):
     return np.array(rows), last["frame"]
 
 
-def test_engine_thread_and_headless_give_identical_numbers(qtbot, small_scenario):
+def test_engine_thread_and_headless_give_identical_numbers(qtbot, small_scenario, tmp_path):
+    from engine.tile_cache import TileCache
     from gui import engine_worker as W
 
     scn = small_scenario.copy_with(events=[Event(kind="fu5", start_day=0.5)])
@@ -44,11 +45,13 @@ def test_engine_thread_and_headless_give_identical_numbers(qtbot, small_scenario
     headless = Simulation.from_scenario(scn, seed=7)
     headless.advance(n * headless.dt)
     expected = headless.observables.table()
-    worker = W.EngineWorker()
+    tiles = TileCache(tmp_path, "test")
+    worker = W.EngineWorker(tile_cache=tiles)
     worker.start()
     try:
         worker.post(W.Load(scn, seed=7))
         rows, frame = _drive(qtbot, worker, n, generation=1)
+        assert tiles.path_for(scn, 7).is_file()   # the equilibrated tile was kept
         assert frame.world.seed == 7
         np.testing.assert_array_equal(rows, expected)
         # a reset reuses the equilibrated tile (no spin-up): still the same numbers
@@ -61,6 +64,19 @@ def test_engine_thread_and_headless_give_identical_numbers(qtbot, small_scenario
         assert not np.array_equal(rows3, expected)
     finally:
         assert worker.stop()
+    # a later launch (a new worker) opens the kept tile instead of equilibrating: same numbers
+    again = W.EngineWorker(tile_cache=TileCache(tmp_path, "test"))
+    busy = []
+    again.signals.busy.connect(busy.append)
+    again.start()
+    try:
+        again.post(W.Load(scn, seed=7))
+        rows4, _ = _drive(qtbot, again, n, generation=1)
+        np.testing.assert_array_equal(rows4, expected)
+    finally:
+        assert again.stop()
+    again.pump()
+    assert any("Opening the equilibrated marrow tile" in b for b in busy)
 
 
 def test_window_run_equals_headless(qtbot, window, small_scenario):

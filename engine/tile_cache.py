@@ -1,0 +1,194 @@
+"""Equilibrated tiles on disk: a scenario's tile as it stands after its spin-up.
+
+Opening a scenario builds its marrow tile and runs the genotype's spin-up (14 simulated days for
+the built-in scenarios), about a second of every launch. The result depends only on the engine
+build, the species, the genotype, every parameter value and the seed, so it is kept: the next
+opening of the same scenario (every launch opens the default one) restores it instead, with the
+same numbers to the last bit (tests/test_tile_cache.py runs both ways and compares).
+
+A tile is an ``.npz`` of the simulation's arrays plus a JSON text of its scalars, lists and the
+random generator's state; nothing is unpickled. A file that is missing, unreadable, from another
+build or of another shape is ignored (and removed) and the tile is built as usual. The folder keeps
+the most recently used tiles only.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from .simulation import Simulation
+
+log = logging.getLogger("nichelab")
+
+FORMAT = 1
+#: parts of a Simulation whose own attributes are saved (dotted prefix -> attribute of the simulation)
+PARTS = ("store", "field", "vessels", "systemic", "grid", "obs")
+#: attributes rebuilt from the scenario and seed when the tile is restored (never saved): derived
+#: from the geometry and the parameters, and the same in every build of the same key
+REBUILT = {"scenario", "params", "schedule", "vessels.lookup", "endo_idx", "endo_seg", "field.factors",
+           "obs.columns", "obs.units", *PARTS}
+_SCALARS = (bool, int, float, str, type(None), np.bool_, np.integer, np.floating)
+
+
+def _scalar(v):
+    """(JSON value, type tag) of a Python or numpy scalar."""
+    if isinstance(v, np.generic):
+        return v.item(), np.dtype(type(v)).str
+    return v, ""
+
+
+def _unscalar(v, tag):
+    return np.dtype(tag).type(v) if tag else v
+
+
+def _objects(sim):
+    yield "", sim
+    for part in PARTS:
+        yield part + ".", getattr(sim, part)
+
+
+def capture(sim: Simulation) -> tuple[dict[str, np.ndarray], dict]:
+    """(arrays, JSON-able rest) of everything a step can change. Raises TypeError for an attribute
+    it does not know how to keep, so that a new kind of state cannot be silently left out."""
+    arrays, rest = {}, {}
+    for prefix, obj in _objects(sim):
+        for name, v in vars(obj).items():
+            key = prefix + name
+            if key in REBUILT:
+                continue
+            if isinstance(v, np.ndarray):
+                arrays[key] = v
+            elif isinstance(v, _SCALARS):
+                rest[key] = {"scalar": _scalar(v)}
+            elif isinstance(v, np.random.Generator):
+                rest[key] = {"rng": v.bit_generator.state}
+            elif isinstance(v, dict) and all(isinstance(x, _SCALARS) for x in v.values()):
+                rest[key] = {"dict": {k: _scalar(x) for k, x in v.items()}}
+            elif isinstance(v, (list, tuple)) and all(
+                    isinstance(x, _SCALARS) or (isinstance(x, (list, tuple)) and all(isinstance(y, _SCALARS) for y in x))
+                    for x in v):
+                rest[key] = {"list": [[_scalar(y)[0] for y in x] if isinstance(x, (list, tuple)) else _scalar(x)[0]
+                                      for x in v], "tuple": isinstance(v, tuple),
+                             "inner_tuple": any(isinstance(x, tuple) for x in v)}
+            else:
+                raise TypeError(f"tile cache: cannot keep Simulation attribute {key!r} "
+                                f"of type {type(v).__name__}")
+    return arrays, rest
+
+
+def restore(sim: Simulation, arrays: dict[str, np.ndarray], rest: dict) -> None:
+    """Put captured state into ``sim`` (a tile of the same key built without its spin-up)."""
+    objs = dict(_objects(sim))
+    for key, v in arrays.items():
+        prefix, _, name = key.rpartition(".")
+        obj = objs[prefix + "." if prefix else ""]
+        old = getattr(obj, name, None)    # (None: set by the first step, absent before)
+        if old is not None and (not isinstance(old, np.ndarray) or old.dtype != v.dtype
+                                or old.ndim != v.ndim):
+            raise ValueError(f"array {key!r} does not fit this tile")
+        setattr(obj, name, np.array(v))
+    for key, spec in rest.items():
+        prefix, _, name = key.rpartition(".")
+        obj = objs[prefix + "." if prefix else ""]
+        if "scalar" in spec:
+            v = _unscalar(*spec["scalar"])
+        elif "rng" in spec:
+            v = getattr(obj, name)
+            v.bit_generator.state = spec["rng"]
+        elif "dict" in spec:
+            v = {k: _unscalar(*x) for k, x in spec["dict"].items()}
+        else:
+            items = [tuple(x) if spec["inner_tuple"] else x for x in spec["list"]]
+            v = tuple(items) if spec["tuple"] else items
+        setattr(obj, name, v)
+
+
+def tile_key(scenario, seed: int, build: str) -> str:
+    """Names a tile: engine build, species, genotype, every parameter value, seed."""
+    params = scenario.parameter_set().as_dict()
+    text = json.dumps({"format": FORMAT, "build": build, "species": scenario.species,
+                       "genotype": scenario.genotype, "seed": int(seed),
+                       "parameters": {k: repr(v) for k, v in sorted(params.items())}}, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+class TileCache:
+    """Equilibrated tiles in ``folder`` (None: keep nothing, always build)."""
+
+    def __init__(self, folder: Path | str | None, build: str, *, max_files: int = 12,
+                 max_bytes: float = 64e6):
+        self.folder = None if folder is None else Path(folder)
+        self.build = build
+        self.max_files = int(max_files)
+        self.max_bytes = float(max_bytes)
+
+    def path_for(self, scenario, seed: int) -> Path | None:
+        if self.folder is None:
+            return None
+        return self.folder / f"tile-{tile_key(scenario, seed, self.build)}.npz"
+
+    def simulation(self, scenario, seed: int | None = None, spinup_progress=None) -> tuple[Simulation, bool]:
+        """(simulation of ``scenario`` after its spin-up, True if it came from the cache)."""
+        seed = int(scenario.seed if seed is None else seed)
+        path = self.path_for(scenario, seed)
+        if path is not None and path.exists():
+            sim = self._load(path, scenario, seed)
+            if sim is not None:
+                return sim, True
+        sim = Simulation(scenario, seed, spinup_progress=spinup_progress)
+        if path is not None:
+            self._save(path, sim)
+        return sim, False
+
+    def _load(self, path: Path, scenario, seed: int) -> Simulation | None:
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                rest = json.loads(bytes(z["__rest__"]).decode())
+                if rest.pop("__key__", None) != path.stem.removeprefix("tile-"):
+                    raise ValueError("written for another tile")
+                arrays = {k: z[k] for k in z.files if k != "__rest__"}
+            sim = Simulation(scenario, seed, spinup=False)
+            restore(sim, arrays, rest)
+        except Exception as exc:  # noqa: BLE001 - a bad cache file only costs the spin-up
+            log.warning("ignoring the cached tile %s (%s); building it again", path, exc)
+            try:
+                path.unlink()
+            except OSError:
+                pass
+            return None
+        try:
+            os.utime(path)       # most recently used: pruned last
+        except OSError:
+            pass
+        return sim
+
+    def _save(self, path: Path, sim: Simulation) -> None:
+        try:
+            arrays, rest = capture(sim)
+            if sum(a.nbytes for a in arrays.values()) > self.max_bytes:
+                return
+            rest["__key__"] = path.stem.removeprefix("tile-")
+            payload = np.frombuffer(json.dumps(rest).encode(), np.uint8)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".tile-", suffix=".npz", dir=path.parent)
+            try:
+                with os.fdopen(fd, "wb") as fh:
+                    np.savez(fh, __rest__=payload, **arrays)
+                os.replace(tmp, path)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+            self._prune()
+        except (OSError, TypeError, ValueError) as exc:
+            log.warning("could not keep the equilibrated tile in %s: %s", self.folder, exc)
+
+    def _prune(self) -> None:
+        tiles = sorted(self.folder.glob("tile-*.npz"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in tiles[self.max_files:]:
+            old.unlink(missing_ok=True)
