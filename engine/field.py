@@ -19,6 +19,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from .prefetch import prefetch
+
 
 def explicit_cfl_limit(dx_um: float, diffusion_um2_per_h: float) -> float:
     """Largest stable step (h) an explicit 3D scheme would allow."""
@@ -288,6 +290,23 @@ def gradient_at(c, x, y, z, h):
     gy = (c[i, j1, k] - c[i, j0, k]) / (max(j1 - j0, 1) * h)
     gz = (c[i, j, k1] - c[i, j, k0]) / (max(k1 - k0, 1) * h)
     return gx, gy, gz, c[i, j, k]
+
+
+@njit(cache=True, nogil=True, inline="always")
+def prefetch_gradient(c, x, y, z, h):
+    """Start loading the cache lines :func:`gradient_at` will read at (x, y, z) (a hint; ``c``
+    C-contiguous). Its x and y neighbours lie a plane and a row away, each on its own line."""
+    nx, ny, nz = c.shape
+    i = min(max(int(x / h), 0), nx - 1)
+    j = min(max(int(y / h), 0), ny - 1)
+    k = min(max(int(z / h), 0), nz - 1)
+    flat = c.reshape(-1)
+    v = (i * ny + j) * nz + k
+    prefetch(flat, v)
+    prefetch(flat, max(v - ny * nz, 0))
+    prefetch(flat, min(v + ny * nz, flat.size - 1))
+    prefetch(flat, max(v - nz, 0))
+    prefetch(flat, min(v + nz, flat.size - 1))
 
 
 @njit(cache=True, nogil=True, parallel=True)

@@ -14,7 +14,7 @@ from numba import njit, prange
 from .agents import HSPC, MK, MKP, FREE, radius_of
 from .cell_lists import cell_coords, column_gap2, query_box
 from .fates import needs_vessel
-from .field import gradient_at, value_at
+from .field import gradient_at, prefetch_gradient, value_at
 from .rng import S_MOVE, normal3
 from .vessels import lookup_segment, segment_near, vessel_near
 
@@ -24,6 +24,8 @@ M_SIZE = 10
 
 #: volume-exclusion pushes are summed as integers in units of 2^-40 um (1e-12 um)
 PUSH_SCALE = 2.0 ** 40
+#: the chemotaxis pass requests the field lines of the cell this many iterations ahead
+PREFETCH_AHEAD = 16
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -206,8 +208,12 @@ def move_mobile(kind, mobile, mobile_q, moved, start, bodies, cell, gnx, gny, gn
        SDF-1 level that the fate decisions need (``near_seg``, ``near_d``, ``near_c`` by agent
        slot: the numbers of :func:`engine.fates.vessel_contacts`, while the grids are in cache)."""
     dt = mp[M_DT]
-    # 1. chemotaxis up the SDF-1 gradient, speed capped
+    # 1. chemotaxis up the SDF-1 gradient, speed capped. These field reads miss the caches: the
+    # lines of the cell PREFETCH_AHEAD iterations on are requested early, so that many are in flight
+    last = mobile.size - 1
     for m in prange(mobile.size):
+        a = mobile_q[min(m + PREFETCH_AHEAD, last)]
+        prefetch_gradient(field, bodies[a, 0], bodies[a, 1], bodies[a, 2], h)
         q = mobile_q[m]
         sig, chi = _motility_of(kind[mobile[m]], mp)
         vx, vy, vz = _chemotaxis_velocity(field, h, bodies[q, 0], bodies[q, 1], bodies[q, 2], chi, mp[M_VMAX])
