@@ -100,22 +100,23 @@ class CellGrid:
     def __init__(self, size_um, cell_um):
         self.cell = float(cell_um)
         self.shape = tuple(max(1, int(np.ceil(s / self.cell))) for s in size_um)
-        self.start = np.zeros(int(np.prod(self.shape)) + 1, np.int64)
+        # (32-bit counts and offsets: half the memory the sort streams through every step)
+        self.start = np.zeros(int(np.prod(self.shape)) + 1, np.int32)
         self.order = np.zeros(0, np.int64)
-        self.keys = np.zeros(0, np.int64)
-        self._counts = np.zeros((0, 0), np.int64)
+        self.keys = np.zeros(0, np.int32)
+        self._counts = np.zeros((0, 0), np.int32)
 
     def scratch(self, n):
         """(start, keys) arrays for sorting ``n`` agents (kept for the next sort)."""
         if self.keys.size < n:
             self.order = np.zeros(int(n * 1.25) + 16, np.int64)
-            self.keys = np.zeros(self.order.size, np.int64)
+            self.keys = np.zeros(self.order.size, np.int32)
         return self.start, self.keys
 
     def chunk_counts(self, chunks):
         """Scratch (chunks, cells) for a counting sort done in ``chunks`` parallel pieces."""
         if self._counts.shape[0] != chunks:
-            self._counts = np.zeros((chunks, self.start.size - 1), np.int64)
+            self._counts = np.zeros((chunks, self.start.size - 1), np.int32)
         return self._counts
 
     def build(self, pos, members):
