@@ -462,8 +462,12 @@ class EngineWorker:
                 self._emit("busy", "Opening the equilibrated marrow tile\u2026")
             else:
                 self._emit("busy", f"Preparing the marrow tile (equilibrating {spin:g} days)\u2026")
+
+            def progress(fraction: float) -> None:
+                self._emit("busy", f"Preparing the marrow tile: equilibrating, day {round(fraction * spin):g} "
+                                   f"of {spin:g}\u2026")
             try:
-                sim, _ = tiles.simulation(scn, seed)
+                sim, _ = tiles.simulation(scn, seed, spinup_progress=progress)
             except BaseException:
                 self._sim = None          # no half-built or stale run to play
                 self._world = None

@@ -75,6 +75,7 @@ class ViewPanel(QWidget):
             w.setVisible(False)
         self.busy = QLabel("", viewport)
         self.busy.setAlignment(Qt.AlignCenter)
+        self.busy.setWordWrap(True)          # a narrow view wraps the message instead of cutting it
         self.busy.setStyleSheet("background: rgba(20,20,20,190); color: white; padding: 14px; "
                                 "border-radius: 8px; font-size: 12pt;")
         self.busy.hide()
@@ -103,8 +104,12 @@ class ViewPanel(QWidget):
         self.busy.setText(message)
         self.busy.setVisible(bool(message))
         if message:
-            self.busy.adjustSize()
             vp = self.viewport
+            self.busy.ensurePolished()       # (the style sheet's font and padding)
+            m = self.busy.contentsMargins()
+            natural = self.busy.fontMetrics().horizontalAdvance(message) + m.left() + m.right() + 4
+            width = max(120, min(natural, vp.width() - 24))      # one line if it fits
+            self.busy.setFixedSize(width, self.busy.heightForWidth(width))
             self.busy.move(max(0, (vp.width() - self.busy.width()) // 2),
                            max(0, (vp.height() - self.busy.height()) // 2))
             self.busy.raise_()

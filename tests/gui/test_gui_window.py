@@ -294,3 +294,22 @@ def test_legend_entries_hide_and_show_what_they_name(qtbot, window):
     assert not vp.vessels.visible
     vessels.click()
     assert vp.vessels.visible
+
+
+def test_busy_message_wraps_inside_a_narrow_view(qtbot, window):
+    panel = window.view_panel
+    label = panel.busy
+    short = "Opening the equilibrated marrow tile\u2026"
+    panel.show_busy(short)
+    one_line = label.height()
+    assert label.isVisible() and label.width() <= panel.viewport.width()
+    window.resize(700, window.height())          # the 3D view gets narrow
+    qtbot.waitUntil(lambda: panel.viewport.width() < 400, timeout=5000)
+    long = "Preparing the marrow tile: equilibrating, day 12 of 14\u2026 " * 2
+    panel.show_busy(long)
+    vp = panel.viewport
+    assert label.width() <= vp.width() - 24 or label.width() == 120
+    assert label.height() > one_line              # wrapped onto more lines, nothing cut off
+    assert 0 <= label.x() and label.x() + label.width() <= max(vp.width(), 120)
+    panel.show_busy("")
+    assert not label.isVisible()

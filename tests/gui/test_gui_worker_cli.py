@@ -47,11 +47,17 @@ def test_engine_thread_and_headless_give_identical_numbers(qtbot, small_scenario
     expected = headless.observables.table()
     tiles = TileCache(tmp_path, "test")
     worker = W.EngineWorker(tile_cache=tiles)
+    building = []
+    worker.signals.busy.connect(building.append)
     worker.start()
     try:
         worker.post(W.Load(scn, seed=7))
         rows, frame = _drive(qtbot, worker, n, generation=1)
         assert tiles.path_for(scn, 7).is_file()   # the equilibrated tile was kept
+        worker.pump()
+        spin = scn.parameter_set()["spinup_days"]
+        days = [m for m in building if "equilibrating, day" in m]   # the spin-up reports each day
+        assert len(days) == int(spin) and days[-1].endswith(f"day {spin:g} of {spin:g}\u2026")
         assert frame.world.seed == 7
         np.testing.assert_array_equal(rows, expected)
         # a reset reuses the equilibrated tile (no spin-up): still the same numbers
