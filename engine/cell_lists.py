@@ -15,7 +15,9 @@ from numba import njit
 
 @njit(cache=True, nogil=True, inline="always")
 def cell_coords(x, y, z, cell, nx, ny, nz):
-    """Grid coordinates of the cell holding a point (points outside go to the edge cells)."""
+    """Grid coordinates of the cell (or voxel) of edge ``cell`` holding a point, in a grid of
+    nx x ny x nz (points outside go to the edge cells). The field and the sinusoid look-up grid
+    index their voxels with it too."""
     return (min(max(int(x / cell), 0), nx - 1), min(max(int(y / cell), 0), ny - 1),
             min(max(int(z / cell), 0), nz - 1))
 

@@ -12,6 +12,7 @@ from numba import njit, prange
 
 from .agents import (DOCKED, DONOR, FREE, HSPC, LODGED, MK, MKP, MSC, PLATELET, RELEASING,
                      alloc, radius_of, release)
+from .cell_lists import cell_coords
 from .field import value_at
 from .rng import S_BIRTH, S_DEATH, S_DIVIDE, S_DOCK, S_PLACE, S_UNDOCK, normal, uniform
 from .vessels import vessel_near
@@ -527,9 +528,7 @@ def deposit_sdf1(kind, pos, members, source, lam, h, car_rate, msc_rate, uptake,
     for m in range(members.size):
         i = members[m]
         k = kind[i]
-        ix = min(max(int(pos[i, 0] / h), 0), nx - 1)
-        iy = min(max(int(pos[i, 1] / h), 0), ny - 1)
-        iz = min(max(int(pos[i, 2] / h), 0), nz - 1)
+        ix, iy, iz = cell_coords(pos[i, 0], pos[i, 1], pos[i, 2], h, nx, ny, nz)
         if k == 3:
             source[ix, iy, iz] += car_rate
         elif k == MSC:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from .cell_lists import cell_coords
 from .prefetch import prefetch
 
 
@@ -273,16 +274,14 @@ def line_chunks(shape, target_bytes: int = 1 << 20, min_line_block: int = 64, mi
 def value_at(c, x, y, z, h):
     """Value of c in the voxel holding a point (the voxel :func:`gradient_at` centres on)."""
     nx, ny, nz = c.shape
-    return c[min(max(int(x / h), 0), nx - 1), min(max(int(y / h), 0), ny - 1), min(max(int(z / h), 0), nz - 1)]
+    return c[cell_coords(x, y, z, h, nx, ny, nz)]
 
 
 @njit(cache=True, nogil=True)
 def gradient_at(c, x, y, z, h):
     """Central-difference gradient of c at a point (nearest voxel), per um."""
     nx, ny, nz = c.shape
-    i = min(max(int(x / h), 0), nx - 1)
-    j = min(max(int(y / h), 0), ny - 1)
-    k = min(max(int(z / h), 0), nz - 1)
+    i, j, k = cell_coords(x, y, z, h, nx, ny, nz)
     i0, i1 = max(i - 1, 0), min(i + 1, nx - 1)
     j0, j1 = max(j - 1, 0), min(j + 1, ny - 1)
     k0, k1 = max(k - 1, 0), min(k + 1, nz - 1)
@@ -297,9 +296,7 @@ def prefetch_gradient(c, x, y, z, h):
     """Start loading the cache lines :func:`gradient_at` will read at (x, y, z) (a hint; ``c``
     C-contiguous). Its x and y neighbours lie a plane and a row away, each on its own line."""
     nx, ny, nz = c.shape
-    i = min(max(int(x / h), 0), nx - 1)
-    j = min(max(int(y / h), 0), ny - 1)
-    k = min(max(int(z / h), 0), nz - 1)
+    i, j, k = cell_coords(x, y, z, h, nx, ny, nz)
     flat = c.reshape(-1)
     v = (i * ny + j) * nz + k
     prefetch(flat, v)

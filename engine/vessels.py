@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from .cell_lists import cell_coords
 from .rng import S_GEOM, uniform
 
 
@@ -181,8 +182,7 @@ def lookup_segment(x, y, z, lookup, h):
     """The look-up grid's segment for a point (-1: none within reach); the first half of
     :func:`vessel_near`, for loops that gather these scattered reads on their own."""
     nx, ny, nz = lookup.shape
-    return lookup[min(max(int(x / h), 0), nx - 1), min(max(int(y / h), 0), ny - 1),
-                  min(max(int(z / h), 0), nz - 1)]
+    return lookup[cell_coords(x, y, z, h, nx, ny, nz)]
 
 
 @njit(cache=True, nogil=True, inline="always")
