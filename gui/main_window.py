@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import sys
 import time
+from functools import partial
 
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QAction, QKeySequence
@@ -25,6 +26,7 @@ from .controller import RunController
 from .file_actions import FileActions
 from .frame_pacer import PLOTS, VIEW, FramePacer
 from .legend import ColorBar, LegendBar
+from .menu_actions import add_action
 from .panels.events import perturbations_panel, treatments_panel
 from .panels.genotype import GenotypePanel
 from .panels.inspector import InspectorPanel
@@ -218,16 +220,7 @@ class MainWindow(QMainWindow):
         mb = self.menuBar()
         f = mb.addMenu("&File")
 
-        def act(menu, text, slot, shortcut=None, tip=None):
-            a = QAction(text, self)
-            if shortcut:
-                a.setShortcut(QKeySequence(shortcut))
-            if tip:
-                a.setToolTip(tip)
-                a.setStatusTip(tip)
-            a.triggered.connect(lambda _checked=False: slot())
-            menu.addAction(a)
-            return a
+        act = partial(add_action, self)
 
         self.open_action = act(f, "&Open scenario\u2026", self.files.open_scenario, QKeySequence.Open,
                                "Open a scenario file (.toml)")

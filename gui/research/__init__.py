@@ -8,10 +8,12 @@ The back-end is in studies/ (no Qt); this package only wires it into the window.
 """
 from __future__ import annotations
 
+from functools import partial
 from types import SimpleNamespace
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QKeySequence
+
+from ..menu_actions import add_action
 
 
 def install_research_features(window):
@@ -35,19 +37,7 @@ def install_research_features(window):
     r.sessions = SessionManager(window, runs, lessons)
     window.research = r
 
-    def act(menu, text, slot, shortcut=None, tip=None, before=None):
-        a = QAction(text, window)
-        if shortcut:
-            a.setShortcut(QKeySequence(shortcut))
-        if tip:
-            a.setToolTip(tip)
-            a.setStatusTip(tip)
-        a.triggered.connect(lambda _checked=False: slot())
-        if before is not None:
-            menu.insertAction(before, a)
-        else:
-            menu.addAction(a)
-        return a
+    act = partial(add_action, window)
 
     menus = {m.title().replace("&", ""): m for m in (a.menu() for a in window.menuBar().actions()) if m}
     f, s, v, h = menus.get("File"), menus.get("Simulation"), menus.get("View"), menus.get("Help")
