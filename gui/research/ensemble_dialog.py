@@ -6,30 +6,23 @@ progress and finished callbacks are relayed to the GUI thread through Qt signals
 from __future__ import annotations
 
 import pyqtgraph as pg
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel,
-                               QLineEdit, QMessageBox, QProgressBar, QPushButton, QSpinBox, QTableWidget,
-                               QTableWidgetItem, QVBoxLayout)
+from PySide6.QtWidgets import (QAbstractItemView, QFormLayout, QLabel, QSpinBox, QTableWidget, QTableWidgetItem,
+                               QVBoxLayout)
 
-from engine import InputError
 from studies.ensemble import start_ensemble
 from studies.outcomes import KEY_OUTCOMES, OUTCOMES, format_outcome
+
+from .study_dialog import StudyDialog
 
 BAND_BRUSH = (0, 114, 178, 60)
 MEAN_PEN = "#0072B2"
 
 
-class EnsembleDialog(QDialog):
-    _progress = Signal(object)
-    _finished = Signal(object)
+class EnsembleDialog(StudyDialog):
+    noun = "ensemble"
 
     def __init__(self, window, scenario=None, parent=None):
-        super().__init__(parent or window)
-        self.window = window
-        self.scenario = scenario if scenario is not None else window.model.snapshot()
-        self.job = None
-        self.result = None
-        self.setWindowTitle(f"Ensemble \u2013 {self.scenario.name}")
+        super().__init__(window, scenario, "Ensemble", parent)
         self.resize(900, 700)
         lay = QVBoxLayout(self)
         form = QFormLayout()
@@ -37,36 +30,10 @@ class EnsembleDialog(QDialog):
         self.seeds.setRange(2, 1000)
         self.seeds.setValue(8)
         self.seeds.setToolTip(f"Runs with seeds {self.scenario.seed}, {self.scenario.seed + 1}, \u2026")
-        self.workers = QSpinBox()
-        self.workers.setRange(1, 64)
-        import os
-        self.workers.setValue(max(1, min(8, os.cpu_count() or 1)))
-        self.workers.setToolTip("Parallel processes on this computer")
-        self.days = QDoubleSpinBox()
-        self.days.setRange(0.5, 3650)
-        self.days.setDecimals(1)
-        self.days.setValue(float(self.scenario.days))
-        self.scheduler = QLineEdit()
-        self.scheduler.setPlaceholderText("optional Dask scheduler, e.g. tcp://10.0.0.5:8786")
         form.addRow("Seeds", self.seeds)
-        form.addRow("Worker processes", self.workers)
-        form.addRow("Days", self.days)
-        form.addRow("Cluster", self.scheduler)
+        self._add_run_settings(form, days_decimals=1)
         lay.addLayout(form)
-        row = QHBoxLayout()
-        self.start_button = QPushButton("Run ensemble")
-        self.start_button.clicked.connect(self.start)
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setEnabled(False)
-        self.cancel_button.clicked.connect(self.cancel)
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 1000)
-        row.addWidget(self.start_button)
-        row.addWidget(self.cancel_button)
-        row.addWidget(self.progress, 1)
-        lay.addLayout(row)
-        self.status = QLabel("")
-        self.status.setWordWrap(True)
+        lay.addLayout(self._controls("Run ensemble"))
         lay.addWidget(self.status)
         self.plot = pg.PlotWidget(background="w")
         self.plot.setLabel("bottom", "day")
@@ -81,51 +48,16 @@ class EnsembleDialog(QDialog):
         self.failures.setWordWrap(True)
         self.failures.setStyleSheet("color: #b00020")
         lay.addWidget(self.failures)
-        self._progress.connect(self._on_progress)
-        self._finished.connect(self._on_finished)
         self.band_items = []
 
     def start(self) -> bool:
-        if self.job is not None and not self.job.done():
+        if self._busy():
             return False
         self.result = None
         self.failures.clear()
-        self.progress.setValue(0)
-        kw = dict(workers=self.workers.value(), days=self.days.value(),
-                  progress=lambda p: self._progress.emit(p), finished=lambda job: self._finished.emit(job))
-        sched = self.scheduler.text().strip()
-        if sched:
-            kw["scheduler"] = sched
-        self.job = start_ensemble(self.scenario, self.seeds.value(), **kw)
-        self.start_button.setEnabled(False)
-        self.cancel_button.setEnabled(True)
-        self.status.setText(f"Running {self.seeds.value()} seeds\u2026")
+        job = start_ensemble(self.scenario, self.seeds.value(), **self._study_options())
+        self._running(job, f"Running {self.seeds.value()} seeds\u2026")
         return True
-
-    def cancel(self) -> None:
-        if self.job is not None:
-            self.job.cancel()
-            self.status.setText("Cancelling\u2026")
-
-    def _on_progress(self, p) -> None:
-        self.progress.setValue(int(1000 * p.fraction))
-        self.status.setText(f"{p.finished} of {p.total} runs finished" + (f", {p.failed} failed" if p.failed else "")
-                            + (f" \u2013 {p.message}" if p.message else ""))
-
-    def _on_finished(self, job) -> None:
-        self.start_button.setEnabled(True)
-        self.cancel_button.setEnabled(False)
-        try:
-            res = job.result(timeout=1.0)
-        except InputError as exc:
-            self.status.setText("Ensemble failed.")
-            QMessageBox.critical(self, "Cannot run the ensemble", str(exc))
-            return
-        except Exception as exc:  # noqa: BLE001 - shown, the app goes on
-            self.status.setText("Ensemble failed.")
-            QMessageBox.critical(self, "Ensemble failed", f"{type(exc).__name__}: {exc}")
-            return
-        self.show_result(res)
 
     def show_result(self, res) -> None:
         self.result = res
@@ -176,8 +108,3 @@ class EnsembleDialog(QDialog):
             for c, text in enumerate(cells):
                 self.table.setItem(r, c, QTableWidgetItem(text))
         self.table.resizeColumnsToContents()
-
-    def closeEvent(self, event) -> None:
-        if self.job is not None and not self.job.done():
-            self.job.cancel()
-        super().closeEvent(event)

@@ -8,18 +8,18 @@ two axes: heat map (pyqtgraph ImageItem).
 from __future__ import annotations
 
 import math
-import os
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog, QDoubleSpinBox, QFileDialog,
-                               QFormLayout, QHBoxLayout, QLabel, QLineEdit, QMessageBox, QProgressBar,
-                               QPushButton, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout,
+                               QHBoxLayout, QLabel, QMessageBox, QPushButton, QSpinBox, QTableWidget,
+                               QTableWidgetItem, QVBoxLayout, QWidget)
 
 from engine import InputError, parameter_table
 from studies.outcomes import OUTCOMES
 from studies.sweep import parse_axis, start_sweep, validate_axes
+
+from .study_dialog import StudyDialog
 
 
 class AxisRow(QWidget):
@@ -64,17 +64,12 @@ class AxisRow(QWidget):
         return f"{self.name.currentData()}={self.lo.value():g}:{self.hi.value():g}:{self.n.value()}"
 
 
-class SweepDialog(QDialog):
-    _progress = Signal(object)
-    _finished = Signal(object)
+class SweepDialog(StudyDialog):
+    noun = "sweep"
+    progress_messages = False
 
     def __init__(self, window, scenario=None, parent=None):
-        super().__init__(parent or window)
-        self.window = window
-        self.scenario = scenario if scenario is not None else window.model.snapshot()
-        self.job = None
-        self.result = None
-        self.setWindowTitle(f"Parameter sweep \u2013 {self.scenario.name}")
+        super().__init__(window, scenario, "Parameter sweep", parent)
         self.resize(950, 760)
         params = parameter_table()
         lay = QVBoxLayout(self)
@@ -91,39 +86,16 @@ class SweepDialog(QDialog):
         self.seeds = QSpinBox()
         self.seeds.setRange(1, 100)
         self.seeds.setValue(2)
-        self.workers = QSpinBox()
-        self.workers.setRange(1, 64)
-        self.workers.setValue(max(1, min(8, os.cpu_count() or 1)))
-        self.days = QDoubleSpinBox()
-        self.days.setRange(0.5, 3650)
-        self.days.setValue(float(self.scenario.days))
-        self.scheduler = QLineEdit()
-        self.scheduler.setPlaceholderText("optional Dask scheduler, e.g. tcp://10.0.0.5:8786")
         form.addRow("Parameter", self.axis1)
         form.addRow(self.use2, self.axis2)
         form.addRow("Outcome", self.outcome)
         form.addRow("Seeds per point", self.seeds)
-        form.addRow("Worker processes", self.workers)
-        form.addRow("Days", self.days)
-        form.addRow("Cluster", self.scheduler)
+        self._add_run_settings(form)
         lay.addLayout(form)
-        row = QHBoxLayout()
-        self.start_button = QPushButton("Run sweep")
-        self.start_button.clicked.connect(self.start)
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setEnabled(False)
-        self.cancel_button.clicked.connect(lambda: self.job and self.job.cancel())
         self.save_button = QPushButton("Save results\u2026")
         self.save_button.setEnabled(False)
         self.save_button.clicked.connect(self.save)
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 1000)
-        for w in (self.start_button, self.cancel_button, self.save_button):
-            row.addWidget(w)
-        row.addWidget(self.progress, 1)
-        lay.addLayout(row)
-        self.status = QLabel()
-        self.status.setWordWrap(True)
+        lay.addLayout(self._controls("Run sweep", self.save_button))
         lay.addWidget(self.status)
         self.plot = pg.PlotWidget(background="w")
         self.plot.showGrid(x=True, y=True, alpha=0.15)
@@ -131,8 +103,6 @@ class SweepDialog(QDialog):
         self.table = QTableWidget()
         self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
         lay.addWidget(self.table, 2)
-        self._progress.connect(self._on_progress)
-        self._finished.connect(self._on_finished)
 
     def axes(self):
         """The parsed, validated axes (InputError names the field)."""
@@ -143,42 +113,17 @@ class SweepDialog(QDialog):
         return axes
 
     def start(self) -> bool:
-        if self.job is not None and not self.job.done():
+        if self._busy():
             return False
         try:
             axes = self.axes()
         except InputError as exc:
             QMessageBox.critical(self, "Cannot run the sweep", str(exc))
             return False
-        kw = dict(seeds=self.seeds.value(), days=self.days.value(), workers=self.workers.value(),
-                  progress=lambda p: self._progress.emit(p), finished=lambda j: self._finished.emit(j))
-        if self.scheduler.text().strip():
-            kw["scheduler"] = self.scheduler.text().strip()
-        self.job = start_sweep(self.scenario, axes, self.outcome.currentData(), **kw)
-        self.start_button.setEnabled(False)
-        self.cancel_button.setEnabled(True)
-        self.progress.setValue(0)
-        self.status.setText("Running\u2026")
+        job = start_sweep(self.scenario, axes, self.outcome.currentData(),
+                          **self._study_options(seeds=self.seeds.value()))
+        self._running(job, "Running\u2026")
         return True
-
-    def _on_progress(self, p) -> None:
-        self.progress.setValue(int(1000 * p.fraction))
-        self.status.setText(f"{p.finished} of {p.total} runs finished" + (f", {p.failed} failed" if p.failed else ""))
-
-    def _on_finished(self, job) -> None:
-        self.start_button.setEnabled(True)
-        self.cancel_button.setEnabled(False)
-        try:
-            res = job.result(timeout=1.0)
-        except InputError as exc:
-            QMessageBox.critical(self, "Cannot run the sweep", str(exc))
-            self.status.setText("Sweep failed.")
-            return
-        except Exception as exc:  # noqa: BLE001
-            QMessageBox.critical(self, "Sweep failed", f"{type(exc).__name__}: {exc}")
-            self.status.setText("Sweep failed.")
-            return
-        self.show_result(res)
 
     def show_result(self, res) -> None:
         self.result = res
@@ -241,8 +186,3 @@ class SweepDialog(QDialog):
             QMessageBox.critical(self, "Cannot save the sweep", str(exc))
             return
         self.status.setText("Saved " + ", ".join(str(p) for p in paths.values()))
-
-    def closeEvent(self, event) -> None:
-        if self.job is not None and not self.job.done():
-            self.job.cancel()
-        super().closeEvent(event)
