@@ -23,29 +23,29 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def rss_mb() -> float:
+def _status_mb(field: str) -> float | None:
+    """A memory line of /proc/self/status (``VmRSS``, ``VmHWM``) in MB; None where there is none."""
     try:
         with open("/proc/self/status") as fh:
             for line in fh:
-                if line.startswith("VmRSS:"):
+                if line.startswith(field + ":"):
                     return int(line.split()[1]) / 1024.0
     except OSError:
         pass
-    return float("nan")
+    return None
+
+
+def rss_mb() -> float:
+    mb = _status_mb("VmRSS")
+    return float("nan") if mb is None else mb
 
 
 def peak_rss_mb() -> float:
     """High-water resident memory of this process (VmHWM). Not ru_maxrss: Linux carries that over an
     exec from the forking parent, so a probe started by a big benchmark process would report the
     parent's size."""
-    try:
-        with open("/proc/self/status") as fh:
-            for line in fh:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024.0
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    mb = _status_mb("VmHWM")
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0 if mb is None else mb
 
 
 def scratch_bytes(sim) -> int:

@@ -54,11 +54,16 @@ def _env(cache_dir: str | None, home: str | None = None) -> dict:
     return env
 
 
-def _json_run(cmd, cache_dir, timeout, home=None) -> dict:
+def _run(cmd, cache_dir, timeout, home):
+    """(finished process, its wall-clock seconds) of ``cmd`` in a probe environment."""
     env = _env(cache_dir, home)
     t0 = time.time()
     p = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
-    wall = time.time() - t0
+    return p, time.time() - t0
+
+
+def _json_run(cmd, cache_dir, timeout, home=None) -> dict:
+    p, wall = _run(cmd, cache_dir, timeout, home)
     lines = [ln for ln in p.stdout.strip().splitlines() if ln.startswith("{")]
     if p.returncode != 0 or not lines:
         tail = (p.stderr.strip().splitlines() or [f"exit {p.returncode}"])[-1]
@@ -67,10 +72,8 @@ def _json_run(cmd, cache_dir, timeout, home=None) -> dict:
 
 
 def _timed(cmd, cache_dir, timeout, home=None) -> dict:
-    env = _env(cache_dir, home)
-    t0 = time.time()
-    p = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
-    out = {"process_wall_s": time.time() - t0, "exit_code": p.returncode}
+    p, wall = _run(cmd, cache_dir, timeout, home)
+    out = {"process_wall_s": wall, "exit_code": p.returncode}
     if p.returncode != 0:
         out["error"] = (p.stderr.strip().splitlines() or ["?"])[-1]
     return out
