@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +37,23 @@ def _drive(qtbot, worker, n_steps, generation):
     return np.array(rows), last["frame"]
 
 
+@contextmanager
+def _running_worker(tiles):
+    """A started engine worker keeping its tiles in ``tiles``, and the busy messages it sent
+    (pumped when the block ends, and whenever the block calls worker.pump())."""
+    from gui import engine_worker as W
+
+    worker = W.EngineWorker(tile_cache=tiles)
+    busy = []
+    worker.signals.busy.connect(busy.append)
+    worker.start()
+    try:
+        yield worker, busy
+    finally:
+        assert worker.stop()
+        worker.pump()
+
+
 def test_engine_thread_and_headless_give_identical_numbers(qtbot, small_scenario, tmp_path):
     from engine.tile_cache import TileCache
     from gui import engine_worker as W
@@ -46,11 +64,7 @@ def test_engine_thread_and_headless_give_identical_numbers(qtbot, small_scenario
     headless.advance(n * headless.dt)
     expected = headless.observables.table()
     tiles = TileCache(tmp_path, "test")
-    worker = W.EngineWorker(tile_cache=tiles)
-    building = []
-    worker.signals.busy.connect(building.append)
-    worker.start()
-    try:
+    with _running_worker(tiles) as (worker, building):
         worker.post(W.Load(scn, seed=7))
         rows, frame = _drive(qtbot, worker, n, generation=1)
         assert tiles.path_for(scn, 7).is_file()   # the equilibrated tile was kept
@@ -68,20 +82,11 @@ def test_engine_thread_and_headless_give_identical_numbers(qtbot, small_scenario
         worker.post(W.Load(scn, seed=8))
         rows3, _ = _drive(qtbot, worker, n, generation=3)
         assert not np.array_equal(rows3, expected)
-    finally:
-        assert worker.stop()
     # a later launch (a new worker) opens the kept tile instead of equilibrating: same numbers
-    again = W.EngineWorker(tile_cache=TileCache(tmp_path, "test"))
-    busy = []
-    again.signals.busy.connect(busy.append)
-    again.start()
-    try:
+    with _running_worker(TileCache(tmp_path, "test")) as (again, busy):
         again.post(W.Load(scn, seed=7))
         rows4, _ = _drive(qtbot, again, n, generation=1)
         np.testing.assert_array_equal(rows4, expected)
-    finally:
-        assert again.stop()
-    again.pump()
     assert any("Opening the equilibrated marrow tile" in b for b in busy)
 
 
