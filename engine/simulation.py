@@ -241,28 +241,26 @@ class Simulation:
 
     def _alloc_scratch(self):
         cap = self.store.capacity
-        self.new_pos = np.zeros((cap, 3))
-        self.bodies = np.zeros((cap, 4))  # cell-ordered x, y, z, radius (movement)
-        self.mobile = np.zeros(cap, np.int64)
-        self.mobile_q = np.zeros(cap, np.int64)
         self.flags = np.zeros(cap, np.uint8)
         self.nspawn = np.zeros(cap, np.int32)
         self.released = np.zeros(cap)
         self.counters = np.zeros(5)
-        self._alloc_contacts(cap)
-        self._alloc_lists(cap)
+        self._alloc_step_arrays(cap)
 
-    def _alloc_lists(self, cap):
-        # slots of the cells and of the platelet particles, filled by census / list_kind each step
-        self.cell_slots = np.zeros(cap, np.int64)
-        self.platelet_slots = np.zeros(cap, np.int64)
-        self._no_msc = np.zeros((0, 3))
-
-    def _alloc_contacts(self, cap):
+    def _alloc_step_arrays(self, cap):
+        """Per-slot arrays a step fills before it reads them (made anew when the store grows)."""
+        self.new_pos = np.zeros((cap, 3))
+        self.bodies = np.zeros((cap, 4))  # cell-ordered x, y, z, radius (movement)
+        self.mobile = np.zeros(cap, np.int64)
+        self.mobile_q = np.zeros(cap, np.int64)
         # nearest sinusoid and SDF-1 per agent slot: filled by move_mobile, read by decide_fates
         self.near_seg = np.full(cap, -1, np.int32)
         self.near_d = np.zeros(cap)
         self.near_c = np.zeros(cap)
+        # slots of the cells and of the platelet particles, filled by census / list_kind each step
+        self.cell_slots = np.zeros(cap, np.int64)
+        self.platelet_slots = np.zeros(cap, np.int64)
+        self._no_msc = np.zeros((0, 3))
 
     # ------------------------------------------------------------------ commands
     def apply(self, command) -> None:
@@ -434,12 +432,7 @@ class Simulation:
             b = np.zeros(cap, a.dtype)
             b[:old] = a
             setattr(self, name, b)
-        self.new_pos = np.zeros((cap, 3))
-        self.bodies = np.zeros((cap, 4))
-        self.mobile = np.zeros(cap, np.int64)
-        self.mobile_q = np.zeros(cap, np.int64)
-        self._alloc_contacts(cap)
-        self._alloc_lists(cap)
+        self._alloc_step_arrays(cap)
 
     def _motility_vector(self, lv):
         p = self.params
