@@ -150,7 +150,7 @@ def measure_rates(window, seconds: float = 5.0, latency: bool = False) -> dict:
            "agents": int(f1.snapshot.counts.get("agents", 0)) if f1 is not None else 0}
     if pacer is not None:      # window repaints (3D view + composition, plots, labels) in these seconds
         paints = [d for t, d in pacer.paints if t >= t0]
-        out.update({k: v for k, v in pacer.paint_stats(t0).items()})
+        out.update(pacer.paint_stats(t0))
         out["paint_busy_fraction"] = sum(paints) / dt
     out.update({f"latency_{k}": v for k, v in lat.items()})
     return out
@@ -181,8 +181,7 @@ def benchmark_window(window, seconds: float = 10.0, speed=None) -> dict:
     from .viewport import gl_renderer
 
     out["gl_renderer"] = gl_renderer()
-    niceness = getattr(c.worker, "niceness", 0)
-    out["engine_niceness"] = niceness
+    out["engine_niceness"] = getattr(c.worker, "niceness", 0)
     return out
 
 
