@@ -104,8 +104,10 @@ def vessel_contacts(kind, state, pos, order, lookup, lh, p0, p1, vrad, field, fh
 def decide_fates(kind, state, pos, age, maturity, timer, link, members, fp, rp, msc_pos,
                  near_seg, near_d, near_c, vrad, integrity, vcam, seed, step, flags, nspawn, released):
     """Each agent's fate this step (see the module docstring); the sinusoid contacts
-    (``near_*``, as :func:`vessel_contacts` gives them) are those of the current positions."""
+    (``near_*``, as :func:`vessel_contacts` gives them) are those of the current positions.
+    Returns the free slots :func:`apply_fates` may take (what :func:`births_needed` counts)."""
     dt = fp[F_DT]
+    births = 0
     for m in prange(members.size):
         i = members[m]
         k = kind[i]
@@ -204,6 +206,9 @@ def decide_fates(kind, state, pos, age, maturity, timer, link, members, fp, rp, 
         elif k == MSC:
             if uniform(seed, step, i, S_DEATH) < fp[F_P_MSC_DEATH]:
                 flags[i] = FL_DIE
+        # (the branches that end early above are deaths: no births)
+        births += nspawn[i] + ((flags[i] & FL_DIVIDE) != 0)
+    return births
 
 
 @njit(cache=True, nogil=True)
@@ -262,6 +267,8 @@ def apply_fates(kind, origin, state, link, age, maturity, timer, progress, pos, 
     for m in range(n):
         i = members[m]
         f = flags[i]
+        if f == 0 and nspawn[i] == 0 and released[i] == 0.0:
+            continue    # (most agents: nothing to do; adding 0.0 would not change the sum)
         k = kind[i]
         total_released += released[i]
         if k == MK and nspawn[i] > 0:
@@ -509,12 +516,13 @@ def births_needed(members, nspawn, flags):
 
 @njit(cache=True, nogil=True)
 def list_kind(kind, k, out):
-    """Slots holding agents of kind ``k`` into ``out``, in slot order; returns how many."""
+    """Slots holding agents of kind ``k`` into ``out`` (at least ``kind.size`` long), in slot
+    order; returns how many. (Every slot is written to ``out[n]`` and kept by counting it: no
+    branch to mispredict where the kinds are mixed.)"""
     n = 0
     for i in range(kind.size):
-        if kind[i] == k:
-            out[n] = i
-            n += 1
+        out[n] = i
+        n += kind[i] == k
     return n
 
 

@@ -192,12 +192,12 @@ def sort_bodies(pos, kind, state, maturity, members, rp, cell, nx, ny, nz, start
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def move_mobile(kind, mobile, mobile_q, moved, start, bodies, cell, gnx, gny, gnz,
+def move_mobile(kind, pos, mobile, mobile_q, moved, start, bodies, cell, gnx, gny, gnz,
                 field, h, lookup, lh, p0, p1, vrad, size, mp, rmax, seed, step, near_seg, near_d, near_c):
-    """New positions of the ``mobile`` agents into ``moved[m]`` (same order as ``mobile``): the
-    same numbers as :func:`move_cells`, read from the cell-ordered ``bodies`` of
-    :func:`sort_bodies` (``start``: rows of each grid cell). Nothing else is touched; :func:`commit_moved`
-    writes the positions back.
+    """New positions of the ``mobile`` agents into ``pos`` (and into ``moved[m]``, in the order
+    of ``mobile``): the same numbers as :func:`move_cells`, read from the cell-ordered ``bodies``
+    of :func:`sort_bodies` (``start``: rows of each grid cell). Every cell moves from the old
+    positions: until the last pass writes ``pos``, only ``bodies`` (their copy) is read.
 
     Three passes over the mobile cells, so that the scattered reads of the big grids (SDF-1
     field, sinusoid look-up) sit in short loops where many of them are in flight at once:
@@ -255,16 +255,10 @@ def move_mobile(kind, mobile, mobile_q, moved, start, bodies, cell, gnx, gny, gn
                                              p0, p1, vrad, size)
         moved[m, 0], moved[m, 1], moved[m, 2] = nx_, ny_, nz_
         i = mobile[m]
+        pos[i, 0], pos[i, 1], pos[i, 2] = nx_, ny_, nz_
         near_seg[i] = s
         near_d[i] = d
         near_c[i] = value_at(field, nx_, ny_, nz_, h)
-
-
-@njit(cache=True, nogil=True)
-def commit_moved(pos, mobile, moved):
-    for m in range(mobile.size):
-        i = mobile[m]
-        pos[i, 0], pos[i, 1], pos[i, 2] = moved[m, 0], moved[m, 1], moved[m, 2]
 
 
 @njit(cache=True, nogil=True)

@@ -22,11 +22,11 @@ from .agents import AgentStore
 from .cell_lists import CellGrid
 from .errors import InputError
 from .events import Schedule, kill_probability, vessel_damage
-from .fates import (F_SIZE, apply_fates, births_needed, census, decide_fates, deposit_sdf1, event_kill,
+from .fates import (F_SIZE, apply_fates, census, decide_fates, deposit_sdf1, event_kill,
                     free_flagged, list_kind, move_platelets, tally)
 from . import fates as FT
 from .field import DiffusionField
-from .motility import M_SIZE, commit_moved, move_mobile, sort_bodies
+from .motility import M_SIZE, move_mobile, sort_bodies
 from . import motility as MO
 from .observables import Observables
 from .parameters import ParameterSet
@@ -376,19 +376,17 @@ class Simulation:
                                *self.grid.shape, start, keys, self.bodies, self.mobile, self.mobile_q,
                                self.grid.chunk_counts(numba.get_num_threads()))
         mobile = self.mobile[:n_mobile]
-        move_mobile(st.kind, mobile, self.mobile_q[:n_mobile], self.new_pos, start, self.bodies,
+        move_mobile(st.kind, st.pos, mobile, self.mobile_q[:n_mobile], self.new_pos, start, self.bodies,
                     self.grid.cell, *self.grid.shape, f.values, f.h, v.lookup, v.lookup_h, v.p0, v.p1,
                     v.radius, self.size, mp, self.rmax, seed, step, self.near_seg, self.near_d, self.near_c)
-        commit_moved(st.pos, mobile, self.new_pos)
         # 6. fates
         t_fate = clock()
         fp = self._fate_vector(lv, counts)
         fp[FT.F_CXCR4] = cxcr4
         msc_pos = st.pos[cells[st.kind[cells] == A.MSC]] if counts[7] > 0 else self._no_msc
-        decide_fates(st.kind, st.state, st.pos, st.age, st.maturity, st.timer, st.link, cells, fp, self.rp,
+        need = decide_fates(st.kind, st.state, st.pos, st.age, st.maturity, st.timer, st.link, cells, fp, self.rp,
                      msc_pos, self.near_seg, self.near_d, self.near_c, v.radius, v.integrity, v.vcam,
-                     seed, step, self.flags, self.nspawn, self.released)
-        need = births_needed(cells, self.nspawn, self.flags) + 16
+                     seed, step, self.flags, self.nspawn, self.released) + 16
         if st.top[0] < need:
             st.ensure_free(need)
             self._alloc_scratch_keep()

@@ -11,7 +11,7 @@ from engine.agents import AgentStore, alloc, release
 from engine.field import DiffusionField, _solve_line, react, thomas_factors
 from engine.cell_lists import CellGrid
 from engine.fates import needs_vessel, vessel_contacts
-from engine.motility import M_SIZE, commit_moved, is_mobile, move_cells, move_mobile, sort_bodies
+from engine.motility import M_SIZE, is_mobile, move_cells, move_mobile, sort_bodies
 from engine import fates as FT
 from engine import motility as MO
 from engine.vessels import VesselNetwork, nearest_segment_grid, nearest_segment_grid_reference
@@ -112,11 +112,11 @@ def test_move_mobile_matches_move_cells_bit_for_bit(small_sim):
         ref_start, order = grid.build(pos, cells)   # the plain cell list: same rows
         assert np.array_equal(start, ref_start) and np.array_equal(bodies[:cells.size, :3], pos[order])
         moved = np.zeros((cap, 3))
-        move_mobile(st.kind, mobile[:n], mobile_q[:n], moved, start, bodies, grid.cell, *grid.shape,
+        new = pos.copy()
+        move_mobile(st.kind, new, mobile[:n], mobile_q[:n], moved, start, bodies, grid.cell, *grid.shape,
                     f.values, f.h, v.lookup, v.lookup_h, v.p0, v.p1, v.radius, sim.size, mp, sim.rmax, 7, 3,
                     *near)
-        new = pos.copy()
-        commit_moved(new, mobile[:n], moved)
+        assert np.array_equal(moved[:n], new[mobile[:n]])
         results.append(new)
         assert n == mob_all.size + np.count_nonzero((st.kind[cells] == A.HSPC) & (st.state[cells] == A.FREE))
         assert n > 50
@@ -224,6 +224,30 @@ def test_census_matches_tally_and_the_plain_lists(small_sim):
     flags[cells_out[1:nc:5]] = FT.FL_DIVIDE | FT.FL_DIE
     cells = cells_out[:nc]
     assert births_needed(cells, nspawn, flags) == nspawn[cells].sum() + np.count_nonzero(flags[cells] & FT.FL_DIVIDE)
+
+
+def test_fate_decisions_count_the_slots_their_births_take(monkeypatch):
+    """decide_fates returns what births_needed counts from its flags and spawn numbers."""
+    import engine.simulation as ES
+    from engine import Simulation, load_scenario
+    from engine.fates import births_needed
+
+    seen = []
+
+    def recording(*args):
+        need = ES_decide(*args)
+        members, flags, nspawn = args[7], args[-3], args[-2]
+        seen.append((need, births_needed(members, nspawn, flags)))
+        return need
+
+    ES_decide = ES.decide_fates
+    scn = load_scenario("wt_steady_state").copy_with(parameters={"tile_x_um": 400.0, "tile_y_um": 400.0,
+                                                                 "spinup_days": 0.0})
+    sim = Simulation.from_scenario(scn, seed=5)
+    monkeypatch.setattr(ES, "decide_fates", recording)
+    sim.advance(24 * sim.dt)
+    assert len(seen) == 24 and all(a == b for a, b in seen)
+    assert sum(b for _, b in seen) > 0      # (births happened: the count was tested on something)
 
 
 def test_per_step_hazard_probabilities_equal_the_per_agent_ones():
