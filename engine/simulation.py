@@ -384,9 +384,10 @@ class Simulation:
         fp = self._fate_vector(lv, counts)
         fp[FT.F_CXCR4] = cxcr4
         msc_pos = st.pos[cells[st.kind[cells] == A.MSC]] if counts[7] > 0 else self._no_msc
-        need = decide_fates(st.kind, st.state, st.pos, st.age, st.maturity, st.timer, st.link, cells, fp, self.rp,
-                     msc_pos, self.near_seg, self.near_d, self.near_c, v.radius, v.integrity, v.vcam,
-                     seed, step, self.flags, self.nspawn, self.released) + 16
+        # (decide_fates returns the free slots its births will take)
+        need = 16 + decide_fates(st.kind, st.state, st.pos, st.age, st.maturity, st.timer, st.link, cells, fp,
+                                 self.rp, msc_pos, self.near_seg, self.near_d, self.near_c, v.radius, v.integrity,
+                                 v.vcam, seed, step, self.flags, self.nspawn, self.released)
         if st.top[0] < need:
             st.ensure_free(need)
             self._alloc_scratch_keep()

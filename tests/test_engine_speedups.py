@@ -232,15 +232,15 @@ def test_fate_decisions_count_the_slots_their_births_take(monkeypatch):
     from engine import Simulation, load_scenario
     from engine.fates import births_needed
 
+    decide = ES.decide_fates
     seen = []
 
     def recording(*args):
-        need = ES_decide(*args)
+        need = decide(*args)
         members, flags, nspawn = args[7], args[-3], args[-2]
         seen.append((need, births_needed(members, nspawn, flags)))
         return need
 
-    ES_decide = ES.decide_fates
     scn = load_scenario("wt_steady_state").copy_with(parameters={"tile_x_um": 400.0, "tile_y_um": 400.0,
                                                                  "spinup_days": 0.0})
     sim = Simulation.from_scenario(scn, seed=5)
