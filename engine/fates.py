@@ -100,115 +100,166 @@ def vessel_contacts(kind, state, pos, order, lookup, lh, p0, p1, vrad, field, fh
             near_c[i] = value_at(field, x, y, z, fh)
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _decide(i, kind, state, pos, age, maturity, timer, link, fp, rp, msc_pos, near_seg, near_d, near_c, vrad,
+            integrity, vcam, seed, step, dt, flags, nspawn, released):
+    """Agent i's fate this step (see :func:`decide_fates`)."""
+    k = kind[i]
+    flags[i] = 0
+    nspawn[i] = 0
+    released[i] = 0.0
+    age[i] += dt
+    if k == HSPC:
+        if state[i] == LODGED:
+            if uniform(seed, step, i, S_DEATH) < fp[F_P_HSPC_DEATH]:
+                flags[i] = FL_DIE
+                return
+            boost = fp[F_EV_BOOST]
+            r2 = fp[F_MSC_RADIUS] * fp[F_MSC_RADIUS]
+            for q in range(msc_pos.shape[0]):
+                ex = pos[i, 0] - msc_pos[q, 0]
+                ey = pos[i, 1] - msc_pos[q, 1]
+                ez = pos[i, 2] - msc_pos[q, 2]
+                if ex * ex + ey * ey + ez * ez < r2:
+                    boost += fp[F_MSC_BOOST]
+                    break
+            div = fp[F_DIV_BASE] + fp[F_DIV_EXPAND] * fp[F_FREE_FRAC] * (1.0 + boost)
+            if _hit(div, dt, seed, step, i, S_DIVIDE):
+                flags[i] |= FL_DIVIDE
+            nspawn[i] = _poisson(fp[F_MKP_OUT] * dt, seed, step, i, S_BIRTH)
+        else:
+            if uniform(seed, step, i, S_DEATH) < fp[F_P_HSPC_FREE_DEATH]:
+                flags[i] = FL_DIE
+    elif k == MKP:
+        if uniform(seed, step, i, S_DEATH) < fp[F_P_MKP_DEATH]:
+            flags[i] = FL_DIE
+        elif age[i] >= fp[F_MKP_STAGE]:
+            flags[i] = FL_TO_MK
+        elif timer[i] < fp[F_MKP_MAX_GEN]:
+            # the vascular niche supports TPO-independent progenitor expansion: an MKP adherent to
+            # sinusoidal endothelium (VCAM-1/VLA-4, activated by SDF-1) divides; timer = generation
+            s = near_seg[i]
+            if s >= 0 and integrity[s] > 0.05:
+                if near_d[i] - vrad[s] - rp[1] <= fp[F_GAP]:
+                    c = near_c[i]
+                    act = (1.0 + fp[F_SDF1_GAIN] * fp[F_CXCR4] * c / fp[F_SDF1_REF]) / (1.0 + fp[F_SDF1_GAIN])
+                    sig = min(fp[F_NICHE_CAP], vcam[s] * fp[F_VLA4] * act) * integrity[s]
+                    if _hit(fp[F_MKP_NICHE_DIV] * sig, dt, seed, step, i, S_DIVIDE):
+                        flags[i] = FL_DIVIDE
+    elif k == MK:
+        st = state[i]
+        if st == FREE:
+            mat = maturity[i] + fp[F_MAT_RATE] * fp[F_AWAY_FACTOR] * dt
+            maturity[i] = min(mat, max(maturity[i], fp[F_CAP_AWAY]))
+            if uniform(seed, step, i, S_DEATH) < fp[F_P_MK_DEATH_AWAY]:
+                flags[i] = FL_DIE
+                return
+            s = near_seg[i]
+            if s >= 0:
+                gap = near_d[i] - vrad[s] - radius_of(k, maturity[i], rp)
+                if gap <= fp[F_GAP] and integrity[s] > 0.05:
+                    # CXCR4 signalling activates VLA-4 (inside-out): local SDF-1 raises adhesion
+                    c = near_c[i]
+                    act = 1.0 + fp[F_SDF1_GAIN] * fp[F_CXCR4] * c / fp[F_SDF1_REF]
+                    rate = fp[F_DOCK_RATE] * vcam[s] * fp[F_VLA4] * integrity[s] * act
+                    if _hit(rate, dt, seed, step, i, S_DOCK):
+                        state[i] = DOCKED
+                        link[i] = s
+        elif st == DOCKED:
+            s = link[i]
+            q = integrity[s]
+            # below the away-cap maturation runs at the away speed, the terminal part needs the niche
+            if maturity[i] < fp[F_CAP_AWAY]:
+                rate = fp[F_MAT_RATE] * (fp[F_AWAY_FACTOR] + (1.0 - fp[F_AWAY_FACTOR]) * q)
+            else:
+                rate = fp[F_MAT_RATE] * q
+            maturity[i] = min(1.0, maturity[i] + rate * dt)
+            death = fp[F_MK_DEATH_CONTACT] + (fp[F_MK_DEATH_AWAY] - fp[F_MK_DEATH_CONTACT]) * (1.0 - q)
+            if _hit(death, dt, seed, step, i, S_DEATH):
+                flags[i] = FL_DIE
+                return
+            adhesion = vcam[s] * fp[F_VLA4] * max(q, 0.05)
+            if _hit(fp[F_UNDOCK_RATE] / max(adhesion, 1e-3), dt, seed, step, i, S_UNDOCK):
+                state[i] = FREE
+                link[i] = -1
+            elif maturity[i] >= 1.0 and q > 0.3:
+                state[i] = RELEASING
+                timer[i] = fp[F_RELEASE_H]
+        else:  # releasing proplatelets into the lumen
+            s = link[i]
+            q = integrity[s]
+            frac = min(dt, timer[i]) / fp[F_RELEASE_H]
+            released[i] = fp[F_YIELD] * frac * q
+            expected = fp[F_PARTICLES] * frac
+            nspawn[i] = int(expected)
+            if uniform(seed, step, i, S_BIRTH) < expected - int(expected):
+                nspawn[i] += 1
+            timer[i] -= dt
+            if timer[i] <= 1e-9:
+                flags[i] = FL_DIE | FL_RELEASED
+    elif k == MSC:
+        if uniform(seed, step, i, S_DEATH) < fp[F_P_MSC_DEATH]:
+            flags[i] = FL_DIE
+
+
+@njit(cache=True, nogil=True, inline="always")
+def has_work(kind, state, flags, nspawn, released, i):
+    """Whether :func:`apply_fates` has anything to do with agent i: a flag, offspring, released
+    platelets, or a homing HSPC (free, so it may lodge)."""
+    return (flags[i] != 0 or nspawn[i] != 0 or released[i] != 0.0
+            or (kind[i] == HSPC and state[i] == FREE))
+
+
+#: decide_fates deals out the members in blocks of this many, in turn to each thread
+FATE_BLOCK = 1024
+
+
 @njit(cache=True, nogil=True, parallel=True)
 def decide_fates(kind, state, pos, age, maturity, timer, link, members, fp, rp, msc_pos,
-                 near_seg, near_d, near_c, vrad, integrity, vcam, seed, step, flags, nspawn, released):
+                 near_seg, near_d, near_c, vrad, integrity, vcam, seed, step, flags, nspawn, released,
+                 active, threads):
     """Each agent's fate this step (see the module docstring); the sinusoid contacts
     (``near_*``, as :func:`vessel_contacts` gives them) are those of the current positions.
-    Returns the free slots :func:`apply_fates` may take (what :func:`births_needed` counts)."""
+
+    Also lists in ``active`` (as long as ``members``), in the order of ``members``, the agents
+    :func:`apply_fates` has anything to do with (:func:`has_work`; a few percent of them).
+    Returns (the free slots :func:`apply_fates` may take, as :func:`births_needed` counts
+    them; how many agents ``active`` lists).
+
+    The members are cut into blocks of FATE_BLOCK, dealt out in turn to ``threads`` workers
+    (members come in slot order, where agents of one kind sit together: the stroma, which have
+    nothing to decide, fill the first ~40%; halves would leave one thread idle). Each block lists
+    its active agents from its own first position on; the lists are then closed up in block
+    order, so the result is the same for any number of threads."""
     dt = fp[F_DT]
-    births = 0
-    for m in prange(members.size):
-        i = members[m]
-        k = kind[i]
-        flags[i] = 0
-        nspawn[i] = 0
-        released[i] = 0.0
-        age[i] += dt
-        if k == HSPC:
-            if state[i] == LODGED:
-                if uniform(seed, step, i, S_DEATH) < fp[F_P_HSPC_DEATH]:
-                    flags[i] = FL_DIE
-                    continue
-                boost = fp[F_EV_BOOST]
-                r2 = fp[F_MSC_RADIUS] * fp[F_MSC_RADIUS]
-                for q in range(msc_pos.shape[0]):
-                    ex = pos[i, 0] - msc_pos[q, 0]
-                    ey = pos[i, 1] - msc_pos[q, 1]
-                    ez = pos[i, 2] - msc_pos[q, 2]
-                    if ex * ex + ey * ey + ez * ez < r2:
-                        boost += fp[F_MSC_BOOST]
-                        break
-                div = fp[F_DIV_BASE] + fp[F_DIV_EXPAND] * fp[F_FREE_FRAC] * (1.0 + boost)
-                if _hit(div, dt, seed, step, i, S_DIVIDE):
-                    flags[i] |= FL_DIVIDE
-                nspawn[i] = _poisson(fp[F_MKP_OUT] * dt, seed, step, i, S_BIRTH)
-            else:
-                if uniform(seed, step, i, S_DEATH) < fp[F_P_HSPC_FREE_DEATH]:
-                    flags[i] = FL_DIE
-        elif k == MKP:
-            if uniform(seed, step, i, S_DEATH) < fp[F_P_MKP_DEATH]:
-                flags[i] = FL_DIE
-            elif age[i] >= fp[F_MKP_STAGE]:
-                flags[i] = FL_TO_MK
-            elif timer[i] < fp[F_MKP_MAX_GEN]:
-                # the vascular niche supports TPO-independent progenitor expansion: an MKP adherent to
-                # sinusoidal endothelium (VCAM-1/VLA-4, activated by SDF-1) divides; timer = generation
-                s = near_seg[i]
-                if s >= 0 and integrity[s] > 0.05:
-                    if near_d[i] - vrad[s] - rp[1] <= fp[F_GAP]:
-                        c = near_c[i]
-                        act = (1.0 + fp[F_SDF1_GAIN] * fp[F_CXCR4] * c / fp[F_SDF1_REF]) / (1.0 + fp[F_SDF1_GAIN])
-                        sig = min(fp[F_NICHE_CAP], vcam[s] * fp[F_VLA4] * act) * integrity[s]
-                        if _hit(fp[F_MKP_NICHE_DIV] * sig, dt, seed, step, i, S_DIVIDE):
-                            flags[i] = FL_DIVIDE
-        elif k == MK:
-            st = state[i]
-            if st == FREE:
-                mat = maturity[i] + fp[F_MAT_RATE] * fp[F_AWAY_FACTOR] * dt
-                maturity[i] = min(mat, max(maturity[i], fp[F_CAP_AWAY]))
-                if uniform(seed, step, i, S_DEATH) < fp[F_P_MK_DEATH_AWAY]:
-                    flags[i] = FL_DIE
-                    continue
-                s = near_seg[i]
-                if s >= 0:
-                    gap = near_d[i] - vrad[s] - radius_of(k, maturity[i], rp)
-                    if gap <= fp[F_GAP] and integrity[s] > 0.05:
-                        # CXCR4 signalling activates VLA-4 (inside-out): local SDF-1 raises adhesion
-                        c = near_c[i]
-                        act = 1.0 + fp[F_SDF1_GAIN] * fp[F_CXCR4] * c / fp[F_SDF1_REF]
-                        rate = fp[F_DOCK_RATE] * vcam[s] * fp[F_VLA4] * integrity[s] * act
-                        if _hit(rate, dt, seed, step, i, S_DOCK):
-                            state[i] = DOCKED
-                            link[i] = s
-            elif st == DOCKED:
-                s = link[i]
-                q = integrity[s]
-                # below the away-cap maturation runs at the away speed, the terminal part needs the niche
-                if maturity[i] < fp[F_CAP_AWAY]:
-                    rate = fp[F_MAT_RATE] * (fp[F_AWAY_FACTOR] + (1.0 - fp[F_AWAY_FACTOR]) * q)
-                else:
-                    rate = fp[F_MAT_RATE] * q
-                maturity[i] = min(1.0, maturity[i] + rate * dt)
-                death = fp[F_MK_DEATH_CONTACT] + (fp[F_MK_DEATH_AWAY] - fp[F_MK_DEATH_CONTACT]) * (1.0 - q)
-                if _hit(death, dt, seed, step, i, S_DEATH):
-                    flags[i] = FL_DIE
-                    continue
-                adhesion = vcam[s] * fp[F_VLA4] * max(q, 0.05)
-                if _hit(fp[F_UNDOCK_RATE] / max(adhesion, 1e-3), dt, seed, step, i, S_UNDOCK):
-                    state[i] = FREE
-                    link[i] = -1
-                elif maturity[i] >= 1.0 and q > 0.3:
-                    state[i] = RELEASING
-                    timer[i] = fp[F_RELEASE_H]
-            else:  # releasing proplatelets into the lumen
-                s = link[i]
-                q = integrity[s]
-                frac = min(dt, timer[i]) / fp[F_RELEASE_H]
-                released[i] = fp[F_YIELD] * frac * q
-                expected = fp[F_PARTICLES] * frac
-                nspawn[i] = int(expected)
-                if uniform(seed, step, i, S_BIRTH) < expected - int(expected):
-                    nspawn[i] += 1
-                timer[i] -= dt
-                if timer[i] <= 1e-9:
-                    flags[i] = FL_DIE | FL_RELEASED
-        elif k == MSC:
-            if uniform(seed, step, i, S_DEATH) < fp[F_P_MSC_DEATH]:
-                flags[i] = FL_DIE
-        # (the branches that end early above are deaths: no births)
-        births += nspawn[i] + ((flags[i] & FL_DIVIDE) != 0)
-    return births
+    n = members.size
+    nblk = (n + FATE_BLOCK - 1) // FATE_BLOCK
+    nt = max(1, min(threads, nblk))
+    births = np.zeros(nt, np.int64)
+    listed = np.zeros(nblk, np.int64)
+    for t in prange(nt):
+        b = 0
+        for blk in range(t, nblk, nt):
+            lo = blk * FATE_BLOCK
+            na = lo
+            for m in range(lo, min(lo + FATE_BLOCK, n)):
+                i = members[m]
+                _decide(i, kind, state, pos, age, maturity, timer, link, fp, rp, msc_pos, near_seg, near_d,
+                        near_c, vrad, integrity, vcam, seed, step, dt, flags, nspawn, released)
+                # (the branches that end early are deaths: no births)
+                b += nspawn[i] + ((flags[i] & FL_DIVIDE) != 0)
+                if has_work(kind, state, flags, nspawn, released, i):
+                    active[na] = i
+                    na += 1
+            listed[blk] = na - lo
+        births[t] = b
+    na = 0
+    for blk in range(nblk):
+        lo = blk * FATE_BLOCK
+        for k in range(lo, lo + listed[blk]):
+            active[na] = active[k]
+            na += 1
+    return births.sum(), na
 
 
 @njit(cache=True, nogil=True)
@@ -254,7 +305,9 @@ def _spawn_mkp(kind, origin, state, link, age, maturity, timer, pos, free, top, 
 def apply_fates(kind, origin, state, link, age, maturity, timer, progress, pos, members, flags,
                 nspawn, released, free, top, sites, occupant, fp, size, daughter_radius, capture_radius,
                 p0, p1, vrad, seed, step, counters, homing):
-    """Serial: deaths, transitions, births, lodging. counters[:] gets
+    """Serial: deaths, transitions, births, lodging of the agents ``members`` in their order (the
+    step passes the agents :func:`decide_fates` listed as having work; any list that holds them
+    all, e.g. every cell, gives the same result). counters[:] gets
     [platelets released, MKs completed, new MKPs, HSPC divisions, MK deaths]. ``homing``:
     whether any HSPC may be homing (False skips the lodging pass: none is)."""
     total_released = 0.0

@@ -244,6 +244,7 @@ class Simulation:
         self.flags = np.zeros(cap, np.uint8)
         self.nspawn = np.zeros(cap, np.int32)
         self.released = np.zeros(cap)
+        self.active = np.zeros(cap, np.int64)    # agents apply_fates acts on (decide_fates lists them)
         self.counters = np.zeros(5)
         self._alloc_step_arrays(cap)
 
@@ -384,16 +385,18 @@ class Simulation:
         fp = self._fate_vector(lv, counts)
         fp[FT.F_CXCR4] = cxcr4
         msc_pos = st.pos[cells[st.kind[cells] == A.MSC]] if counts[7] > 0 else self._no_msc
-        # (decide_fates returns the free slots its births will take)
-        need = 16 + decide_fates(st.kind, st.state, st.pos, st.age, st.maturity, st.timer, st.link, cells, fp,
-                                 self.rp, msc_pos, self.near_seg, self.near_d, self.near_c, v.radius, v.integrity,
-                                 v.vcam, seed, step, self.flags, self.nspawn, self.released)
-        if st.top[0] < need:
-            st.ensure_free(need)
+        # (decide_fates returns the free slots its births will take, and lists in self.active the
+        # agents that apply_fates has anything to do with)
+        births, n_active = decide_fates(st.kind, st.state, st.pos, st.age, st.maturity, st.timer, st.link, cells,
+                                        fp, self.rp, msc_pos, self.near_seg, self.near_d, self.near_c, v.radius,
+                                        v.integrity, v.vcam, seed, step, self.flags, self.nspawn, self.released,
+                                        self.active, numba.get_num_threads())
+        if st.top[0] < 16 + births:
+            st.ensure_free(16 + births)
             self._alloc_scratch_keep()
         apply_fates(st.kind, st.origin, st.state, st.link, st.age, st.maturity, st.timer, st.progress, st.pos,
-                    cells, self.flags, self.nspawn, self.released, st.free, st.top, self.sites, self.occupant,
-                    fp, self.size, p["daughter_search_radius_um"], p["niche_capture_radius_um"],
+                    self.active[:n_active], self.flags, self.nspawn, self.released, st.free, st.top, self.sites,
+                    self.occupant, fp, self.size, p["daughter_search_radius_um"], p["niche_capture_radius_um"],
                     v.p0, v.p1, v.radius, seed, step, self.counters,
                     counts[0] + counts[1] > counts[10])
         released = self.counters[0]
@@ -426,7 +429,7 @@ class Simulation:
         old = self.flags.size
         if cap == old:
             return
-        for name in ("flags", "nspawn", "released"):
+        for name in ("flags", "nspawn", "released", "active"):
             a = getattr(self, name)
             b = np.zeros(cap, a.dtype)
             b[:old] = a

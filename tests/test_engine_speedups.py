@@ -226,28 +226,64 @@ def test_census_matches_tally_and_the_plain_lists(small_sim):
     assert births_needed(cells, nspawn, flags) == nspawn[cells].sum() + np.count_nonzero(flags[cells] & FT.FL_DIVIDE)
 
 
-def test_fate_decisions_count_the_slots_their_births_take(monkeypatch):
-    """decide_fates returns what births_needed counts from its flags and spawn numbers."""
+def test_fate_decisions_count_births_and_list_the_agents_with_work(monkeypatch):
+    """decide_fates returns what births_needed counts from its flags and spawn numbers, and lists
+    exactly the agents apply_fates has anything to do with, in the order of the members."""
     import engine.simulation as ES
     from engine import Simulation, load_scenario
+    from engine.agents import FREE, HSPC
     from engine.fates import births_needed
 
     decide = ES.decide_fates
     seen = []
 
     def recording(*args):
-        need = decide(*args)
-        members, flags, nspawn = args[7], args[-3], args[-2]
-        seen.append((need, births_needed(members, nspawn, flags)))
-        return need
+        births, n_active = decide(*args)
+        kind, state, members = args[0], args[1], args[7]
+        flags, nspawn, released, active = args[-5], args[-4], args[-3], args[-2]
+        work = members[(flags[members] != 0) | (nspawn[members] != 0) | (released[members] != 0.0)
+                       | ((kind[members] == HSPC) & (state[members] == FREE))]
+        seen.append((births, births_needed(members, nspawn, flags), active[:n_active].copy(), work))
+        return births, n_active
 
     scn = load_scenario("wt_steady_state").copy_with(parameters={"tile_x_um": 400.0, "tile_y_um": 400.0,
                                                                  "spinup_days": 0.0})
     sim = Simulation.from_scenario(scn, seed=5)
     monkeypatch.setattr(ES, "decide_fates", recording)
     sim.advance(24 * sim.dt)
-    assert len(seen) == 24 and all(a == b for a, b in seen)
-    assert sum(b for _, b in seen) > 0      # (births happened: the count was tested on something)
+    assert len(seen) == 24 and all(a == b for a, b, _, _ in seen)
+    assert sum(b for _, b, _, _ in seen) > 0      # (births happened: the count was tested on something)
+    assert all(np.array_equal(listed, work) for _, _, listed, work in seen)
+    sizes = [w.size for _, _, _, w in seen]
+    assert min(sizes) > 0 and max(sizes) < 0.5 * sim.store.n_alive
+
+
+def test_fate_decisions_list_the_same_agents_for_any_number_of_threads():
+    """The active list and every decision are the same whether decide_fates runs on 1 or 7 threads."""
+    from engine import Simulation, load_scenario
+    from engine.fates import decide_fates
+
+    scn = load_scenario("wt_steady_state").copy_with(parameters={"tile_x_um": 400.0, "tile_y_um": 400.0,
+                                                                 "spinup_days": 0.0})
+    sim = Simulation.from_scenario(scn, seed=9)
+    sim.advance(4 * sim.dt)
+    st, v = sim.store, sim.vessels
+    cells = np.flatnonzero((st.kind >= 0) & (st.kind != A.PLATELET))
+    fp = sim._fate_vector(sim.systemic.levels, sim._counts)
+    out = []
+    for threads in (1, 7):
+        s = {name: getattr(st, name).copy() for name in ("kind", "state", "age", "maturity", "timer", "link")}
+        flags, nspawn = np.zeros(st.capacity, np.uint8), np.zeros(st.capacity, np.int32)
+        released, active = np.zeros(st.capacity), np.zeros(st.capacity, np.int64)
+        births, n = decide_fates(s["kind"], s["state"], st.pos, s["age"], s["maturity"], s["timer"], s["link"],
+                                 cells, fp, sim.rp, np.zeros((0, 3)), sim.near_seg, sim.near_d, sim.near_c,
+                                 v.radius, v.integrity, v.vcam, sim.seed, 11, flags, nspawn, released, active,
+                                 threads)
+        out.append((births, active[:n].copy(), flags, nspawn, released, s))
+    (b1, a1, f1, n1, r1, s1), (b7, a7, f7, n7, r7, s7) = out
+    assert b1 == b7 and a1.size > 0 and np.array_equal(a1, a7)
+    assert np.array_equal(f1, f7) and np.array_equal(n1, n7) and np.array_equal(r1, r7)
+    assert all(np.array_equal(s1[k], s7[k]) for k in s1)
 
 
 def test_per_step_hazard_probabilities_equal_the_per_agent_ones():
