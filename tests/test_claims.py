@@ -294,3 +294,33 @@ def test_monotone_check_uses_seed_means_and_counts_censored_runs():
     assert res.arm_censored == {"low": 1, "mid": 0, "high": 0} and res.observed_text() == "25* > 17 > 11"
     runs[("high", 2)] = runs[("low", 1)]  # never recovers: the high dose is no longer the fastest
     assert not evaluate_check(check, runs, [1, 2]).passed
+
+
+def test_curve_check_measures_the_seed_mean_curve():
+    """require = "curve": the measure of the observable averaged over seeds sample by sample, not the
+    mean of the seeds' measures (two seeds fluctuating in opposite phases each deviate by 0.12, their
+    mean curve by 0.02); a kind other than "value" is refused."""
+    from validation.claims import Check
+    from validation.evaluate import evaluate_check
+    from validation.runner import ArmRun, Job
+
+    check = Check(label="stable", arm="wt", metric="max_abs_dev", column="platelets_rel", window=(0, 30), level=1.0,
+                  max=0.10, require="curve")
+    wave = 0.12 * np.sin(T)
+    runs = {("wt", 1): ArmRun(Job("wt", 1, 30.0), ["day", "platelets_rel"], np.column_stack([T, 1.0 + wave]), {},
+                              {}, 30.0),
+            ("wt", 2): ArmRun(Job("wt", 2, 30.0), ["day", "platelets_rel"],
+                              np.column_stack([T, 1.02 - wave]), {}, {}, 30.0)}
+    res = evaluate_check(check, runs, [1, 2])
+    assert res.passed and abs(res.observed - 0.01) < 1e-9
+    assert all(v > 0.10 for v in res.per_seed)
+    assert check.expected_text() == "<= 0.1 (seed-mean curve)" and res.observed_text().startswith("0.01 (single seeds")
+    each = check.model_copy(update={"require": "each"})
+    assert not evaluate_check(each, runs, [1, 2]).passed
+    shifted = dict(runs)
+    shifted[("wt", 2)] = ArmRun(Job("wt", 2, 30.0), ["day", "platelets_rel"], np.column_stack([T, 1.2 - wave]), {},
+                                {}, 30.0)
+    assert not evaluate_check(check, shifted, [1, 2]).passed      # a cohort 10% off baseline fails
+    with pytest.raises(ValueError, match="curve"):
+        Check(label="r", kind="ratio", arm="a", reference="b", metric="mean", column="platelets_rel",
+              window=(0, 30), max=1.0, require="curve")

@@ -7,8 +7,10 @@ on one arm per seed and either keeps it (``kind = "value"``), divides it by the
 same measure on a reference arm run with the same seed (``"ratio"``) or
 subtracts it (``"difference"``); ``"decreasing"`` / ``"increasing"`` ask that the
 seed-means over a list of arms be strictly monotone. The bounds apply to the mean
-over seeds (``require = "mean"``) or to every seed (``require = "each"``). The
-claim passes when all its checks pass.
+over seeds (``require = "mean"``), to every seed (``require = "each"``), or, for a
+value, to the measure of the seed-mean curve (``require = "curve"``: the arm's
+observable averaged over seeds sample by sample, as a cohort of mice is averaged).
+The claim passes when all its checks pass.
 """
 from __future__ import annotations
 
@@ -44,7 +46,7 @@ class Check(BaseModel):
     max: float | None = None
     gt: float | None = None
     lt: float | None = None
-    require: Literal["mean", "each"] = "mean"
+    require: Literal["mean", "each", "curve"] = "mean"
     unit: str = ""
 
     @model_validator(mode="after")
@@ -68,6 +70,8 @@ class Check(BaseModel):
                 raise ValueError("'reference' is needed for kinds ratio/difference and only for them")
             if not self.bounds():
                 raise ValueError("give at least one bound: min, max (inclusive), gt, lt (strict)")
+            if self.require == "curve" and self.kind != "value":
+                raise ValueError("require = 'curve' is for kind 'value' only")
         return self
 
     # -------------------------------------------------------------- helpers
@@ -112,6 +116,8 @@ class Check(BaseModel):
             text = f"{sym[k]} {v:g}{unit}"
         if self.require == "each":
             text += " (every seed)"
+        elif self.require == "curve":
+            text += " (seed-mean curve)"
         return text
 
     def accepts(self, value: float) -> bool:

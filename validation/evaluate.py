@@ -15,7 +15,8 @@ from .runner import ArmRun, Job
 class CheckResult:
     check: Check
     passed: bool
-    #: the number compared with the bounds: mean over seeds (or, for monotone checks, None)
+    #: the number compared with the bounds: mean over seeds, or the measure of the seed-mean curve
+    #: (require = "curve"); None for monotone checks
     observed: float | None
     per_seed: list[float] = field(default_factory=list)
     censored: list[bool] = field(default_factory=list)
@@ -46,6 +47,11 @@ class CheckResult:
             return "n/a"
         n = len(self.per_seed)
         text = _g(self.observed)
+        if self.check.require == "curve":
+            if n > 1:
+                sd, lo, hi = self.spread
+                text += f" (single seeds [{_g(lo)}, {_g(hi)}])"
+            return text + unit
         if n > 1:
             sd, lo, hi = self.spread
             text += f" ± {_g(sd)} [{_g(lo)}, {_g(hi)}]"
@@ -126,6 +132,21 @@ def _measure(check: Check, run: ArmRun) -> Measure:
         return Measure(math.nan, note=str(exc))
 
 
+def _curve_measure(check: Check, arm_runs: list[ArmRun], notes: list[str]) -> float:
+    """The check's measure on the arm's observable averaged over seeds, sample by sample."""
+    days = arm_runs[0].day
+    if any(len(r.day) != len(days) or not np.allclose(r.day, days) for r in arm_runs):
+        notes.append(f"{check.arm}: the seeds' runs were sampled on different days; no seed-mean curve")
+        return math.nan
+    curve = np.mean([np.asarray(r[check.column], float) for r in arm_runs], axis=0)
+    try:
+        m = compute(check.metric, days, curve, **check.metric_kwargs())
+    except ValueError as exc:
+        notes.append(f"seed-mean curve, {check.arm}: {exc}")
+        return math.nan
+    return float(m.value)
+
+
 def evaluate_check(check: Check, runs: dict[tuple[str, int], ArmRun], seeds: list[int]) -> CheckResult:
     notes: list[str] = []
     if check.kind in ("decreasing", "increasing"):
@@ -164,6 +185,8 @@ def evaluate_check(check: Check, runs: dict[tuple[str, int], ArmRun], seeds: lis
         censored.append(bool(cen))
     finite = [v for v in per_seed if v == v]
     observed = float(np.mean(per_seed)) if finite and len(finite) == len(per_seed) else math.nan
+    if check.require == "curve":
+        observed = _curve_measure(check, [runs[(check.arm, s)] for s in seeds], notes)
     if check.require == "each":
         ok = all(check.accepts(v) for v in per_seed)
     else:
