@@ -47,7 +47,8 @@ def uniform(seed: int, step: int, agents: np.ndarray, stream: int) -> np.ndarray
 
 
 def normal3(seed: int, step: int, agents: np.ndarray, stream: int) -> np.ndarray:
-    """engine.rng.normal3 for an array of agent ids: (n, 3) standard normal deviates."""
+    """engine.rng.normal3 for an array of agent ids: (n, 3) standard normal deviates (with NumPy's
+    log, sin and cos: within 2e-15 of the engine's plain-arithmetic ones)."""
     u1 = np.maximum(uniform(seed, step, agents, stream), 1e-300)
     u2 = uniform(seed, step, agents, stream + 7919)
     u3 = np.maximum(uniform(seed, step, agents, stream + 1), 1e-300)

@@ -26,6 +26,9 @@ M_SIZE = 10
 PUSH_SCALE = 2.0 ** 40
 #: the chemotaxis pass requests the field lines of the cell this many iterations ahead
 PREFETCH_AHEAD = 16
+#: the volume-exclusion pass works in this many consecutive pieces of the mobile cells (the
+#: threads share them out; each piece draws its cells' random steps in one vectorised loop)
+MOVE_PIECES = 16
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -72,11 +75,10 @@ def _push(ex, ey, ez, ri, rj, rep):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _tentative(x, y, z, ri, vx, vy, vz, sig, sx, sy, sz, seed, step, i, dt, size):
-    """Chemotaxis + random step + summed pushes, at most one radius long, inside the tile box
-    and above the bone surface (z = 0)."""
+def _tentative(x, y, z, ri, vx, vy, vz, sig, sx, sy, sz, n1, n2, n3, dt, size):
+    """Chemotaxis + random step (standard normals n1, n2, n3) + summed pushes, at most one
+    radius long, inside the tile box and above the bone surface (z = 0)."""
     sq = np.sqrt(dt)
-    n1, n2, n3 = normal3(seed, step, i, S_MOVE)
     dx = vx * dt + sig * sq * n1 + sx / PUSH_SCALE
     dy = vy * dt + sig * sq * n2 + sy / PUSH_SCALE
     dz = vz * dt + sig * sq * n3 + sz / PUSH_SCALE
@@ -131,7 +133,8 @@ def move_cells(pos, kind, state, maturity, members, new_pos, field, h, lookup, l
             sx += px
             sy += py
             sz += pz
-        nx_, ny_, nz_ = _tentative(x, y, z, ri, vx, vy, vz, sig, sx, sy, sz, seed, step, i, dt, size)
+        n1, n2, n3 = normal3(seed, step, i, S_MOVE)
+        nx_, ny_, nz_ = _tentative(x, y, z, ri, vx, vy, vz, sig, sx, sy, sz, n1, n2, n3, dt, size)
         s = lookup_segment(nx_, ny_, nz_, lookup, lh)
         nx_, ny_, nz_, s, d = _outside_lumen(nx_, ny_, nz_, ri, s, lookup, lh, p0, p1, vrad, size)
         new_pos[i, 0], new_pos[i, 1], new_pos[i, 2] = nx_, ny_, nz_
@@ -217,6 +220,59 @@ def sort_bodies(pos, kind, state, maturity, members, rp, cell, nx, ny, nz, start
     return nm
 
 
+@njit(cache=True, nogil=True, error_model="numpy")
+def movement_noise(mobile, lo, hi, n1, n2, n3, seed, step):
+    """The random-motility normals of the mobile cells lo..hi-1 into n1, n2, n3[0:hi - lo].
+
+    One loop that does nothing else, compiled on its own: LLVM vectorises it (the normals
+    need no libm call, see :mod:`engine.vector_math`); drawn inside the neighbour loop they
+    took about a fifth of the movement. (The body of a parallel loop is not vectorised, so
+    this is a function of its own that the pieces of that loop call.)"""
+    for m in range(lo, hi):
+        a, b, c = normal3(seed, step, mobile[m], S_MOVE)
+        n1[m - lo] = a
+        n2[m - lo] = b
+        n3[m - lo] = c
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _exclude_and_step(lo, hi, kind, mobile, mobile_q, moved, start, bodies, cell, gnx, gny, gnz, size, mp,
+                      rmax, seed, step):
+    """Pass 2 of :func:`move_mobile` for the mobile cells lo..hi-1: volume exclusion against the
+    cells within reach (of each column of grid cells around the cell only the z-window, one
+    contiguous run), random step, step limit, tile walls. ``moved[m]`` holds the chemotactic
+    velocity on entry and the tentative position on return."""
+    dt = mp[M_DT]
+    rep = mp[M_REPULSE]
+    n1 = np.empty(hi - lo)
+    n2 = np.empty(hi - lo)
+    n3 = np.empty(hi - lo)
+    movement_noise(mobile, lo, hi, n1, n2, n3, seed, step)
+    for m in range(lo, hi):
+        i = mobile[m]
+        q = mobile_q[m]
+        x, y, z, ri = bodies[q, 0], bodies[q, 1], bodies[q, 2], bodies[q, 3]
+        reach = ri + rmax
+        far = reach * reach * (1.0 + 1e-12) + 1e-9   # (a margin: column edges are rounded)
+        ix0, ix1, iy0, iy1, iz0, iz1 = query_box(x, y, z, reach, cell, gnx, gny, gnz)
+        sx, sy, sz = np.int64(0), np.int64(0), np.int64(0)
+        for ax in range(ix0, ix1):
+            for ay in range(iy0, iy1):
+                if column_gap2(x, y, ax, ay, cell) > far:
+                    continue
+                base = (ax * gny + ay) * gnz
+                for r in range(start[base + iz0], start[base + iz1 + 1]):
+                    px, py, pz = _push(x - bodies[r, 0], y - bodies[r, 1], z - bodies[r, 2], ri,
+                                       bodies[r, 3], rep)
+                    sx += px
+                    sy += py
+                    sz += pz
+        sig, chi = _motility_of(kind[i], mp)
+        k = m - lo
+        moved[m, 0], moved[m, 1], moved[m, 2] = _tentative(x, y, z, ri, moved[m, 0], moved[m, 1], moved[m, 2],
+                                                           sig, sx, sy, sz, n1[k], n2[k], n3[k], dt, size)
+
+
 @njit(cache=True, nogil=True, parallel=True)
 def move_mobile(kind, pos, mobile, mobile_q, moved, start, bodies, cell, gnx, gny, gnz,
                 field, h, lookup, lh, p0, p1, vrad, size, mp, rmax, seed, step, near_seg, near_d, near_c):
@@ -233,7 +289,6 @@ def move_mobile(kind, pos, mobile, mobile_q, moved, start, bodies, cell, gnx, gn
     3. the sinusoid lumen wall; then, at the final position, the nearest sinusoid and the
        SDF-1 level that the fate decisions need (``near_seg``, ``near_d``, ``near_c`` by agent
        slot: the numbers of :func:`engine.fates.vessel_contacts`, while the grids are in cache)."""
-    dt = mp[M_DT]
     # 1. chemotaxis up the SDF-1 gradient, speed capped. These field reads miss the caches: the
     # lines of the cell PREFETCH_AHEAD iterations on are requested early, so that many are in flight
     last = mobile.size - 1
@@ -244,32 +299,11 @@ def move_mobile(kind, pos, mobile, mobile_q, moved, start, bodies, cell, gnx, gn
         sig, chi = _motility_of(kind[mobile[m]], mp)
         vx, vy, vz = _chemotaxis_velocity(field, h, bodies[q, 0], bodies[q, 1], bodies[q, 2], chi, mp[M_VMAX])
         moved[m, 0], moved[m, 1], moved[m, 2] = vx, vy, vz
-    # 2. volume exclusion and random motility
-    rep = mp[M_REPULSE]
-    for m in prange(mobile.size):
-        i = mobile[m]
-        q = mobile_q[m]
-        x, y, z, ri = bodies[q, 0], bodies[q, 1], bodies[q, 2], bodies[q, 3]
-        reach = ri + rmax
-        far = reach * reach * (1.0 + 1e-12) + 1e-9   # (a margin: column edges are rounded)
-        ix0, ix1, iy0, iy1, iz0, iz1 = query_box(x, y, z, reach, cell, gnx, gny, gnz)
-        sx, sy, sz = np.int64(0), np.int64(0), np.int64(0)
-        for ax in range(ix0, ix1):
-            for ay in range(iy0, iy1):
-                if column_gap2(x, y, ax, ay, cell) > far:
-                    continue
-                base = (ax * gny + ay) * gnz
-                # the z-window of this column is one contiguous run of rows
-                for r in range(start[base + iz0], start[base + iz1 + 1]):
-                    px, py, pz = _push(x - bodies[r, 0], y - bodies[r, 1], z - bodies[r, 2], ri,
-                                       bodies[r, 3], rep)
-                    sx += px
-                    sy += py
-                    sz += pz
-        sig, chi = _motility_of(kind[i], mp)
-        nx_, ny_, nz_ = _tentative(x, y, z, ri, moved[m, 0], moved[m, 1], moved[m, 2], sig, sx, sy, sz,
-                                   seed, step, i, dt, size)
-        moved[m, 0], moved[m, 1], moved[m, 2] = nx_, ny_, nz_
+    # 2. volume exclusion and random motility, in MOVE_PIECES consecutive pieces of the cells
+    n = mobile.size
+    for c in prange(MOVE_PIECES):
+        _exclude_and_step(c * n // MOVE_PIECES, (c + 1) * n // MOVE_PIECES, kind, mobile, mobile_q, moved, start, bodies,
+                          cell, gnx, gny, gnz, size, mp, rmax, seed, step)
     # 3. sinusoid lumen: cells stay outside the wall; contacts at the final position. The
     # look-up grid reads first, on their own (no branches: many in flight at once)
     seg = np.empty(mobile.size, np.int32)

@@ -116,3 +116,31 @@ def test_counter_based_random_numbers():
     g = np.array([normal(1, 1, i, 5) for i in range(20000)])
     assert g.mean() == pytest.approx(0.0, abs=0.03)
     assert g.std() == pytest.approx(1.0, abs=0.03)
+
+
+def test_plain_arithmetic_log_and_sincos_match_numpy():
+    from numba import njit
+
+    from engine.vector_math import ln, sincos_turn
+
+    @njit
+    def both(u):
+        out = np.empty((u.size, 3))
+        for k in range(u.size):
+            out[k, 0] = ln(u[k])
+            out[k, 1], out[k, 2] = sincos_turn(u[k])
+        return out
+
+    rng = np.random.default_rng(3)
+    # the uniforms of the movement, the clamp of Box-Muller, both sides of sqrt(1/2), quarter turns
+    u = np.concatenate([rng.random(200_000), [1e-300, 2.0 ** -53, 0.5, np.sqrt(0.5), np.nextafter(np.sqrt(0.5), 1),
+                                              1 - 2.0 ** -53, 1.0], np.arange(0, 1.0001, 1 / 64)])
+    got = both(u)
+    inside = (u > 0) & (u < 1)     # (ln is used on (0, 1]; ln 1 = 0 exactly)
+    ulps = np.abs(got[inside, 0] - np.log(u[inside])) / np.spacing(np.abs(np.log(u[inside])))
+    assert ulps.max() <= 2.0 and got[u == 1.0, 0].max() == 0.0
+    assert np.abs(got[:, 1] - np.sin(2 * np.pi * u)).max() < 1e-15
+    assert np.abs(got[:, 2] - np.cos(2 * np.pi * u)).max() < 1e-15
+    # exact at the quarter turns, so the four quadrants are put together the right way round
+    q = np.array([0.0, 0.25, 0.5, 0.75, 1.0])
+    assert np.array_equal(both(q)[:, 1:], [[0, 1], [1, 0], [0, -1], [-1, 0], [0, 1]])
