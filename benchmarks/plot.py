@@ -4,6 +4,8 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+from engine.files import atomic_write
+
 W, H = 900, 560
 LEFT, RIGHT, TOP, BOTTOM = 95, 30, 60, 80
 COLORS = {"agent": (31, 119, 180), "agent1": (140, 190, 230), "whole": (214, 39, 40), "numpy": (44, 160, 44),
@@ -119,8 +121,5 @@ def throughput_png(result: dict, path: str | Path, target: float = 10e6) -> Path
         d.text((lx + 36, ly), names[key], fill="black", font=f_small)
         ly += 20
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    img.save(tmp, format="PNG")
-    tmp.replace(path)
+    atomic_write(path, lambda tmp: img.save(tmp, format="PNG"), suffix=".png")
     return path

@@ -40,8 +40,17 @@ def _umask() -> int:
 
 
 def atomic_write(path: str | Path, write: Callable[[str], None], suffix: str = "") -> None:
-    """Call ``write(tmp_path)`` on a temporary file beside ``path``, then rename it into place."""
+    """Call ``write(tmp_path)`` on a temporary file beside ``path``, then rename it into place.
+
+    A symbolic link is followed (its target is replaced, the link kept). A path that is neither a
+    regular file nor a folder (``/dev/null``, a named pipe, a terminal) is written directly: renaming
+    a file onto it would replace the device itself."""
     path = Path(path)
+    if path.is_symlink():
+        path = path.resolve()
+    if path.exists() and not path.is_file() and not path.is_dir():
+        write(str(path))
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=str(path.parent))
     os.close(fd)

@@ -130,3 +130,30 @@ def test_schedule_cancel_withdraws_future_events_and_ends_running_ones():
     assert sch.due(5 * 24.0, 1.0) == [fu]                                        # given on day 5
     assert not sch.cancel(fu, 6 * 24.0) and fu in sch.events                    # given: cannot be undone
     assert not sch.cancel(sdf, now)                                              # already over
+
+
+def test_atomic_write_keeps_links_and_writes_through_devices(tmp_path):
+    """A file is replaced whole; a symbolic link keeps pointing at its (new) target; a named pipe (like
+    /dev/null, a device) is written through, not replaced by a regular file."""
+    import os
+    import threading
+
+    from engine.files import atomic_write_text
+
+    target = tmp_path / "real.txt"
+    target.write_text("old")
+    link = tmp_path / "link.txt"
+    link.symlink_to(target)
+    atomic_write_text(link, "new")
+    assert link.is_symlink() and target.read_text() == "new"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.txt", "real.txt"]   # no temporary left
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_text()), daemon=True)
+    reader.start()
+    atomic_write_text(fifo, "through the pipe")
+    reader.join(10)
+    assert got == ["through the pipe"]
+    assert fifo.is_fifo()
