@@ -302,8 +302,8 @@ def move_mobile(kind, pos, mobile, mobile_q, moved, start, bodies, cell, gnx, gn
     # 2. volume exclusion and random motility, in MOVE_PIECES consecutive pieces of the cells
     n = mobile.size
     for c in prange(MOVE_PIECES):
-        _exclude_and_step(c * n // MOVE_PIECES, (c + 1) * n // MOVE_PIECES, kind, mobile, mobile_q, moved, start, bodies,
-                          cell, gnx, gny, gnz, size, mp, rmax, seed, step)
+        _exclude_and_step(c * n // MOVE_PIECES, (c + 1) * n // MOVE_PIECES, kind, mobile, mobile_q, moved, start,
+                          bodies, cell, gnx, gny, gnz, size, mp, rmax, seed, step)
     # 3. sinusoid lumen: cells stay outside the wall; contacts at the final position. The
     # look-up grid reads first, on their own (no branches: many in flight at once)
     seg = np.empty(mobile.size, np.int32)

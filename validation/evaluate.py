@@ -183,10 +183,11 @@ def evaluate_check(check: Check, runs: dict[tuple[str, int], ArmRun], seeds: lis
                 v = m.value - r.value
         per_seed.append(float(v))
         censored.append(bool(cen))
-    finite = [v for v in per_seed if v == v]
-    observed = float(np.mean(per_seed)) if finite and len(finite) == len(per_seed) else math.nan
     if check.require == "curve":
         observed = _curve_measure(check, [runs[(check.arm, s)] for s in seeds], notes)
+    else:
+        finite = [v for v in per_seed if v == v]
+        observed = float(np.mean(per_seed)) if finite and len(finite) == len(per_seed) else math.nan
     if check.require == "each":
         ok = all(check.accepts(v) for v in per_seed)
     else:
