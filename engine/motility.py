@@ -15,6 +15,7 @@ from .agents import HSPC, MK, MKP, FREE, radius_of
 from .cell_lists import cell_coords, column_gap2, query_box
 from .fates import needs_vessel
 from .field import gradient_at, prefetch_gradient, value_at
+from .prefetch import PREFETCH_AHEAD
 from .rng import S_MOVE, normal3
 from .vessels import lookup_segment, segment_near, vessel_near
 
@@ -24,8 +25,6 @@ M_SIZE = 10
 
 #: volume-exclusion pushes are summed as integers in units of 2^-40 um (1e-12 um)
 PUSH_SCALE = 2.0 ** 40
-#: the chemotaxis pass requests the field lines of the cell this many iterations ahead
-PREFETCH_AHEAD = 16
 #: the volume-exclusion pass works in this many consecutive pieces of the mobile cells (the
 #: threads share them out; each piece draws its cells' random steps in one vectorised loop)
 MOVE_PIECES = 16

@@ -13,6 +13,9 @@ from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
+#: loops with scattered reads request the lines of the item this many iterations ahead
+PREFETCH_AHEAD = 16
+
 _I8P = ir.IntType(8).as_pointer()
 #: the intrinsic's name carries its pointer type: typed (LLVM 14, "i8*") or opaque ("ptr")
 _NAME = "llvm.prefetch.p0i8" if str(_I8P) == "i8*" else "llvm.prefetch.p0"

@@ -144,3 +144,38 @@ def test_plain_arithmetic_log_and_sincos_match_numpy():
     # exact at the quarter turns, so the four quadrants are put together the right way round
     q = np.array([0.0, 0.25, 0.5, 0.75, 1.0])
     assert np.array_equal(both(q)[:, 1:], [[0, 1], [1, 0], [0, -1], [-1, 0], [0, 1]])
+
+
+def test_sdf1_deposit_adds_in_member_order_as_a_numpy_reference():
+    """deposit_sdf1 (serial cell loop with prefetches, parallel wall loop) gives the bits of plain
+    sequential additions: the cells' in the order of ``members``, then each wall voxel's once."""
+    from engine.agents import HSPC, MK, MKP, MSC, PLATELET, STROMA
+    from engine.fates import deposit_sdf1
+
+    rng = np.random.default_rng(7)
+    shape, h = (13, 11, 7), 10.0
+    n = 5000
+    # many cells share voxels, some lie outside the grid (clamped to the edge voxels)
+    pos = rng.uniform(-15.0, 145.0, (n, 3))
+    kind = rng.choice(np.array([HSPC, MKP, MK, STROMA, MSC, PLATELET], np.int8), n)
+    members = rng.permutation(n)[: n - 300].astype(np.int64)   # not in slot order
+    endo_idx = np.sort(rng.choice(np.prod(shape), 200, replace=False)).astype(np.int64)
+    endo_seg = rng.integers(0, 9, endo_idx.size).astype(np.int64)
+    integrity = rng.uniform(0.2, 1.0, 9)
+    car, msc, up, endo = 0.37, 1.13, 0.071, 0.29
+    source, lam = np.zeros(shape), np.full(shape, 0.05)
+    deposit_sdf1(kind, pos, members, source, lam, h, car, msc, up, endo_idx, endo_seg, endo, integrity)
+
+    ref_src, ref_lam = np.zeros(shape).reshape(-1), np.full(shape, 0.05).reshape(-1)
+    ijk = np.clip((pos[members] / h).astype(np.int64), 0, np.array(shape) - 1)
+    flat = np.ravel_multi_index(ijk.T, shape)
+    k = kind[members]
+    rate = np.where(k == STROMA, car, msc)
+    src = (k == STROMA) | (k == MSC)
+    np.add.at(ref_src, flat[src], rate[src])   # (unbuffered: one addition at a time, in order)
+    takes = (k == HSPC) | (k == MKP) | (k == MK)
+    np.add.at(ref_lam, flat[takes], up)
+    ref_src[endo_idx] += endo * integrity[endo_seg]
+    assert np.array_equal(source.reshape(-1), ref_src)
+    assert np.array_equal(lam.reshape(-1), ref_lam)
+    assert src.sum() > 1000 and takes.sum() > 1000 and (k == PLATELET).any()
