@@ -418,9 +418,10 @@ def apply_fates(kind, origin, state, link, age, maturity, timer, progress, pos, 
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def move_platelets(kind, link, progress, timer, pos, members, p0, p1, vlen, node_start, node_segs,
-                   edge_to, flow, dt, seed, step, flags):
-    """Advance display platelets along sinusoids; at a branch point pick an outgoing segment."""
+def move_platelets(kind, link, progress, timer, pos, members, p0, p1, vlen, edge_to, out_start, out_segs,
+                   flow, dt, seed, step, flags):
+    """Advance display platelets along sinusoids; at a branch point pick an outgoing segment
+    (``out_segs[out_start[node]:out_start[node + 1]]``: the segments leaving a node)."""
     for m in prange(members.size):
         i = members[m]
         if kind[i] != PLATELET:
@@ -435,22 +436,13 @@ def move_platelets(kind, link, progress, timer, pos, members, p0, p1, vlen, node
         hops = 0
         while t >= 1.0 and hops < 16:
             node = edge_to[s]
-            nout = 0
-            for q in range(node_start[node], node_start[node + 1]):
-                if edge_to[node_segs[q]] != node:
-                    nout += 1
+            first = out_start[node]
+            nout = out_start[node + 1] - first
             if nout == 0:
                 break
-            pick = int(uniform(seed, step, i, S_PLACE + 7 + hops) * nout)
-            c = 0
-            for q in range(node_start[node], node_start[node + 1]):
-                cand = node_segs[q]
-                if edge_to[cand] != node:
-                    if c == pick:
-                        t = (t - 1.0) * vlen[s] / max(vlen[cand], 1.0)
-                        s = cand
-                        break
-                    c += 1
+            nxt = out_segs[first + int(uniform(seed, step, i, S_PLACE + 7 + hops) * nout)]
+            t = (t - 1.0) * vlen[s] / max(vlen[nxt], 1.0)
+            s = nxt
             hops += 1
         if t >= 1.0:
             flags[i] = FL_DIE  # left the tile

@@ -407,7 +407,7 @@ class Simulation:
         plt_members = self.platelet_slots[:list_kind(st.kind, A.PLATELET, self.platelet_slots)]
         if plt_members.size:
             move_platelets(st.kind, st.link, st.progress, st.timer, st.pos, plt_members, v.p0, v.p1,
-                           self.vessels_len, v.node_start, v.node_segs, self.edge_to,
+                           self.vessels_len, self.edge_to, v.out_start, v.out_segs,
                            p["platelet_particle_flow_um_per_h"], dt, seed, step, self.flags)
             free_flagged(st.kind, plt_members, self.flags, st.free, st.top)
         t_end = clock()

@@ -252,15 +252,10 @@ class VesselNetwork:
         self.p1 = nodes[edges[:, 1]].copy()
         r = radius * (0.75 + 0.5 * self._rand_uniform(seed, len(edges), 4))
         self.radius = r
-        # adjacency: for each node, the segments touching it (CSR)
-        deg = np.bincount(edges.ravel(), minlength=n)
-        self.node_start = np.concatenate([[0], np.cumsum(deg)]).astype(np.int64)
-        fill = self.node_start[:-1].copy()
-        self.node_segs = np.empty(2 * len(edges), np.int64)
-        for s, (u, v) in enumerate(edges):
-            for node in (u, v):
-                self.node_segs[fill[node]] = s
-                fill[node] += 1
+        # flow runs along each segment from its first node to its second; for each node, the
+        # segments leaving it, in segment order (CSR): a platelet particle reaching the node picks one
+        self.out_start = np.concatenate([[0], np.cumsum(np.bincount(edges[:, 0], minlength=n))]).astype(np.int64)
+        self.out_segs = np.argsort(edges[:, 0], kind="stable").astype(np.int64)
 
     @property
     def count(self) -> int:

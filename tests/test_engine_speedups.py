@@ -171,6 +171,61 @@ def test_nearest_segment_grid_matches_reference(size, spacing, h, cutoff):
     assert (ref >= 0).any()
 
 
+def _platelet_hops_reference(v, link, progress, flow_dt, seed, step):
+    """The particles' segment and progress after one step, by the original scan: at a node, count
+    the touching segments that leave it, then take the pick-th of them in segment order."""
+    from engine.rng import S_PLACE, uniform
+    edge_to = v.edges[:, 1]
+    touching = [[] for _ in range(len(v.nodes))]
+    for s, (a, b) in enumerate(v.edges):
+        touching[a].append(s)
+        touching[b].append(s)
+    vlen = v.length
+    out = []
+    for i, (s, t) in enumerate(zip(link, progress)):
+        t = t + flow_dt / max(vlen[s], 1.0)
+        hops = 0
+        while t >= 1.0 and hops < 16:
+            node = edge_to[s]
+            leaving = [q for q in touching[node] if edge_to[q] != node]
+            if not leaving:
+                break
+            nxt = leaving[int(uniform(seed, step, i, S_PLACE + 7 + hops) * len(leaving))]
+            t = (t - 1.0) * vlen[s] / max(vlen[nxt], 1.0)
+            s = nxt
+            hops += 1
+        out.append((s, t) if t < 1.0 else (-1, -1.0))
+    return out
+
+
+def test_platelet_particles_pick_the_segments_leaving_a_node_as_a_scan_does():
+    """move_platelets reads each node's leaving segments from the vessels' CSR lists; they give
+    the hops of a scan over every segment touching the node (also across several nodes a step)."""
+    v = VesselNetwork.__new__(VesselNetwork)
+    v.size = np.array((400.0, 350.0, 250.0))
+    v._generate(60.0, 7.0, 3)
+    n = 3000
+    rng = np.random.default_rng(5)
+    link = rng.integers(0, v.count, n).astype(np.int32)
+    progress = rng.uniform(0.0, 1.0, n)
+    kind = np.full(n, A.PLATELET, np.int8)
+    timer = np.full(n, 10.0)
+    pos = np.zeros((n, 3))
+    flags = np.zeros(n, np.uint8)
+    flow, dt, seed, step = 90.0, 1.0, 11, 4
+    ref = _platelet_hops_reference(v, link, progress, flow * dt, seed, step)
+    link0 = link.copy()
+    FT.move_platelets(kind, link, progress, timer, pos, np.arange(n, dtype=np.int64), v.p0, v.p1, v.length,
+                      v.edges[:, 1].astype(np.int64), v.out_start, v.out_segs, flow, dt, seed, step, flags)
+    left = (flags & FT.FL_DIE) != 0
+    assert [r[0] == -1 for r in ref] == left.tolist()
+    kept = ~left
+    assert np.array_equal(link[kept], np.array([r[0] for r in ref])[kept])
+    assert np.array_equal(progress[kept], np.array([r[1] for r in ref])[kept])
+    assert left.sum() > 0 and kept.sum() > 2000
+    assert np.count_nonzero(link[kept] != link0[kept]) > 1000     # most moved on to another segment
+
+
 def test_nearest_segment_grid_breaks_ties_by_lower_index():
     p0 = np.array([[10.0, 10, 10], [10, 10, 10], [50, 50, 50]])
     p1 = np.array([[40.0, 10, 10], [40, 10, 10], [50, 80, 50]])   # segments 0 and 1 coincide
