@@ -118,9 +118,11 @@ def _backward_row(crow, nxt, w):
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def react_diffuse_x(c, source, lam, dt, l0, a, cp, inv, nchunk):
+def react_diffuse_x(c, source, lam, dt, l0, a, cp, inv, nchunk, clear):
     """Reaction (exact, as react()) then the implicit x sweep. ``l0``: the loss rate most voxels
-    have (any value gives the same result; the right one is faster)."""
+    have (any value gives the same result; the right one is faster). With ``clear``, each row of
+    ``source`` and ``lam`` is set to 0 and ``l0`` once the reaction has read it (as
+    :meth:`DiffusionField.reset_rates` would, while the rows are in cache)."""
     nx, ny, nz = c.shape
     m = ny * nz
     c2 = c.reshape((nx, m))
@@ -136,6 +138,9 @@ def react_diffuse_x(c, source, lam, dt, l0, a, cp, inv, nchunk):
         for i in range(nx):
             crow = c2[i, lo:hi]
             _react_row(crow, s2[i, lo:hi], l2[i, lo:hi], dt, l0, e0, om0, idx, val)
+            if clear:
+                s2[i, lo:hi] = 0.0
+                l2[i, lo:hi] = l0
             if i == 0:
                 _scale_row(crow, inv[0])
             else:
@@ -324,6 +329,8 @@ class DiffusionField:
         self.lam = np.zeros(self.shape)
         #: loss rate (1/h) most voxels have; set by reset_rates (a speed hint, never a result)
         self.base_loss = 0.0
+        #: True while source is all 0 and lam all base_loss (after reset_rates or step(clear=True))
+        self.rates_clear = False
         self.nchunk = line_chunks(self.shape)
         self.set_coefficients(diffusion_um2_per_h, dt_hours)
 
@@ -334,18 +341,27 @@ class DiffusionField:
         self.factors = [thomas_factors(n, self.a) for n in self.shape]
 
     def reset_rates(self, base_loss: float) -> None:
-        """Zero the sources and set every voxel's loss rate to ``base_loss`` (1/h)."""
-        _fill_rates(self.source.reshape(-1), self.lam.reshape(-1), float(base_loss))
-        self.base_loss = float(base_loss)
+        """Zero the sources and set every voxel's loss rate to ``base_loss`` (1/h). (Nothing to do
+        when the last step cleared them to that rate: ``step(clear=True)``. Code that writes
+        ``source`` or ``lam`` itself sets ``rates_clear`` to False.)"""
+        if not (self.rates_clear and float(base_loss) == self.base_loss):
+            _fill_rates(self.source.reshape(-1), self.lam.reshape(-1), float(base_loss))
+            self.base_loss = float(base_loss)
+        self.rates_clear = True
 
     def diffuse(self):
         (cpx, ix), (cpy, iy), (cpz, iz) = self.factors
         diffuse_x(self.values, self.a, cpx, ix, self.nchunk)
         diffuse_yz(self.values, self.a, cpy, iy, cpz, iz, z_sweep_in_place(self.shape[2]))
 
-    def step(self):
-        """Reaction then diffusion over one dt (same numbers as react() then diffuse())."""
+    def step(self, clear: bool = False):
+        """Reaction then diffusion over one dt (same numbers as react() then diffuse()).
+
+        ``clear``: the sources and loss rates are used up: they are left as ``reset_rates`` with
+        the current base loss leaves them, set during the reaction pass (the simulation resets
+        them every step; a separate pass over both grids costs ~2 ms at 100k agents)."""
         (cpx, ix), (cpy, iy), (cpz, iz) = self.factors
         react_diffuse_x(self.values, self.source, self.lam, self.dt, self.base_loss, self.a, cpx, ix,
-                        self.nchunk)
+                        self.nchunk, bool(clear))
+        self.rates_clear = bool(clear)
         diffuse_yz(self.values, self.a, cpy, iy, cpz, iz, z_sweep_in_place(self.shape[2]))

@@ -366,7 +366,8 @@ class Simulation:
         deposit_sdf1(st.kind, st.pos, cells, f.source, f.lam, f.h, car_rate,
                      car_rate * p["msc_sdf1_factor"], p["sdf1_uptake_per_cell"] / self.voxel_um3,
                      self.endo_idx, self.endo_seg, endo_rate, v.integrity)
-        f.step()
+        f.rates_clear = False
+        f.step(clear=True)   # (the next step's reset_rates then has nothing to do)
         # 5. movement
         t_move = clock()
         mp = self._motility_vector(lv)

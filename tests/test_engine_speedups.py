@@ -68,6 +68,39 @@ def test_field_chunking_never_changes_numbers():
     assert all(np.array_equal(results[0], r) for r in results[1:])
 
 
+def test_a_step_that_clears_the_rates_leaves_what_reset_rates_would(monkeypatch):
+    """step(clear=True) sets source and lam as reset_rates would, during its reaction pass, and the
+    next reset_rates to the same base loss then skips its pass: the values stay those of resetting
+    every step (also when the base loss changes, and with voxels whose loss differs from it)."""
+    import engine.field as F
+
+    fills = []
+    real_fill = F._fill_rates
+    monkeypatch.setattr(F, "_fill_rates", lambda *a: (fills.append(1), real_fill(*a)))
+    shape = (17, 12, 9)
+    plain, fused = DiffusionField(shape, 10.0, 900.0, 1.0), DiffusionField(shape, 10.0, 900.0, 1.0)
+    rng = np.random.default_rng(4)
+    start = rng.uniform(0, 3, shape)
+    plain.values[:], fused.values[:] = start, start
+    for step, base in enumerate((2.0, 2.0, 2.0, 0.5, 0.5, 0.0, 0.0)):
+        where_s, where_l = rng.random(shape) < 0.1, rng.random(shape) < 0.1
+        add_s, add_l = rng.uniform(0, 1, shape), rng.uniform(0, 0.3, shape)
+        plain.rates_clear = False          # (always the full reset)
+        n = len(fills)
+        fused.reset_rates(base)
+        assert len(fills) - n == (1 if step in (0, 3, 5) else 0)
+        for f in (plain, fused):
+            if f is plain:
+                f.reset_rates(base)
+            f.source[where_s] += add_s[where_s]
+            f.lam[where_l] += add_l[where_l]
+        fused.rates_clear = False          # (written: as the simulation's deposit does)
+        plain.step()
+        fused.step(clear=True)
+        assert np.array_equal(plain.values, fused.values)
+        assert not fused.source.any() and (fused.lam == base).all() and fused.rates_clear
+
+
 @pytest.fixture(scope="module")
 def small_sim():
     from engine import Simulation, load_scenario
