@@ -1,4 +1,5 @@
-"""A compute-only parallel kernel for benchmarks.stats.parallel_probe."""
+"""Probe kernels for benchmarks.stats: a compute-only parallel kernel (parallel_probe) and a chain of
+dependent memory reads (memory_probe)."""
 import numpy as np
 from numba import njit, prange
 
@@ -10,3 +11,12 @@ def spin(a):
         for _ in range(100):
             x = np.sqrt(x + 1.0)
         a[i] = x
+
+
+@njit(cache=True, nogil=True)
+def chase(nxt, steps):
+    """Follow ``nxt`` from slot 0 for ``steps`` reads, each waiting for the one before."""
+    p = 0
+    for _ in range(steps):
+        p = nxt[p]
+    return p

@@ -18,6 +18,18 @@ def median_range(s, scale=1.0, unit="", fmt="{:.3g}"):
     return f"{med} ({fmt.format(s['min'] * scale)}–{fmt.format(s['max'] * scale)})"
 
 
+def _latency_sentence(start, end) -> str:
+    """'; a dependent random read took 4.1 ns in 1 MiB and 38 ns in 16 MiB at the start, ...'."""
+    if not start:
+        return ""
+
+    def part(p):
+        return " and ".join(f"{v:.3g} ns in {k.split('_')[3]} MiB" for k, v in p.items())
+
+    return (f"; a dependent random read took {part(start)} at the start"
+            + (f", {part(end)} at the end" if end else ""))
+
+
 def tables(res: dict) -> str:
     out = []
     mc = res.get("machine", {})
@@ -28,7 +40,7 @@ def tables(res: dict) -> str:
                f"start {mc.get('load_average')}, at the end {res.get('load_average_end')}; a compute-only kernel ran "
                f"{mc.get('parallel_probe', {}).get('speedup', float('nan')):.2f}x faster on {mc.get('numba_threads')} "
                f"threads than on 1 at the start, {res.get('parallel_probe_end', {}).get('speedup', float('nan')):.2f}x "
-               f"at the end (2.0 = both cores free).")
+               f"at the end (2.0 = both cores free){_latency_sentence(mc.get('memory_probe'), res.get('memory_probe_end'))}.")
     out.append("")
     eng = res.get("engine")
     if eng:

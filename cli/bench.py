@@ -53,6 +53,13 @@ def _sections(only) -> list[str]:
     return [s for s in SECTIONS if s in names]
 
 
+def _latency(probe) -> str:
+    """'1 MiB 4.1 ns, 16 MiB 38 ns' from a memory_probe result."""
+    if not probe:
+        return "?"
+    return ", ".join(f"{k.split('_')[3]} MiB {v:.3g} ns" for k, v in probe.items())
+
+
 def summary_text(res: dict) -> str:
     """The console summary of a result dict."""
     from benchmarks.report import median_range as _m
@@ -62,7 +69,8 @@ def summary_text(res: dict) -> str:
     lines.append(f"machine: {mc.get('lscpu_model_name', '?')}, {mc.get('cpu_count')} cores, numba threads "
                  f"{mc.get('numba_threads')}, load {mc.get('load_average')} (start) -> {res.get('load_average_end')}; "
                  f"parallel speed-up of a compute kernel {mc.get('parallel_probe', {}).get('speedup', 0):.2f} (start), "
-                 f"{res.get('parallel_probe_end', {}).get('speedup', 0):.2f} (end)")
+                 f"{res.get('parallel_probe_end', {}).get('speedup', 0):.2f} (end); random-read latency "
+                 f"{_latency(mc.get('memory_probe'))} (start), {_latency(res.get('memory_probe_end'))} (end)")
     eng = res.get("engine")
     if eng:
         lines.append("engine (median (min-max) over repeats; ms per step):")
@@ -152,7 +160,7 @@ def summary_text(res: dict) -> str:
 
 def main(args) -> int:
     from benchmarks import engine_scaling, field_solver, gui_latency, memory, plot, scenario_wall, startup
-    from benchmarks.stats import load_average, machine, parallel_probe
+    from benchmarks.stats import load_average, machine, memory_probe, parallel_probe
     from engine.observables import atomic_write_text
 
     sections = _sections(args.only)
@@ -170,6 +178,7 @@ def main(args) -> int:
     res["seconds"] = time.perf_counter() - t0
     res["load_average_end"] = load_average()
     res["parallel_probe_end"] = parallel_probe()
+    res["memory_probe_end"] = memory_probe()
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(out, json.dumps(res, indent=1, default=float) + "\n")

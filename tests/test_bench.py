@@ -72,6 +72,9 @@ def test_quick_bench_other_sections_are_positive(quick):
     lr = mem["long_run"]
     assert lr["day_last"]["rss_mb"] > 0 and lr["step_ms_last_days"] > 0 and lr["step_cpu_ms_last_days"] > 0
     assert res["machine"]["parallel_probe"]["speedup"] > 0 and res["parallel_probe_end"]["ms_1_threads"] > 0
+    lat = res["machine"]["memory_probe"]
+    assert set(lat) == {"ns_per_read_1_mib", "ns_per_read_16_mib"} and set(res["memory_probe_end"]) == set(lat)
+    assert all(0.1 < v < 10_000 for v in lat.values())
 
 
 def test_unknown_section_is_rejected(tmp_path):
