@@ -305,17 +305,22 @@ def _spawn_mkp(kind, origin, state, link, age, maturity, timer, pos, free, top, 
 @njit(cache=True, nogil=True)
 def apply_fates(kind, origin, state, link, age, maturity, timer, progress, pos, members, flags,
                 nspawn, released, free, top, sites, occupant, fp, size, daughter_radius, capture_radius,
-                p0, p1, vrad, seed, step, counters, homing):
+                p0, p1, vrad, seed, step, counters, homing, born, born_parent):
     """Serial: deaths, transitions, births, lodging of the agents ``members`` in their order (the
     step passes the agents :func:`decide_fates` listed as having work; any list that holds them
     all, e.g. every cell, gives the same result). counters[:] gets
     [platelets released, MKs completed, new MKPs, HSPC divisions, MK deaths]. ``homing``:
-    whether any HSPC may be homing (False skips the lodging pass: none is)."""
+    whether any HSPC may be homing (False skips the lodging pass: none is).
+
+    The platelet particles a releasing MK sheds only take their slots here (in order, from the
+    free-slot stack); their slots and parents go to ``born`` and ``born_parent``, and
+    :func:`place_particles` (parallel) fills them in. Returns how many."""
     total_released = 0.0
     mk_done = 0
     new_mkp = 0
     divisions = 0
     mk_deaths = 0
+    nb = 0
     n = members.size
     # 1. transitions and births (parents still alive at this point)
     for m in range(n):
@@ -326,28 +331,11 @@ def apply_fates(kind, origin, state, link, age, maturity, timer, progress, pos, 
         k = kind[i]
         total_released += released[i]
         if k == MK and nspawn[i] > 0:
-            s = link[i]
-            ax, ay, az = p0[s, 0], p0[s, 1], p0[s, 2]
-            dx, dy, dz = p1[s, 0] - ax, p1[s, 1] - ay, p1[s, 2] - az
-            L2 = dx * dx + dy * dy + dz * dz
-            t = 0.5
-            if L2 > 0:
-                t = ((pos[i, 0] - ax) * dx + (pos[i, 1] - ay) * dy + (pos[i, 2] - az) * dz) / L2
-                t = min(max(t, 0.0), 1.0)
-            for r in range(nspawn[i]):
-                j = alloc(kind, free, top, PLATELET)
-                if j < 0:
-                    break
-                origin[j] = origin[i]
-                state[j] = 0
-                link[j] = s
-                age[j] = 0.0
-                maturity[j] = 0.0
-                timer[j] = fp[F_PARTICLE_LIFE] * (0.5 + uniform(seed, step, j, S_PLACE + 5))
-                progress[j] = min(max(t + 0.05 * normal(seed, step, j, S_PLACE + 6), 0.0), 1.0)
-                pos[j, 0] = ax + progress[j] * dx
-                pos[j, 1] = ay + progress[j] * dy
-                pos[j, 2] = az + progress[j] * dz
+            for r in range(min(nspawn[i], top[0])):   # (as alloc: the top of the free-slot stack)
+                top[0] -= 1
+                born[nb] = free[top[0]]
+                born_parent[nb] = i
+                nb += 1
         if k == HSPC and (f & FL_DIE) == 0:
             for r in range(nspawn[i]):
                 if _spawn_mkp(kind, origin, state, link, age, maturity, timer, pos, free, top, i,
@@ -415,6 +403,38 @@ def apply_fates(kind, origin, state, link, age, maturity, timer, progress, pos, 
     counters[2] = new_mkp
     counters[3] = divisions
     counters[4] = mk_deaths
+    return nb
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def place_particles(kind, origin, state, link, age, maturity, timer, progress, pos, born, born_parent, p0, p1,
+                    life, seed, step):
+    """New platelet particles in the slots ``born`` (from :func:`apply_fates`): each on its parent
+    MK's sinusoid (``link``), near the point closest to the parent, moving with the flow. Each
+    particle's numbers depend on its own slot and its parent only, so they are made in parallel."""
+    for b in prange(born.size):
+        j = born[b]
+        i = born_parent[b]
+        s = link[i]
+        ax, ay, az = p0[s, 0], p0[s, 1], p0[s, 2]
+        dx, dy, dz = p1[s, 0] - ax, p1[s, 1] - ay, p1[s, 2] - az
+        L2 = dx * dx + dy * dy + dz * dz
+        t = 0.5
+        if L2 > 0:
+            t = ((pos[i, 0] - ax) * dx + (pos[i, 1] - ay) * dy + (pos[i, 2] - az) * dz) / L2
+            t = min(max(t, 0.0), 1.0)
+        kind[j] = PLATELET
+        origin[j] = origin[i]
+        state[j] = 0
+        link[j] = s
+        age[j] = 0.0
+        maturity[j] = 0.0
+        timer[j] = life * (0.5 + uniform(seed, step, j, S_PLACE + 5))
+        u = min(max(t + 0.05 * normal(seed, step, j, S_PLACE + 6), 0.0), 1.0)
+        progress[j] = u
+        pos[j, 0] = ax + u * dx
+        pos[j, 1] = ay + u * dy
+        pos[j, 2] = az + u * dz
 
 
 @njit(cache=True, nogil=True, parallel=True)

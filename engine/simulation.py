@@ -23,7 +23,7 @@ from .cell_lists import CellGrid
 from .errors import InputError
 from .events import Schedule, kill_probability, vessel_damage
 from .fates import (F_SIZE, apply_fates, census, decide_fates, deposit_sdf1, event_kill,
-                    free_flagged, list_kind, move_platelets, tally)
+                    free_flagged, list_kind, move_platelets, place_particles, tally)
 from . import fates as FT
 from .field import DiffusionField
 from .motility import M_SIZE, move_mobile, sort_bodies
@@ -245,6 +245,8 @@ class Simulation:
         self.nspawn = np.zeros(cap, np.int32)
         self.released = np.zeros(cap)
         self.active = np.zeros(cap, np.int64)    # agents apply_fates acts on (decide_fates lists them)
+        self.born = np.zeros(cap, np.int64)      # new platelet particles' slots and parents (apply_fates)
+        self.born_parent = np.zeros(cap, np.int64)
         self.counters = np.zeros(5)
         self._alloc_step_arrays(cap)
 
@@ -395,11 +397,15 @@ class Simulation:
         if st.top[0] < 16 + births:
             st.ensure_free(16 + births)
             self._alloc_scratch_keep()
-        apply_fates(st.kind, st.origin, st.state, st.link, st.age, st.maturity, st.timer, st.progress, st.pos,
-                    self.active[:n_active], self.flags, self.nspawn, self.released, st.free, st.top, self.sites,
-                    self.occupant, fp, self.size, p["daughter_search_radius_um"], p["niche_capture_radius_um"],
-                    v.p0, v.p1, v.radius, seed, step, self.counters,
-                    counts[0] + counts[1] > counts[10])
+        n_born = apply_fates(st.kind, st.origin, st.state, st.link, st.age, st.maturity, st.timer, st.progress,
+                             st.pos, self.active[:n_active], self.flags, self.nspawn, self.released, st.free,
+                             st.top, self.sites, self.occupant, fp, self.size, p["daughter_search_radius_um"],
+                             p["niche_capture_radius_um"], v.p0, v.p1, v.radius, seed, step, self.counters,
+                             counts[0] + counts[1] > counts[10], self.born, self.born_parent)
+        if n_born:
+            place_particles(st.kind, st.origin, st.state, st.link, st.age, st.maturity, st.timer, st.progress,
+                            st.pos, self.born[:n_born], self.born_parent[:n_born], v.p0, v.p1,
+                            fp[FT.F_PARTICLE_LIFE], seed, step)
         released = self.counters[0]
         self.released_cum += released
         self._last_release_rate = released / dt * self.k_scale
@@ -430,7 +436,7 @@ class Simulation:
         old = self.flags.size
         if cap == old:
             return
-        for name in ("flags", "nspawn", "released", "active"):
+        for name in ("flags", "nspawn", "released", "active", "born", "born_parent"):
             a = getattr(self, name)
             b = np.zeros(cap, a.dtype)
             b[:old] = a
