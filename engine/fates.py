@@ -303,9 +303,9 @@ def _spawn_mkp(kind, origin, state, link, age, maturity, timer, pos, free, top, 
 
 
 @njit(cache=True, nogil=True)
-def apply_fates(kind, origin, state, link, age, maturity, timer, progress, pos, members, flags,
-                nspawn, released, free, top, sites, occupant, fp, size, daughter_radius, capture_radius,
-                p0, p1, vrad, seed, step, counters, homing, born, born_parent):
+def apply_fates(kind, origin, state, link, age, maturity, timer, pos, members, flags, nspawn, released,
+                free, top, sites, occupant, size, daughter_radius, capture_radius, seed, step, counters, homing,
+                born, born_parent):
     """Serial: deaths, transitions, births, lodging of the agents ``members`` in their order (the
     step passes the agents :func:`decide_fates` listed as having work; any list that holds them
     all, e.g. every cell, gives the same result). counters[:] gets

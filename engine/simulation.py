@@ -368,7 +368,6 @@ class Simulation:
         deposit_sdf1(st.kind, st.pos, cells, f.source, f.lam, f.h, car_rate,
                      car_rate * p["msc_sdf1_factor"], p["sdf1_uptake_per_cell"] / self.voxel_um3,
                      self.endo_idx, self.endo_seg, endo_rate, v.integrity)
-        f.rates_clear = False
         f.step(clear=True)   # (the next step's reset_rates then has nothing to do)
         # 5. movement
         t_move = clock()
@@ -397,10 +396,10 @@ class Simulation:
         if st.top[0] < 16 + births:
             st.ensure_free(16 + births)
             self._alloc_scratch_keep()
-        n_born = apply_fates(st.kind, st.origin, st.state, st.link, st.age, st.maturity, st.timer, st.progress,
-                             st.pos, self.active[:n_active], self.flags, self.nspawn, self.released, st.free,
-                             st.top, self.sites, self.occupant, fp, self.size, p["daughter_search_radius_um"],
-                             p["niche_capture_radius_um"], v.p0, v.p1, v.radius, seed, step, self.counters,
+        n_born = apply_fates(st.kind, st.origin, st.state, st.link, st.age, st.maturity, st.timer, st.pos,
+                             self.active[:n_active], self.flags, self.nspawn, self.released, st.free, st.top,
+                             self.sites, self.occupant, self.size, p["daughter_search_radius_um"],
+                             p["niche_capture_radius_um"], seed, step, self.counters,
                              counts[0] + counts[1] > counts[10], self.born, self.born_parent)
         if n_born:
             place_particles(st.kind, st.origin, st.state, st.link, st.age, st.maturity, st.timer, st.progress,
