@@ -20,11 +20,13 @@ def median_range(s, scale=1.0, unit="", fmt="{:.3g}"):
 
 def _latency_sentence(start, end) -> str:
     """'; a dependent random read took 4.1 ns in 1 MiB and 38 ns in 16 MiB at the start, ...'."""
+    from .stats import latency_parts
+
     if not start:
         return ""
 
     def part(p):
-        return " and ".join(f"{v:.3g} ns in {k.split('_')[3]} MiB" for k, v in p.items())
+        return " and ".join(f"{ns:.3g} ns in {mib} MiB" for mib, ns in latency_parts(p))
 
     return (f"; a dependent random read took {part(start)} at the start"
             + (f", {part(end)} at the end" if end else ""))

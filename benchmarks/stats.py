@@ -72,8 +72,8 @@ def memory_probe(sizes_mib=(1, 16), steps: int = 200_000) -> dict:
     """Time per dependent random read (ns) in a chain that visits every slot of an array of each
     size once, in random order: the latency of the cache level (or memory) the array fits in. On the
     reference machine a 1 MiB array lives in L2 and a 16 MiB one in the 32 MiB L3 shared with other
-    guests; when the engine runs slow while the compute-only probe reads ~2.0, these show whether the
-    shared cache was holding this process's data during the run."""
+    guests: a record of the machine beside each run (it read the same in the host's fast and slow
+    moods, see docs/performance.md)."""
     from ._probe import chase
 
     rng = np.random.default_rng(0)
@@ -91,6 +91,11 @@ def memory_probe(sizes_mib=(1, 16), steps: int = 200_000) -> dict:
             best = min(best, time.perf_counter() - t0)
         out[f"ns_per_read_{mib}_mib"] = 1e9 * best / steps
     return out
+
+
+def latency_parts(probe) -> list[tuple[str, float]]:
+    """(size in MiB, ns per read) pairs of a :func:`memory_probe` result."""
+    return [(k.split("_")[3], v) for k, v in (probe or {}).items()]
 
 
 def load_average() -> list[float]:

@@ -55,9 +55,9 @@ def _sections(only) -> list[str]:
 
 def _latency(probe) -> str:
     """'1 MiB 4.1 ns, 16 MiB 38 ns' from a memory_probe result."""
-    if not probe:
-        return "?"
-    return ", ".join(f"{k.split('_')[3]} MiB {v:.3g} ns" for k, v in probe.items())
+    from benchmarks.stats import latency_parts
+
+    return ", ".join(f"{mib} MiB {ns:.3g} ns" for mib, ns in latency_parts(probe)) or "?"
 
 
 def summary_text(res: dict) -> str:
