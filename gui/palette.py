@@ -12,22 +12,11 @@ import numpy as np
 
 from engine import agents as A
 
-# Okabe-Ito
-BLACK = "#000000"
-ORANGE = "#E69F00"
-SKY_BLUE = "#56B4E9"
-BLUISH_GREEN = "#009E73"
-YELLOW = "#F0E442"
-BLUE = "#0072B2"
-VERMILLION = "#D55E00"
-REDDISH_PURPLE = "#CC79A7"
-GREY = "#999999"
-WHITE = "#FFFFFF"
+from analysis.palette import (BLACK, BLUE, BLUISH_GREEN, BONE, CELL, GREY, ORANGE,  # noqa: F401
+                              REDDISH_PURPLE, SKY_BLUE, VERMILLION, WHITE, YELLOW, VESSEL,
+                              VESSEL_DISRUPTED)
 
 VIEW_BACKGROUND = "#1D2127"
-BONE = "#DCD3BC"
-VESSEL = VERMILLION
-VESSEL_DISRUPTED = GREY
 TILE_OUTLINE = "#6B7280"
 TEXT_ON_VIEW = "#F2F2F2"
 
