@@ -50,7 +50,7 @@ def peak_rss_mb() -> float:
 
 def scratch_bytes(sim) -> int:
     names = ("new_pos", "bodies", "mobile", "mobile_q", "flags", "nspawn", "released", "near_seg", "near_d",
-             "near_c", "cell_slots", "platelet_slots", "active", "born", "born_parent")
+             "near_c", "cell_slots", "active")
     return sum(getattr(sim, n).nbytes for n in names if hasattr(sim, n))
 
 

@@ -111,7 +111,7 @@ def vessel_near(pts, lookup, lh, p0, p1, vrad):
 def move(pos, kind, state, maturity, members, field, h, lookup, lh, p0, p1, vrad, size, mp, rp, rmax,
          cell, grid_shape, seed, step):
     """(mobile agent indices, their new positions): the engine's movement, vectorised."""
-    cells = members[kind[members] != A.PLATELET]
+    cells = members
     k_c = kind[cells]
     mob_mask = (k_c == A.MKP) | (((k_c == A.HSPC) | (k_c == A.MK)) & (state[cells] == A.FREE))
     mob = cells[mob_mask]
@@ -293,9 +293,6 @@ def decide(kind, state, pos, age, maturity, timer, link, members, fp, rp, msc_po
     q = integrity[link[ids]]
     frac = np.minimum(dt, timer[ids]) / fp[FT.F_RELEASE_H]
     released[sel] = fp[FT.F_YIELD] * frac * q
-    expected = fp[FT.F_PARTICLES] * frac
-    whole = expected.astype(np.int64)
-    nspawn[sel] = whole + (uniform(seed, step, ids, FT.S_BIRTH) < expected - whole)
     timer[ids] -= dt
     flags[sel[timer[ids] <= 1e-9]] = FT.FL_DIE | FT.FL_RELEASED
     # infused MSCs
@@ -366,7 +363,7 @@ def _numpy_phases(sim, inp):
                     sim.grid.shape, sim.seed, sim.step_index)
     arr["pos"][mob] = new
     t2 = time.perf_counter()
-    cells = members[arr["kind"][members] != A.PLATELET]
+    cells = members
     msc_pos = arr["pos"][members[arr["kind"][members] == A.MSC]]
     flags, nspawn, released = decide(arr["kind"], arr["state"], arr["pos"], arr["age"], arr["maturity"], arr["timer"],
                                      arr["link"], cells, inp["fp"], sim.rp, msc_pos, v.lookup, v.lookup_h, v.p0,

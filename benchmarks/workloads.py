@@ -5,8 +5,9 @@ How the agent count is reached (also written into every result): the default mou
 then in depth z (up to 1000 um); beyond that tile the stroma and niche-site densities
 (car_cells_per_mm3, niche_sites_per_mm3; the MK lineage follows the niche sites) are raised by the
 missing factor. The agent density is measured on a pilot run of the default tile with the same
-equilibration, so the count lands near the target; the count actually simulated (released
-platelet particles included: they are agents) is what every rate is computed from.
+equilibration, so the count lands near the target; the count of cells actually simulated (the
+released-platelet display particles live in a buffer of their own and are not counted) is what every
+rate is computed from.
 """
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ MKP = 1         # CXCR4+ megakaryocyte progenitor
 MK = 2          # maturing megakaryocyte
 STROMA = 3      # resident CAR cell / MSC (SDF-1 source)
 MSC = 4         # infused (donor) mesenchymal stromal cell
-PLATELET = 5    # released-platelet display particle flowing in a sinusoid
+PLATELET = 5    # released-platelet display particle (in snapshots only: see engine/platelet_particles.py)
 
 KIND_NAMES = {HSPC: "HSPC", MKP: "MK progenitor", MK: "megakaryocyte", STROMA: "CAR/MSC stroma",
               MSC: "infused MSC", PLATELET: "platelet"}
@@ -29,8 +29,8 @@ RELEASING = 2   # MK shedding proplatelets into the lumen
 HOST = 0
 DONOR = 1
 
-#: pos, kind, origin, state, link, age/maturity/timer/progress, id
-BYTES_PER_AGENT = 3 * 8 + 1 + 1 + 1 + 4 + 8 * 4 + 8
+#: pos, kind, origin, state, link, age/maturity/timer, id
+BYTES_PER_AGENT = 3 * 8 + 1 + 1 + 1 + 4 + 8 * 3 + 8
 
 
 class AgentStore:
@@ -51,7 +51,6 @@ class AgentStore:
         self.age = np.zeros(0)
         self.maturity = np.zeros(0)
         self.timer = np.zeros(0)
-        self.progress = np.zeros(0)
         self.uid = np.zeros(0, np.int64)
         #: the id the next allocated agent gets
         self.next_uid = np.zeros(1, np.int64)
@@ -77,7 +76,6 @@ class AgentStore:
         self.age = ext(self.age, 0.0)
         self.maturity = ext(self.maturity, 0.0)
         self.timer = ext(self.timer, 0.0)
-        self.progress = ext(self.progress, 0.0)
         self.uid = ext(self.uid, -1)
         # free stack: pop from the end. New slots go underneath the ones already free,
         # in descending order, so the lowest new index is handed out first.
@@ -102,7 +100,7 @@ class AgentStore:
 
     def arrays(self):
         return (self.pos, self.kind, self.origin, self.state, self.link, self.age, self.maturity,
-                self.timer, self.progress, self.uid)
+                self.timer, self.uid)
 
     def nbytes(self) -> int:
         return sum(a.nbytes for a in self.arrays()) + self.free.nbytes

@@ -1,5 +1,5 @@
-"""Counting the agents: the tile's cell counts each step and at every sample (what the
-observables and the TPO clearance read), and the lists of cells and of platelet particles.
+"""Counting the cells: the tile's cell counts each step and at every sample (what the
+observables and the TPO clearance read), and the list of living cells.
 
 Counts come as a float vector indexed by the ``C_*`` names below (platelets in blood are not
 counted here: they are a systemic compartment, see :mod:`engine.systemic`).
@@ -20,7 +20,7 @@ C_MK_DOCKED = 4        # megakaryocytes docked at a sinusoid
 C_MK_RELEASING = 5     # megakaryocytes releasing platelets into a sinusoid
 C_STROMA = 6           # resident stroma (CAR cells / MSCs)
 C_MSC = 7              # infused MSCs
-C_PLATELET_PARTICLES = 8   # released-platelet display particles
+C_PLATELET_PARTICLES = 8   # (display particles live outside the agent store: always 0 here)
 C_MK_PLOIDY_SUM = 9    # sum of MK ploidy (for the mean)
 C_HSPC_LODGED = 10     # HSPCs lodged in a niche site
 C_SITES = 11           # niche sites in the tile
@@ -66,36 +66,17 @@ def tally(kind, state, origin, maturity, members, occupant):
 
 
 @njit(cache=True, nogil=True)
-def census(kind, state, origin, maturity, occupant, cells, platelets):
-    """One pass over all slots: the census vector of the living agents (as :func:`tally`), and the
-    slots of the cells (every living agent but platelet particles) and of the platelet particles,
-    in slot order, into ``cells`` and ``platelets``. Returns (counts, number of cells, number of
-    platelet particles)."""
+def census(kind, state, origin, maturity, occupant, cells):
+    """One pass over all slots: the census vector of the living agents (as :func:`tally`), and
+    their slots, in slot order, into ``cells``. Returns (counts, number of cells)."""
     out = np.zeros(C_SIZE)
     nc = 0
-    npl = 0
     for i in range(kind.size):
         k = kind[i]
         if k < 0:
             continue
-        if k == PLATELET:
-            platelets[npl] = i
-            npl += 1
-        else:
-            cells[nc] = i
-            nc += 1
+        cells[nc] = i
+        nc += 1
         _count(out, k, state[i], origin[i], maturity[i])
     out[C_SITES] = occupant.size
-    return out, nc, npl
-
-
-@njit(cache=True, nogil=True)
-def list_kind(kind, k, out):
-    """Slots holding agents of kind ``k`` into ``out`` (at least ``kind.size`` long), in slot
-    order; returns how many. (Every slot is written to ``out[n]`` and kept by counting it: no
-    branch to mispredict where the kinds are mixed.)"""
-    n = 0
-    for i in range(kind.size):
-        out[n] = i
-        n += kind[i] == k
-    return n
+    return out, nc

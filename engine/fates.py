@@ -25,11 +25,11 @@ from .rng import S_BIRTH, S_DEATH, S_DIVIDE, S_DOCK, S_PLACE, S_UNDOCK, normal, 
 (F_DT, F_HSPC_DEATH, F_HSPC_FREE_DEATH, F_DIV_BASE, F_DIV_EXPAND, F_FREE_FRAC, F_MSC_BOOST,
  F_MSC_RADIUS, F_EV_BOOST, F_MKP_OUT, F_MKP_DEATH, F_MKP_STAGE, F_MAT_RATE, F_AWAY_FACTOR,
  F_CAP_AWAY, F_MK_DEATH_AWAY, F_MK_DEATH_CONTACT, F_DOCK_RATE, F_UNDOCK_RATE, F_VLA4, F_GAP,
- F_RELEASE_H, F_YIELD, F_PARTICLES, F_MSC_DEATH, F_PARTICLE_LIFE, F_SDF1_GAIN, F_SDF1_REF,
+ F_RELEASE_H, F_YIELD, F_MSC_DEATH, F_SDF1_GAIN, F_SDF1_REF,
  F_CXCR4, F_MKP_NICHE_DIV, F_MKP_MAX_GEN, F_NICHE_CAP,
  # per-step probabilities of the hazards that are the same for every agent (set by hit_probabilities)
- F_P_HSPC_DEATH, F_P_HSPC_FREE_DEATH, F_P_MKP_DEATH, F_P_MK_DEATH_AWAY, F_P_MSC_DEATH) = range(37)
-F_SIZE = 37
+ F_P_HSPC_DEATH, F_P_HSPC_FREE_DEATH, F_P_MKP_DEATH, F_P_MK_DEATH_AWAY, F_P_MSC_DEATH) = range(35)
+F_SIZE = 35
 
 # what apply_fates counts each step (entries of its ``counters``)
 FC_RELEASED = 0       # platelets released into the sinusoids (in the tile)
@@ -179,10 +179,6 @@ def _decide(i, kind, state, pos, age, maturity, timer, link, fp, rp, msc_pos, ne
             q = integrity[s]
             frac = min(dt, timer[i]) / fp[F_RELEASE_H]
             released[i] = fp[F_YIELD] * frac * q
-            expected = fp[F_PARTICLES] * frac
-            nspawn[i] = int(expected)
-            if uniform(seed, step, i, S_BIRTH) < expected - int(expected):
-                nspawn[i] += 1
             timer[i] -= dt
             if timer[i] <= 1e-9:
                 flags[i] = FL_DIE | FL_RELEASED
@@ -293,21 +289,16 @@ def _spawn_mkp(kind, origin, state, link, age, maturity, timer, pos, free, top, 
 @njit(cache=True, nogil=True)
 def apply_fates(kind, origin, state, link, age, maturity, timer, pos, uid, next_uid, members, flags, nspawn,
                 released, free, top, sites, occupant, size, daughter_radius, capture_radius, seed, step, counters,
-                homing, born, born_parent):
+                homing):
     """Serial: deaths, transitions, births, lodging of the agents ``members`` in their order (the
     step passes the agents :func:`decide_fates` listed as having work; any list that holds them
     all, e.g. every cell, gives the same result). ``counters`` gets this step's ``FC_*`` counts. ``homing``:
-    whether any HSPC may be homing (False skips the lodging pass: none is).
-
-    The platelet particles a releasing MK sheds only take their slots here (in order, from the
-    free-slot stack); their slots and parents go to ``born`` and ``born_parent``, and
-    :func:`place_particles` (parallel) fills them in. Returns how many."""
+    whether any HSPC may be homing (False skips the lodging pass: none is)."""
     total_released = 0.0
     mk_done = 0
     new_mkp = 0
     divisions = 0
     mk_deaths = 0
-    nb = 0
     n = members.size
     # 1. transitions and births (parents still alive at this point)
     for m in range(n):
@@ -317,13 +308,6 @@ def apply_fates(kind, origin, state, link, age, maturity, timer, pos, uid, next_
             continue    # (most agents: nothing to do; adding 0.0 would not change the sum)
         k = kind[i]
         total_released += released[i]
-        if k == MK and nspawn[i] > 0:
-            for r in range(min(nspawn[i], top[0])):   # (as alloc: the top of the free-slot stack)
-                top[0] -= 1
-                born[nb] = free[top[0]]
-                uid[born[nb]] = -1    # (display particles have no id)
-                born_parent[nb] = i
-                nb += 1
         if k == HSPC and (f & FL_DIE) == 0:
             for r in range(nspawn[i]):
                 if _spawn_mkp(kind, origin, state, link, age, maturity, timer, pos, free, top, uid, next_uid, i,
@@ -391,7 +375,6 @@ def apply_fates(kind, origin, state, link, age, maturity, timer, pos, uid, next_
     counters[FC_NEW_MKP] = new_mkp
     counters[FC_HSPC_DIVISIONS] = divisions
     counters[FC_MK_DEATHS] = mk_deaths
-    return nb
 
 
 def fate_parameters(params, dt: float, effects, expansion_factor: float, free_fraction: float,
@@ -426,9 +409,7 @@ def fate_parameters(params, dt: float, effects, expansion_factor: float, free_fr
     fp[F_GAP] = p["contact_gap_um"]
     fp[F_RELEASE_H] = p["mk_release_hours"]
     fp[F_YIELD] = p["platelets_per_mk"]
-    fp[F_PARTICLES] = p["platelet_particles_per_mk"]
     fp[F_MSC_DEATH] = math.log(2.0) / (p["msc_half_life_days"] * 24.0)
-    fp[F_PARTICLE_LIFE] = p["platelet_particle_life_hours"]
     fp[F_SDF1_GAIN] = p["sdf1_integrin_activation"]
     fp[F_SDF1_REF] = p["sdf1_reference_ng_ml"]
     fp[F_CXCR4] = effects.cxcr4

@@ -70,3 +70,6 @@ S_DEATH, S_DOCK, S_UNDOCK, S_BIRTH, S_DIVIDE = 10, 11, 12, 13, 14
 S_PLACE = 20  # 20..29 placement of new agents
 S_EVENT = 40  # 40..49 event kills
 S_GEOM = 100  # geometry generation
+#: display particles: 1000..2999 (emission per releasing MK: count, then place and life per
+#: particle k as 1002 + 2k and 1003 + 2k; movement: 3000 + hop). Never read by a cell's fate.
+S_PARTICLE = 1000

@@ -34,7 +34,7 @@ from .interventions import give, infuse_due, level_time_constants, treatment_eff
 from .motility import move_mobile, motility_parameters, sort_bodies
 from .observables import Observables
 from .parameters import ParameterSet
-from .platelet_particles import free_flagged, move_platelets, place_particles
+from .platelet_particles import ParticleBuffer
 from .runtime import app_version
 from .scenario import DOSE_UNIT_BY_SPECIES, Scenario
 from .schedule import Schedule
@@ -85,6 +85,7 @@ class Simulation:
         self.phase_agent_updates = 0
         self.tile = build_tile(p, self.seed, self.dt, self.rng)
         self.store, self.occupant = populate(self.tile, p, self.genotype, self.rng)
+        self.particles = ParticleBuffer()
         g = lineage_factor(p, self.genotype)
         mk_ref = p["mk_baseline_per_mm3"] * self.tile_mm3
         self.systemic = Systemic(p, self.genotype, mk_ref)
@@ -158,8 +159,6 @@ class Simulation:
         self.nspawn = np.zeros(cap, np.int32)
         self.released = np.zeros(cap)
         self.active = np.zeros(cap, np.int64)    # agents apply_fates acts on (decide_fates lists them)
-        self.born = np.zeros(cap, np.int64)      # new platelet particles' slots and parents (apply_fates)
-        self.born_parent = np.zeros(cap, np.int64)
         self.counters = np.zeros(FT.FC_SIZE)
         self._alloc_step_arrays(cap)
 
@@ -173,9 +172,8 @@ class Simulation:
         self.near_seg = np.full(cap, -1, np.int32)
         self.near_d = np.zeros(cap)
         self.near_c = np.zeros(cap)
-        # slots of the cells and of the platelet particles, filled by census each step
+        # slots of the living cells, filled by census each step
         self.cell_slots = np.zeros(cap, np.int64)
-        self.platelet_slots = np.zeros(cap, np.int64)
 
     def _grow_scratch_keeping(self):
         """Grow scratch arrays after the store grew, keeping this step's decisions."""
@@ -183,7 +181,7 @@ class Simulation:
         old = self.flags.size
         if cap == old:
             return
-        for name in ("flags", "nspawn", "released", "active", "born", "born_parent"):
+        for name in ("flags", "nspawn", "released", "active"):
             a = getattr(self, name)
             b = np.zeros(cap, a.dtype)
             b[:old] = a
@@ -265,9 +263,8 @@ class Simulation:
         infuse_due(self, t + dt)
         if st.capacity != self.flags.size:
             self._alloc_scratch()
-        # 2. systemic compartments (and the lists of cells and platelet particles, in slot order)
-        counts, n_cells, n_plt = C.census(st.kind, st.state, st.origin, st.maturity, self.occupant,
-                                          self.cell_slots, self.platelet_slots)
+        # 2. systemic compartments (and the list of cells, in slot order)
+        counts, n_cells = C.census(st.kind, st.state, st.origin, st.maturity, self.occupant, self.cell_slots)
         cells = self.cell_slots[:n_cells]
         self.counts = counts
         sysm = self.systemic
@@ -314,26 +311,18 @@ class Simulation:
             st.ensure_free(16 + births)
             self._grow_scratch_keeping()
         homing = counts[C.C_HSPC_HOST] + counts[C.C_HSPC_DONOR] > counts[C.C_HSPC_LODGED]
-        n_born = apply_fates(st.kind, st.origin, st.state, st.link, st.age, st.maturity, st.timer, st.pos, st.uid,
-                             st.next_uid, self.active[:n_active], self.flags, self.nspawn, self.released, st.free,
-                             st.top, tile.sites, self.occupant, tile.size, p["daughter_search_radius_um"],
-                             p["niche_capture_radius_um"], seed, step, self.counters, homing, self.born,
-                             self.born_parent)
-        if n_born:
-            place_particles(st.kind, st.origin, st.state, st.link, st.age, st.maturity, st.timer, st.progress,
-                            st.pos, self.born[:n_born], self.born_parent[:n_born], v.p0, v.p1,
-                            fp[FT.F_PARTICLE_LIFE], seed, step)
+        apply_fates(st.kind, st.origin, st.state, st.link, st.age, st.maturity, st.timer, st.pos, st.uid, st.next_uid,
+                    self.active[:n_active], self.flags, self.nspawn, self.released, st.free, st.top, tile.sites,
+                    self.occupant, tile.size, p["daughter_search_radius_um"], p["niche_capture_radius_um"], seed, step,
+                    self.counters, homing)
         released = self.counters[FT.FC_RELEASED]
         self.released_cum += released
         self.release_rate = released / dt * self.blood_scale
-        # 7. display platelets
+        # 7. display platelets (their own buffer and random streams: they never change a cell's fate)
         t_plt = clock()
-        plt_members = self.platelet_slots[:C.list_kind(st.kind, A.PLATELET, self.platelet_slots)]
-        if plt_members.size:
-            move_platelets(st.kind, st.link, st.progress, st.timer, st.pos, plt_members, v.p0, v.p1,
-                           v.length, v.edge_to, v.out_start, v.out_segs,
-                           p["platelet_particle_flow_um_per_h"], dt, seed, step, self.flags)
-            free_flagged(st.kind, plt_members, self.flags, st.free, st.top)
+        self.particles.step(st.kind, st.link, st.pos, self.active[:n_active], self.released,
+                            p["platelet_particles_per_mk"] / p["platelets_per_mk"], p["platelet_particle_life_hours"],
+                            v, p["platelet_particle_flow_um_per_h"], dt, seed, step)
         t_end = clock()
         ph = self.phase_seconds
         ph["systemic"] += t_field - t_start
@@ -341,7 +330,7 @@ class Simulation:
         ph["movement"] += t_fate - t_move
         ph["fates"] += t_plt - t_fate
         ph["platelets"] += t_end - t_plt
-        self.phase_agent_updates += n_cells + n_plt
+        self.phase_agent_updates += n_cells
         self.step_index += 1
         self.time_hours += dt
 
@@ -398,15 +387,24 @@ class Simulation:
                 "donor_dose_unit": DOSE_UNIT_BY_SPECIES[self.species]}
 
     def snapshot(self, include_field: bool = False) -> Snapshot:
+        """Copies of what the view draws: the living cells, then the display particles (kind
+        PLATELET, id -1)."""
         st = self.store
         idx = self.living()
         kinds = st.kind[idx]
         mat = st.maturity[idx]
+        m = self.particles.n
+
+        def cells_then(a, fill, dtype):
+            return np.concatenate([a.astype(dtype), np.full((m,) + a.shape[1:], fill, dtype)])
+
+        positions = np.concatenate([st.pos[idx], self.particles.positions()]).astype(np.float32)
         return Snapshot(
-            day=self.day, step=self.step_index,
-            positions=st.pos[idx].astype(np.float32), kinds=kinds.copy(), origin=st.origin[idx].copy(),
-            state=st.state[idx].copy(), maturity=mat.astype(np.float32), radius=_radii(kinds, mat, self.rp),
-            age_hours=st.age[idx].astype(np.float32), ids=st.uid[idx].copy(),
+            day=self.day, step=self.step_index, positions=positions,
+            kinds=cells_then(kinds, A.PLATELET, np.int8), origin=cells_then(st.origin[idx], 0, np.int8),
+            state=cells_then(st.state[idx], 0, np.int8), maturity=cells_then(mat, 0.0, np.float32),
+            radius=cells_then(_radii(kinds, mat, self.rp), 1.0, np.float32),
+            age_hours=cells_then(st.age[idx], 0.0, np.float32), ids=cells_then(st.uid[idx], -1, np.int64),
             vessel_integrity=self.vessels.integrity.astype(np.float32).copy(),
             vessel_vcam=self.vessels.vcam.astype(np.float32).copy(),
             field=self.field.values.astype(np.float32) if include_field else None,
@@ -418,7 +416,7 @@ class Simulation:
         """What the GUI shows when a cell is clicked ({} when that cell no longer lives)."""
         st = self.store
         slot = st.slot_of(int(agent_id))
-        if slot < 0 or st.kind[slot] == A.PLATELET:
+        if slot < 0:
             return {}
         k = int(st.kind[slot])
         info = {"id": int(agent_id), "type": A.KIND_NAMES[k],

@@ -139,7 +139,6 @@ def add_agents(store: AgentStore, kind: int, pts: np.ndarray, origin: int = A.HO
         store.age[i] = 0.0 if age is None else age[q]
         store.maturity[i] = 0.0 if maturity is None else maturity[q]
         store.timer[i] = 0.0
-        store.progress[i] = 0.0
         idx.append(i)
     return np.array(idx, np.int64)
 

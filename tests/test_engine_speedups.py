@@ -210,7 +210,7 @@ def test_nearest_segment_grid_matches_reference(size, spacing, h, cutoff):
 def _platelet_hops_reference(v, link, progress, flow_dt, seed, step):
     """The particles' segment and progress after one step, by the original scan: at a node, count
     the touching segments that leave it, then take the pick-th of them in segment order."""
-    from engine.rng import S_PLACE, uniform
+    from engine.rng import S_PARTICLE, uniform
     edge_to = v.edges[:, 1]
     touching = [[] for _ in range(len(v.nodes))]
     for s, (a, b) in enumerate(v.edges):
@@ -226,7 +226,7 @@ def _platelet_hops_reference(v, link, progress, flow_dt, seed, step):
             leaving = [q for q in touching[node] if edge_to[q] != node]
             if not leaving:
                 break
-            nxt = leaving[int(uniform(seed, step, i, S_PLACE + 7 + hops) * len(leaving))]
+            nxt = leaving[int(uniform(seed, step, i, 3 * S_PARTICLE + hops) * len(leaving))]
             t = (t - 1.0) * vlen[s] / max(vlen[nxt], 1.0)
             s = nxt
             hops += 1
@@ -235,31 +235,31 @@ def _platelet_hops_reference(v, link, progress, flow_dt, seed, step):
 
 
 def test_platelet_particles_pick_the_segments_leaving_a_node_as_a_scan_does():
-    """move_platelets reads each node's leaving segments from the vessels' CSR lists; they give
+    """move_particles reads each node's leaving segments from the vessels' CSR lists; they give
     the hops of a scan over every segment touching the node (also across several nodes a step)."""
     v = VesselNetwork.__new__(VesselNetwork)
     v.size = np.array((400.0, 350.0, 250.0))
     v._generate(60.0, 7.0, 3)
     n = 3000
     rng = np.random.default_rng(5)
-    link = rng.integers(0, v.count, n).astype(np.int32)
-    progress = rng.uniform(0.0, 1.0, n)
-    kind = np.full(n, A.PLATELET, np.int8)
-    timer = np.full(n, 10.0)
+    seg = rng.integers(0, v.count, n).astype(np.int64)
+    along = rng.uniform(0.0, 1.0, n)
+    life = np.full(n, 10.0)
     pos = np.zeros((n, 3))
-    flags = np.zeros(n, np.uint8)
     flow, dt, seed, step = 90.0, 1.0, 11, 4
-    ref = _platelet_hops_reference(v, link, progress, flow * dt, seed, step)
-    link0 = link.copy()
-    PP.move_platelets(kind, link, progress, timer, pos, np.arange(n, dtype=np.int64), v.p0, v.p1, v.length,
-                      v.edges[:, 1].astype(np.int64), v.out_start, v.out_segs, flow, dt, seed, step, flags)
-    left = (flags & FT.FL_DIE) != 0
-    assert [r[0] == -1 for r in ref] == left.tolist()
-    kept = ~left
-    assert np.array_equal(link[kept], np.array([r[0] for r in ref])[kept])
-    assert np.array_equal(progress[kept], np.array([r[1] for r in ref])[kept])
-    assert left.sum() > 0 and kept.sum() > 2000
-    assert np.count_nonzero(link[kept] != link0[kept]) > 1000     # most moved on to another segment
+    ref = _platelet_hops_reference(v, seg, along, flow * dt, seed, step)
+    seg0 = seg.copy()
+    keep = PP.move_particles(pos, seg, along, life, n, v.p0, v.p1, v.length, v.edge_to, v.out_start,
+                             v.out_segs, flow, dt, seed, step)
+    assert [r[0] == -1 for r in ref] == (~keep).tolist()
+    assert np.array_equal(seg[keep], np.array([r[0] for r in ref])[keep])
+    assert np.array_equal(along[keep], np.array([r[1] for r in ref])[keep])
+    assert (~keep).sum() > 0 and keep.sum() > 2000
+    assert np.count_nonzero(seg[keep] != seg0[keep]) > 1000     # most moved on to another segment
+    s = seg[keep]
+    assert np.allclose(pos[keep], v.p0[s] + along[keep][:, None] * (v.p1[s] - v.p0[s]))
+    m = PP.compact(keep, n, pos, seg, along, life)
+    assert m == keep.sum() and np.array_equal(seg[:m], s)
 
 
 def test_nearest_segment_grid_breaks_ties_by_lower_index():
@@ -295,20 +295,17 @@ def test_slot_order_does_not_depend_on_initial_capacity():
 
 
 def test_census_matches_tally_and_the_plain_lists(small_sim):
-    from engine.census import census, list_kind, tally
+    from engine.census import census, tally
 
     sim = small_sim
     st = sim.store
     members = sim.living()
     cap = st.capacity
     cells_out = np.full(cap, -1, np.int64)
-    plt_out = np.full(cap, -1, np.int64)
-    counts, nc, npl = census(st.kind, st.state, st.origin, st.maturity, sim.occupant, cells_out, plt_out)
+    counts, nc = census(st.kind, st.state, st.origin, st.maturity, sim.occupant, cells_out)
     assert np.array_equal(counts, tally(st.kind, st.state, st.origin, st.maturity, members, sim.occupant))
-    assert np.array_equal(cells_out[:nc], members[st.kind[members] != A.PLATELET])
-    assert np.array_equal(plt_out[:npl], np.flatnonzero(st.kind == A.PLATELET))
-    assert npl > 0 and nc > 0
-    assert list_kind(st.kind, A.MK, plt_out) == np.count_nonzero(st.kind == A.MK)
+    assert np.array_equal(cells_out[:nc], members)
+    assert nc > 0 and not np.any(st.kind[members] == A.PLATELET)   # particles live outside the store
     nspawn = np.zeros(cap, np.int32)
     flags = np.zeros(cap, np.uint8)
     nspawn[cells_out[:nc:7]] = 3
