@@ -22,8 +22,10 @@ PY = sys.executable
 
 @pytest.fixture
 def fresh_runtime(monkeypatch, tmp_path):
-    """runtime state isolated: no remembered fallbacks, temp files under tmp_path/tmp."""
+    """runtime state isolated: no remembered fallbacks, no session runtime folder, temp files under tmp_path/tmp."""
     monkeypatch.setattr(runtime, "_fallbacks", {})
+    monkeypatch.setattr(runtime, "_temporary", [])
+    monkeypatch.delenv("XDG_RUNTIME_DIR", raising=False)
     tmp = tmp_path / "tmp"
     tmp.mkdir()
     monkeypatch.setattr("tempfile.tempdir", str(tmp))
@@ -49,7 +51,7 @@ def test_user_dir_falls_back_to_a_temp_folder_and_says_so(monkeypatch, tmp_path,
     assert d.parent == fresh_runtime
     assert d.name.startswith("nichelab-cache-")
     (d / "probe").write_text("ok")  # writable
-    assert f"cache folder {home / 'cache'} is not writable; using {d} instead" in caplog.text
+    assert f"cache folder {home / 'cache'} is not writable" in caplog.text and f"; using {d} instead" in caplog.text
     # asked again: the same folder, without a second warning
     caplog.clear()
     assert runtime.user_dir("cache") == d
@@ -82,7 +84,7 @@ def test_log_file_records_the_fallback(monkeypatch, tmp_path, fresh_runtime):
         for h in logger.handlers:
             h.flush()
         text = path.read_text(encoding="utf-8")
-        assert f"is not writable; using {fallback} instead" in text
+        assert "is not writable" in text and f"; using {fallback} instead" in text
     finally:
         for h in logger.handlers:
             h.close()

@@ -1,0 +1,179 @@
+"""Compiled kernels shipped inside the installed app, so that its first launch compiles nothing.
+
+numba compiles the engine's kernels on first use (40 s on a quiet machine, nearly two minutes on a
+busy one). ``packaging/build.py`` therefore runs the freshly built app once (``NicheLab kernels``)
+with ``NUMBA_CPU_NAME=generic``: numba then generates code for the baseline of the architecture
+(x86-64 or arm64) instead of the build machine's CPU, which every machine of that OS and
+architecture can run. The resulting cache files go into the bundle (``<bundle>/kernels/``) with a
+manifest naming the build they belong to (``engine.runtime.kernel_cache_key``), the numba version,
+the target, and a SHA-256 of each file.
+
+numba's cache index is keyed by the kernel's source (here, in a frozen app: the build key, see
+``engine.numba_cache.FrozenAppCacheLocator``, not a path or a time stamp, so an install anywhere
+matches), the signature, the bytecode and the code generator's CPU name and features. So at start
+the frozen app (``engine.runtime.configure_numba_cache``):
+
+1. reads the manifest; if it is for this build, numba and machine, selects the same portable target
+   (``select_target``; ``NUMBA_CPU_NAME`` set by the user wins, and then nothing shipped matches);
+2. copies the shipped files that are missing from the user's private kernel cache (``seed``: a few
+   MB, milliseconds; files whose hash does not match the manifest are skipped).
+
+numba then loads every kernel from the user's cache. Any kernel the shipped set lacks, or whose
+file turns out damaged, is compiled on demand as before (and cached for the next launch). Portable
+code gives the same numbers as code for the build machine's CPU: the kernels do not use fastmath, so
+the compiler may not reorder or fuse floating-point operations whatever the instruction set
+(tests/test_numba_cache.py checks a run both ways).
+
+Imports nothing from numba: it must run before numba reads its configuration.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import platform
+import sys
+import tempfile
+from pathlib import Path
+
+log = logging.getLogger("nichelab")
+
+MANIFEST = "manifest.json"
+#: numba's portable code-generation target (its documented way to make caches for other machines)
+PORTABLE_CPU = "generic"
+#: folder of the bundle that holds them
+FOLDER = "kernels"
+#: file suffixes of numba's cache (index, data)
+SUFFIXES = (".nbi", ".nbc")
+
+#: what ``seed`` did in this process: None (not run), else the number of files copied
+seeded: int | None = None
+_manifest: dict | None = None
+
+
+def bundle_dir() -> Path | None:
+    """``<bundle>/kernels`` of a frozen app, or None."""
+    if not getattr(sys, "frozen", False):
+        return None
+    base = getattr(sys, "_MEIPASS", None) or os.path.dirname(sys.executable)
+    return Path(base) / FOLDER
+
+
+def describe_machine() -> dict:
+    """What a shipped cache must have been built for: Python's version, the OS and the architecture
+    (numba's own version is checked by numba: an index of another version is ignored)."""
+    return {"python": f"{sys.version_info[0]}.{sys.version_info[1]}", "platform": sys.platform,
+            "machine": platform.machine().lower()}
+
+
+def read_manifest(folder: Path | None, key: str) -> dict | None:
+    """The manifest of ``folder`` if it was built for this build ``key`` and machine, else None."""
+    if folder is None:
+        return None
+    try:
+        with open(folder / MANIFEST, encoding="utf-8") as fh:
+            manifest = json.load(fh)
+    except (OSError, ValueError):
+        return None
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict):
+        return None
+    expected = {"key": key, **describe_machine()}
+    mismatch = {k: (manifest.get(k), v) for k, v in expected.items() if manifest.get(k) != v}
+    if mismatch:
+        log.info("shipped kernels in %s are not for this build or machine (%s); compiling on demand",
+                 folder, ", ".join(f"{k}: {a!r} != {b!r}" for k, (a, b) in mismatch.items()))
+        return None
+    return manifest
+
+
+def select_target(key: str) -> dict | None:
+    """Frozen app: if the bundle ships kernels for this build, make numba generate (and look up) code
+    for their portable target. Returns the manifest, or None (nothing shipped: numba's defaults)."""
+    global _manifest
+    manifest = read_manifest(bundle_dir(), key)
+    if manifest is None:
+        return None
+    cpu, features = str(manifest.get("cpu_name", PORTABLE_CPU)), str(manifest.get("cpu_features", ""))
+    if os.environ.get("NUMBA_CPU_NAME", cpu) != cpu or os.environ.get("NUMBA_CPU_FEATURES", features) != features:
+        log.info("NUMBA_CPU_NAME/NUMBA_CPU_FEATURES set: the shipped kernels (%s) are not used", cpu)
+        return None
+    os.environ["NUMBA_CPU_NAME"] = cpu
+    os.environ["NUMBA_CPU_FEATURES"] = features
+    numba = sys.modules.get("numba")
+    if numba is not None:  # imported already: its config has read the environment
+        numba.config.CPU_NAME = cpu
+        numba.config.CPU_FEATURES = features
+    _manifest = manifest
+    return manifest
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _safe_name(name: str) -> bool:
+    parts = name.split("/")
+    return (len(parts) == 2 and all(p and p not in (".", "..") and "\\" not in p for p in parts)
+            and name.endswith(SUFFIXES))
+
+
+def seed(cache_dir: str | Path, only: set[str] | None = None) -> int:
+    """Copy the shipped cache files (those named in ``only``: ``<package>/<file>``, or all) that are
+    missing from ``cache_dir``; returns how many were copied. Needs ``select_target`` first."""
+    global seeded
+    if _manifest is None:
+        return 0
+    src, dst = bundle_dir(), Path(cache_dir)
+    copied = 0
+    # data files before index files: an index never names a data file that is not there yet
+    names = sorted((n for n in _manifest["files"] if _safe_name(n) and (only is None or n in only)),
+                   key=lambda n: (n.endswith(".nbi"), n))
+    for name in names:
+        target = dst / name
+        if os.path.lexists(target):
+            continue
+        source = src / name
+        try:
+            if _sha256(source) != _manifest["files"][name]:
+                log.warning("shipped kernel file %s is damaged; that kernel will be compiled", source)
+                continue
+            from .private_folders import private_dir
+
+            private_dir(target.parent, dst)
+            fd, tmp = tempfile.mkstemp(prefix=".seed-", dir=target.parent)
+            try:
+                with os.fdopen(fd, "wb") as out, open(source, "rb") as inp:
+                    for block in iter(lambda: inp.read(1 << 20), b""):
+                        out.write(block)
+                os.replace(tmp, target)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+            copied += 1
+        except OSError as exc:
+            log.warning("could not copy the shipped kernel file %s: %s", source, exc)
+    seeded = (seeded or 0) + copied
+    return copied
+
+
+def active() -> bool:
+    """True when this process uses kernels shipped with the app."""
+    return _manifest is not None
+
+
+def write_manifest(folder: Path, key: str) -> dict:
+    """Packaging: describe the cache files in ``folder`` (built by ``NicheLab kernels`` with
+    NUMBA_CPU_NAME=generic) in its manifest; returns it."""
+    files = {p.relative_to(folder).as_posix(): _sha256(p) for p in sorted(folder.rglob("*"))
+             if p.is_file() and p.suffix in SUFFIXES}
+    import numba
+
+    manifest = {"key": key, **describe_machine(), "numba": numba.__version__, "cpu_name": PORTABLE_CPU,
+                "cpu_features": "", "files": files}
+    (folder / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True), encoding="utf-8")
+    return manifest
