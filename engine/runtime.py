@@ -46,9 +46,18 @@ def _writable(path: Path) -> bool:
         return False
 
 
-#: kind -> (preferred folder, fallback used, why) for folders that could not be used;
-#: ``setup_logging`` repeats these warnings into the log file once it exists.
+#: kind -> (preferred folder, fallback used, why) for folders that could not be used
 _fallbacks: dict[str, tuple[Path, Path, str]] = {}
+#: (level, text) of messages logged before ``setup_logging`` (the folders and the kernel cache are set up
+#: when ``engine`` is imported, before there is a log file); it repeats them into the log file
+_early: list[tuple[int, str]] = []
+
+
+def _note(level: int, msg: str, *args) -> None:
+    text = msg % args if args else msg
+    log.log(level, text)
+    if not logging.getLogger("nichelab").handlers:
+        _early.append((level, text))
 #: fallback folders made with mkdtemp for this process only (removed at exit: nobody can find them again)
 _temporary: list[Path] = []
 
@@ -112,7 +121,7 @@ def user_dir(kind: str) -> Path:
         return base
     fallback = _fallback_dir(kind)
     _fallbacks[kind] = (base, fallback, why)
-    log.warning("%s folder %s %s; using %s instead", kind, base, why, fallback)
+    _note(logging.WARNING, "%s folder %s %s; using %s instead", kind, base, why, fallback)
     return fallback
 
 
@@ -143,7 +152,7 @@ def _numba_cache_from_environment() -> Path | None:
     try:
         return private_dir(configured, tighten=False)
     except OSError as exc:
-        log.warning("ignoring NUMBA_CACHE_DIR=%s: %s", configured, describe(exc))
+        _note(logging.WARNING, "ignoring NUMBA_CACHE_DIR=%s: %s", configured, describe(exc))
         del os.environ["NUMBA_CACHE_DIR"]
         return None
 
@@ -171,14 +180,16 @@ def configure_numba_cache() -> Path | None:
             private_dir(cache, root)
         except OSError as exc:
             fallback = _fallback_dir("cache")
-            log.warning("kernel cache folder %s cannot be used (%s); using %s instead", cache, describe(exc),
-                        fallback)
+            _note(logging.WARNING, "kernel cache folder %s cannot be used (%s); using %s instead", cache,
+                  describe(exc), fallback)
             cache = private_dir(fallback / "numba" / kernel_cache_key(), fallback)
         os.environ["NUMBA_CACHE_DIR"] = str(cache)
     if is_frozen():
         from . import shipped_kernels
 
-        shipped_kernels.select_target(kernel_cache_key())    # before numba reads its configuration
+        if shipped_kernels.select_target(kernel_cache_key()) is None:   # before numba reads its configuration
+            _note(logging.INFO, "no usable shipped kernels (%s): kernels are compiled on demand",
+                  shipped_kernels.why_not)
     from . import numba_cache
 
     numba_cache.install_guard(cache)
@@ -192,7 +203,7 @@ def configure_numba_cache() -> Path | None:
 
         copied = shipped_kernels.seed(cache)
         if copied:
-            log.info("copied %d compiled kernel files shipped with the app into %s", copied, cache)
+            _note(logging.INFO, "copied %d compiled kernel files shipped with the app into %s", copied, cache)
     return cache
 
 
@@ -261,8 +272,9 @@ def setup_logging(level: int = logging.INFO) -> Path | None:
         root.addHandler(fh)
     except OSError:
         path = None
-    for kind, (base, fallback, why) in _fallbacks.items():
-        root.warning("%s folder %s %s; using %s instead", kind, base, why, fallback)
+    for level, text in _early:
+        root.log(level, "%s", text)
+    _early.clear()
     if sys.stderr is not None:
         sh = logging.StreamHandler()
         sh.setLevel(logging.WARNING)

@@ -49,6 +49,8 @@ SUFFIXES = (".nbi", ".nbc")
 
 #: what ``seed`` did in this process: None (not run), else the number of files copied
 seeded: int | None = None
+#: why ``select_target`` found nothing to use (for the log)
+why_not = ""
 _manifest: dict | None = None
 
 
@@ -68,21 +70,26 @@ def describe_machine() -> dict:
 
 
 def read_manifest(folder: Path | None, key: str) -> dict | None:
-    """The manifest of ``folder`` if it was built for this build ``key`` and machine, else None."""
+    """The manifest of ``folder`` if it was built for this build ``key`` and machine, else None
+    (``why_not`` says why)."""
+    global why_not
     if folder is None:
+        why_not = "not a frozen app"
         return None
     try:
         with open(folder / MANIFEST, encoding="utf-8") as fh:
             manifest = json.load(fh)
-    except (OSError, ValueError):
+    except (OSError, ValueError) as exc:
+        why_not = f"{folder / MANIFEST}: {exc}"
         return None
     if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict):
+        why_not = f"{folder / MANIFEST}: not a manifest"
         return None
     expected = {"key": key, **describe_machine()}
     mismatch = {k: (manifest.get(k), v) for k, v in expected.items() if manifest.get(k) != v}
     if mismatch:
-        log.info("shipped kernels in %s are not for this build or machine (%s); compiling on demand",
-                 folder, ", ".join(f"{k}: {a!r} != {b!r}" for k, (a, b) in mismatch.items()))
+        why_not = "built for another build or machine: " + ", ".join(
+            f"{k} {a!r}, here {b!r}" for k, (a, b) in mismatch.items())
         return None
     return manifest
 
@@ -90,13 +97,13 @@ def read_manifest(folder: Path | None, key: str) -> dict | None:
 def select_target(key: str) -> dict | None:
     """Frozen app: if the bundle ships kernels for this build, make numba generate (and look up) code
     for their portable target. Returns the manifest, or None (nothing shipped: numba's defaults)."""
-    global _manifest
+    global _manifest, why_not
     manifest = read_manifest(bundle_dir(), key)
     if manifest is None:
         return None
     cpu, features = str(manifest.get("cpu_name", PORTABLE_CPU)), str(manifest.get("cpu_features", ""))
     if os.environ.get("NUMBA_CPU_NAME", cpu) != cpu or os.environ.get("NUMBA_CPU_FEATURES", features) != features:
-        log.info("NUMBA_CPU_NAME/NUMBA_CPU_FEATURES set: the shipped kernels (%s) are not used", cpu)
+        why_not = f"NUMBA_CPU_NAME/NUMBA_CPU_FEATURES ask for another target than the shipped {cpu!r}"
         return None
     os.environ["NUMBA_CPU_NAME"] = cpu
     os.environ["NUMBA_CPU_FEATURES"] = features
