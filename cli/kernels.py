@@ -40,9 +40,16 @@ def main(args) -> int:
     if args.ship:
         import numba
 
-        if numba.config.CPU_NAME != shipped_kernels.PORTABLE_CPU or not os.environ.get("NUMBA_CACHE_DIR"):
-            print(f"nichelab kernels: error: --ship needs NUMBA_CPU_NAME={shipped_kernels.PORTABLE_CPU} and "
-                  "NUMBA_CACHE_DIR set to an empty private folder", file=sys.stderr)
+        cpu = numba.config.CPU_NAME
+        if cpu not in shipped_kernels.TARGET_REQUIRES or not os.environ.get("NUMBA_CACHE_DIR"):
+            print(f"nichelab kernels: error: --ship needs NUMBA_CPU_NAME set to one of "
+                  f"{', '.join(shipped_kernels.TARGET_REQUIRES)} and NUMBA_CACHE_DIR to a private folder",
+                  file=sys.stderr)
+            return 2
+        lacking = set(shipped_kernels.TARGET_REQUIRES[cpu]) - shipped_kernels.host_features()
+        if lacking:       # the test run would execute code this processor cannot run
+            print(f"nichelab kernels: error: this processor cannot run {cpu} code (no {', '.join(sorted(lacking))})",
+                  file=sys.stderr)
             return 2
     t0 = time.perf_counter()
     steps = compile_kernels(thorough=args.ship or args.expect_cached)
@@ -59,6 +66,6 @@ def main(args) -> int:
         from pathlib import Path
 
         manifest = shipped_kernels.write_manifest(Path(os.environ["NUMBA_CACHE_DIR"]), kernel_cache_key())
-        print(f"manifest: {len(manifest['files'])} files for {manifest['key']} "
-              f"({manifest['platform']} {manifest['machine']}, cpu {manifest['cpu_name']})")
+        print(f"manifest: {len(manifest['files'])} files for {manifest['key']} ({manifest['platform']} "
+              f"{manifest['machine']}, targets {', '.join(t['cpu_name'] for t in manifest['targets'])})")
     return 0

@@ -1,20 +1,24 @@
 """Compiled kernels shipped inside the installed app, so that its first launch compiles nothing.
 
 numba compiles the engine's kernels on first use (40 s on a quiet machine, nearly two minutes on a
-busy one). ``packaging/build.py`` therefore runs the freshly built app once (``NicheLab kernels``)
-with ``NUMBA_CPU_NAME=generic``: numba then generates code for the baseline of the architecture
-(x86-64 or arm64) instead of the build machine's CPU, which every machine of that OS and
-architecture can run. The resulting cache files go into the bundle (``<bundle>/kernels/``) with a
-manifest naming the build they belong to (``engine.runtime.kernel_cache_key``), the numba version,
-the target, and a SHA-256 of each file.
+busy one). ``packaging/build.py`` therefore runs the freshly built app (``NicheLab kernels --ship``) once per
+target of ``SHIP_TARGETS`` with ``NUMBA_CPU_NAME`` set to it: numba then generates code for that
+target instead of the build machine's CPU: ``generic``, the baseline of the architecture (x86-64 or
+arm64), which every machine of that OS and architecture can run, and on x86-64 also
+``x86-64-v3``. All targets' kernels share one cache folder (numba's index holds one entry per
+target). The files go into the bundle (``<bundle>/kernels/``) with a manifest naming the build they
+belong to (``engine.runtime.kernel_cache_key``), the numba version, the targets with the CPU
+features each needs, and a SHA-256 of each file.
 
 numba's cache index is keyed by the kernel's source (here, in a frozen app: the build key, see
 ``engine.numba_cache.FrozenAppCacheLocator``, not a path or a time stamp, so an install anywhere
 matches), the signature, the bytecode and the code generator's CPU name and features. So at start
 the frozen app (``engine.runtime.configure_numba_cache``):
 
-1. reads the manifest; if it is for this build, numba and machine, selects the same portable target
-   (``select_target``; ``NUMBA_CPU_NAME`` set by the user wins, and then nothing shipped matches);
+1. reads the manifest; if it is for this build and machine, selects the best shipped target this
+   processor can run (``select_target``: on x86-64 the x86-64-v3 level if the CPU has AVX2 and
+   friends, else the generic baseline; ``NUMBA_CPU_NAME`` set by the user wins, and then only a
+   shipped target of that name matches);
 2. copies the shipped files that are missing from the user's private kernel cache (``seed``: a few
    MB, milliseconds; files whose hash does not match the manifest are skipped).
 
@@ -42,6 +46,17 @@ log = logging.getLogger("nichelab")
 MANIFEST = "manifest.json"
 #: numba's portable code-generation target (its documented way to make caches for other machines)
 PORTABLE_CPU = "generic"
+#: targets the installers may ship, with the CPU features (LLVM's names) a machine needs to run their
+#: code: the x86-64-v3 micro-architecture level (AVX2, FMA, BMI; Intel Haswell and AMD Excavator or
+#: newer, 2013-) runs a step as fast as code for the build machine's own CPU, the generic baseline
+#: (SSE2) runs anywhere, a few to fifteen per cent slower
+TARGET_REQUIRES: dict[str, tuple[str, ...]] = {
+    "x86-64-v3": ("cx16", "sahf", "popcnt", "sse3", "ssse3", "sse4.1", "sse4.2", "avx", "avx2", "bmi", "bmi2",
+                  "f16c", "fma", "lzcnt", "movbe", "xsave"),
+    PORTABLE_CPU: (),
+}
+#: what packaging/build.py ships, best first, per architecture (platform.machine())
+SHIP_TARGETS: dict[str, tuple[str, ...]] = {"x86_64": ("x86-64-v3", PORTABLE_CPU), "amd64": ("x86-64-v3", PORTABLE_CPU)}
 #: folder of the bundle that holds them
 FOLDER = "kernels"
 #: file suffixes of numba's cache (index, data)
@@ -101,10 +116,20 @@ def select_target(key: str) -> dict | None:
     manifest = read_manifest(bundle_dir(), key)
     if manifest is None:
         return None
-    cpu, features = str(manifest.get("cpu_name", PORTABLE_CPU)), str(manifest.get("cpu_features", ""))
-    if os.environ.get("NUMBA_CPU_NAME", cpu) != cpu or os.environ.get("NUMBA_CPU_FEATURES", features) != features:
-        why_not = f"NUMBA_CPU_NAME/NUMBA_CPU_FEATURES ask for another target than the shipped {cpu!r}"
+    targets = [t for t in manifest.get("targets", []) if isinstance(t, dict)
+               and isinstance(t.get("cpu_name"), str) and isinstance(t.get("cpu_features"), str)
+               and isinstance(t.get("requires"), list)]
+    host = host_features()
+    runnable = [t for t in targets if set(t["requires"]) <= host]
+    wanted = os.environ.get("NUMBA_CPU_NAME")
+    if wanted is not None:
+        runnable = [t for t in runnable if t["cpu_name"] == wanted
+                    and os.environ.get("NUMBA_CPU_FEATURES", t["cpu_features"]) == t["cpu_features"]]
+    if not runnable:
+        why_not = (f"NUMBA_CPU_NAME={wanted!r} is not a shipped target this processor runs" if wanted is not None
+                   else "no shipped target this processor runs")
         return None
+    cpu, features = runnable[0]["cpu_name"], runnable[0]["cpu_features"]
     os.environ["NUMBA_CPU_NAME"] = cpu
     os.environ["NUMBA_CPU_FEATURES"] = features
     numba = sys.modules.get("numba")
@@ -113,6 +138,16 @@ def select_target(key: str) -> dict | None:
         numba.config.CPU_FEATURES = features
     _manifest = manifest
     return manifest
+
+
+def host_features() -> set[str]:
+    """LLVM's names of the CPU features this processor (and its OS) has, e.g. {"sse4.2", "avx2", ...}."""
+    try:
+        import llvmlite.binding as ll
+
+        return {name for name, on in ll.get_host_cpu_features().items() if on}
+    except Exception:  # noqa: BLE001 - unknown: only the generic target is safe
+        return set()
 
 
 def _sha256(path: Path) -> str:
@@ -174,13 +209,23 @@ def active() -> bool:
 
 
 def write_manifest(folder: Path, key: str) -> dict:
-    """Packaging: describe the cache files in ``folder`` (built by ``NicheLab kernels`` with
-    NUMBA_CPU_NAME=generic) in its manifest; returns it."""
-    files = {p.relative_to(folder).as_posix(): _sha256(p) for p in sorted(folder.rglob("*"))
-             if p.is_file() and p.suffix in SUFFIXES}
+    """Packaging: add the target numba compiled for in this process (``NUMBA_CPU_NAME``, by ``NicheLab
+    kernels --ship``) to the manifest of the cache files in ``folder``, and list those files."""
     import numba
 
-    manifest = {"key": key, **describe_machine(), "numba": numba.__version__, "cpu_name": PORTABLE_CPU,
-                "cpu_features": "", "files": files}
+    cpu, features = numba.config.CPU_NAME, numba.config.CPU_FEATURES or ""
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        if manifest.get("key") != key:
+            manifest = {}
+    except (OSError, ValueError):
+        manifest = {}
+    targets = [t for t in manifest.get("targets", []) if t.get("cpu_name") != cpu]
+    targets.append({"cpu_name": cpu, "cpu_features": features, "requires": list(TARGET_REQUIRES[cpu])})
+    order = list(TARGET_REQUIRES)
+    targets.sort(key=lambda t: order.index(t["cpu_name"]))     # best first
+    files = {p.relative_to(folder).as_posix(): _sha256(p) for p in sorted(folder.rglob("*"))
+             if p.is_file() and p.suffix in SUFFIXES}
+    manifest = {"key": key, **describe_machine(), "numba": numba.__version__, "targets": targets, "files": files}
     (folder / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True), encoding="utf-8")
     return manifest

@@ -152,8 +152,9 @@ def plan(plat: str, version: str, skip_pyinstaller: bool = False, bundle_ffmpeg:
     what = f"one-folder app from {SPEC.relative_to(ROOT)}" + ("" if bundle_ffmpeg else " (without ffmpeg)")
     steps.append(Step("pyinstaller", what, frozen, run=lambda: run_pyinstaller(bundle_ffmpeg),
                       skip_reason="--skip-pyinstaller: reusing the existing folder" if skip_pyinstaller else None))
-    steps.append(Step("kernels", "compile the engine's kernels with the built app for a portable CPU "
-                      "(NUMBA_CPU_NAME=generic) and ship them in it: the first launch compiles nothing",
+    steps.append(Step("kernels", "compile the engine's kernels with the built app for portable CPU targets "
+                      "(NUMBA_CPU_NAME=generic, and x86-64-v3 on x86-64) and ship them in it: the first launch "
+                      "compiles nothing",
                       [shipped_kernels_dir(plat)], run=lambda: ship_kernels(plat),
                       skip_reason=None if ship_kernels_enabled else "--no-kernels: compiled at the first launch"))
     native = plat == host_platform()
@@ -226,10 +227,21 @@ def run_pyinstaller(bundle_ffmpeg: bool = True) -> None:
         "--distpath", DIST, "--workpath", WORK / "pyinstaller", SPEC], cwd=ROOT, env=env)
 
 
+def _shipped_kernels_module():
+    """engine/shipped_kernels.py (the targets to ship), loaded without importing the engine package."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("_shipped_kernels", ROOT / "engine" / "shipped_kernels.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def ship_kernels(plat: str) -> None:
-    """Run the built app once to compile every kernel for numba's generic CPU into an empty cache,
-    check in a second run that nothing is left to compile, then copy the cache and its manifest
-    into the bundle (engine/shipped_kernels.py explains how the app uses them)."""
+    """Run the built app to compile every kernel for each portable target (engine/shipped_kernels.py:
+    SHIP_TARGETS) into an empty cache, check in a second run per target that nothing is left to
+    compile, then copy the cache and its manifest into the bundle (engine/shipped_kernels.py explains
+    how the app uses them)."""
     cache, home = WORK / "kernels", WORK / "kernels-home"
     for d in (cache, home):
         if d.exists():
@@ -240,11 +252,20 @@ def ship_kernels(plat: str) -> None:
     if dest.exists():       # (a rebuild over an existing folder: the app must not see old kernels)
         shutil.rmtree(dest)
     env = {k: v for k, v in os.environ.items() if not k.startswith("NUMBA_")}
-    env.update(NUMBA_CACHE_DIR=str(cache), NUMBA_CPU_NAME="generic", NUMBA_CPU_FEATURES="",
-               NICHELAB_HOME=str(home))
+    env.update(NUMBA_CACHE_DIR=str(cache), NICHELAB_HOME=str(home))
     app = frozen_command(plat)
-    sh([app, "kernels", "--ship"], env=env)
-    sh([app, "kernels", "--expect-cached"], env=env)       # a fresh process: everything loads, nothing compiles
+    sk = _shipped_kernels_module()
+    targets = sk.SHIP_TARGETS.get(machine_arch(), (sk.PORTABLE_CPU,))
+    host = sk.host_features()
+    for cpu in targets:
+        lacking = set(sk.TARGET_REQUIRES[cpu]) - host
+        if lacking:
+            print(f"build.py: warning: not shipping {cpu} kernels: this build machine cannot run them "
+                  f"(no {', '.join(sorted(lacking))}); machines that can will run the {targets[-1]} ones")
+            continue
+        target_env = dict(env, NUMBA_CPU_NAME=cpu, NUMBA_CPU_FEATURES="")
+        sh([app, "kernels", "--ship"], env=target_env)
+        sh([app, "kernels", "--expect-cached"], env=target_env)   # a fresh process: all loads, nothing compiles
     import json
 
     manifest = json.loads((cache / "manifest.json").read_text(encoding="utf-8"))
@@ -262,8 +283,8 @@ def ship_kernels(plat: str) -> None:
             link.unlink()
         link.symlink_to(Path("..") / "Resources" / "kernels")
     size = sum(p.stat().st_size for p in dest.rglob("*") if p.is_file())
-    print(f"shipped {len(manifest['files'])} kernel cache files ({size / 1e6:.1f} MB) for "
-          f"{manifest['key']} in {dest.relative_to(ROOT)}")
+    print(f"shipped {len(manifest['files'])} kernel cache files ({size / 1e6:.1f} MB) for {manifest['key']}, "
+          f"targets {', '.join(t['cpu_name'] for t in manifest['targets'])}, in {dest.relative_to(ROOT)}")
 
 
 def _copy_tree(src: Path, dst: Path) -> None:

@@ -247,21 +247,29 @@ PORTABLE = textwrap.dedent("""
 
 @pytest.mark.slow
 def test_portable_kernels_give_the_same_numbers(tmp_path):
-    """Kernels compiled for numba's generic CPU (what the installers ship) and for this machine's CPU
-    give identical numbers (no fastmath: the compiler may not reorder floating-point operations)."""
+    """Kernels compiled for each portable target the installers ship (numba's generic CPU; x86-64-v3)
+    and for this machine's CPU give identical numbers (no fastmath: the compiler may not reorder or
+    fuse floating-point operations whatever the instruction set)."""
+    import platform
+
+    targets = [cpu for cpu in shipped_kernels.SHIP_TARGETS.get(platform.machine().lower(),
+                                                               (shipped_kernels.PORTABLE_CPU,))
+               if set(shipped_kernels.TARGET_REQUIRES[cpu]) <= shipped_kernels.host_features()]
     tables = {}
-    for cpu in ("host", shipped_kernels.PORTABLE_CPU):
+    for cpu in ("host", *targets):
         if cpu == "host":       # the source tree's own cache (warm after the other tests)
             env = dict(os.environ, NICHELAB_HOME=str(tmp_path / "home"))
             env.pop("NUMBA_CACHE_DIR", None)
             env.pop("NUMBA_CPU_NAME", None)
         else:
-            cache = tmp_path / "cache"
+            cache = tmp_path / f"cache-{cpu}"
             cache.mkdir(mode=0o700)
-            env = dict(_env(cache, tmp_path / "home"), NUMBA_CPU_NAME=cpu)
+            env = dict(_env(cache, tmp_path / "home"), NUMBA_CPU_NAME=cpu, NUMBA_CPU_FEATURES="")
         out = subprocess.run([PY, "-c", PORTABLE, str(ROOT), str(tmp_path / f"{cpu}.npy")], env=env,
                              capture_output=True, text=True, timeout=900)
         assert out.returncode == 0, out.stderr
         assert out.stdout.strip() == ("None" if cpu == "host" else cpu)
         tables[cpu] = np.load(tmp_path / f"{cpu}.npy")
-    np.testing.assert_array_equal(tables["host"], tables[shipped_kernels.PORTABLE_CPU])
+    assert shipped_kernels.PORTABLE_CPU in targets
+    for cpu in targets:
+        np.testing.assert_array_equal(tables["host"], tables[cpu], err_msg=cpu)

@@ -384,8 +384,10 @@ def fake_bundle(monkeypatch, tmp_path):
     for name, data in files.items():
         (bundle / "kernels" / name).parent.mkdir(parents=True, exist_ok=True)
         (bundle / "kernels" / name).write_bytes(data)
-    manifest = {"key": runtime.kernel_cache_key(), **shipped_kernels.describe_machine(), "cpu_name": "generic",
-                "cpu_features": "", "files": {n: hashlib.sha256(d).hexdigest() for n, d in files.items()}}
+    targets = [{"cpu_name": cpu, "cpu_features": "", "requires": list(shipped_kernels.TARGET_REQUIRES[cpu])}
+               for cpu in ("x86-64-v3", "generic")]
+    manifest = {"key": runtime.kernel_cache_key(), **shipped_kernels.describe_machine(), "targets": targets,
+                "files": {n: hashlib.sha256(d).hexdigest() for n, d in files.items()}}
     (bundle / "kernels" / "manifest.json").write_text(json.dumps(manifest))
     monkeypatch.setattr(sys, "frozen", True, raising=False)
     monkeypatch.setattr(sys, "_MEIPASS", str(bundle), raising=False)
@@ -404,6 +406,7 @@ def test_shipped_kernels_select_their_target_and_fill_the_user_cache(fake_bundle
     from engine import shipped_kernels
 
     folder, manifest = fake_bundle
+    monkeypatch.setattr(shipped_kernels, "host_features", lambda: set())     # a processor without AVX2
     assert shipped_kernels.select_target(runtime.kernel_cache_key()) == manifest
     assert os.environ["NUMBA_CPU_NAME"] == "generic" and os.environ["NUMBA_CPU_FEATURES"] == ""
     assert numba.config.CPU_NAME == "generic"          # numba was imported already: its config follows
@@ -414,6 +417,21 @@ def test_shipped_kernels_select_their_target_and_fill_the_user_cache(fake_bundle
     (cache / "engine" / "fates.apply-81.py311.nbi").unlink()
     (folder / "engine" / "fates.apply-81.py311.nbi").write_bytes(b"damaged in the bundle")
     assert shipped_kernels.seed(cache) == 0           # hash differs from the manifest: not copied
+
+
+def test_shipped_kernels_pick_the_best_target_the_processor_runs(fake_bundle, monkeypatch):
+    from engine import shipped_kernels
+
+    v3 = set(shipped_kernels.TARGET_REQUIRES["x86-64-v3"])
+    for host, expected in [(v3 | {"avx512f"}, "x86-64-v3"), (v3 - {"avx2"}, "generic")]:
+        monkeypatch.setattr(shipped_kernels, "host_features", lambda host=host: host)
+        monkeypatch.delenv("NUMBA_CPU_NAME", raising=False)
+        assert shipped_kernels.select_target(runtime.kernel_cache_key()) is not None
+        assert os.environ["NUMBA_CPU_NAME"] == expected
+    monkeypatch.setenv("NUMBA_CPU_NAME", "generic")        # the user's choice, when shipped, is kept
+    monkeypatch.setattr(shipped_kernels, "host_features", lambda: v3)
+    assert shipped_kernels.select_target(runtime.kernel_cache_key()) is not None
+    assert os.environ["NUMBA_CPU_NAME"] == "generic"
 
 
 @pytest.mark.parametrize("change", ["key", "machine", "user_cpu"])
