@@ -27,15 +27,14 @@ TINY = {"tile_x_um": 300.0, "tile_y_um": 300.0, "tile_z_um": 150.0, "spinup_days
 
 
 def _damage(folder: Path, base: str, how: str) -> Path:
-    """Damage one file of the kernel whose cache files start with ``base``; returns it."""
-    if how.endswith("index"):
-        target = folder / f"{base}.nbi"
-    else:
-        target = sorted(folder.glob(f"{base}.*.nbc"))[0]
-    data = target.read_bytes()
-    target.write_bytes(data[: len(data) // 2] if how.startswith("truncated") else
-                       bytes(np.random.default_rng(1).integers(0, 256, len(data), dtype=np.uint8)))
-    return target
+    """Damage the index, or every data file, of the kernel whose cache files start with ``base``
+    (its index may name several data files: signatures, targets); returns the first file damaged."""
+    targets = [folder / f"{base}.nbi"] if how.endswith("index") else sorted(folder.glob(f"{base}.*.nbc"))
+    for target in targets:
+        data = target.read_bytes()
+        target.write_bytes(data[: len(data) // 2] if how.startswith("truncated") else
+                           bytes(np.random.default_rng(1).integers(0, 256, len(data), dtype=np.uint8)))
+    return targets[0]
 
 
 def _damage_lines(stderr: str) -> list[str]:
