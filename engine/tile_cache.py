@@ -7,9 +7,14 @@ opening of the same scenario (every launch opens the default one) restores it in
 same numbers to the last bit (tests/test_tile_cache.py runs both ways and compares).
 
 A tile is an ``.npz`` of the simulation's arrays plus a JSON text of its scalars, lists and the
-random generator's state; nothing is unpickled. A file that is missing, unreadable, from another
-build or of another shape is ignored (and removed) and the tile is built as usual. The folder keeps
-the most recently used tiles only.
+random generator's state; nothing is unpickled. A kept tile is untrusted input: it is read only if it
+is a private regular file of this user's (``engine.private_folders.trusted_file``, opened without
+following a link), only if its members' declared sizes stay under the cap (checked in the zip
+directory and each array's header before anything is decompressed or allocated), only if it names
+the key it is read for, and it is used only after every array and value passed the checks of
+``engine/tile_checks.py`` (dtypes, shapes, index ranges, finiteness, positions inside the tile, ...).
+A file that fails any of this, is unreadable or from another build is removed with a logged warning
+and the tile is built as usual. The folder (private, mode 0700) keeps the most recently used tiles only.
 """
 from __future__ import annotations
 
@@ -18,15 +23,24 @@ import json
 import logging
 import os
 import tempfile
+import zipfile
 from pathlib import Path
 
 import numpy as np
 
+from .private_folders import private_dir, trusted_file
 from .simulation import Simulation
+from .tile_checks import TileRefused, validate
 
 log = logging.getLogger("nichelab")
 
 FORMAT = 1
+#: room for the JSON part and the zip directory beside the arrays (the arrays are capped by max_bytes)
+_OVERHEAD = 16e6
+#: at most this many arrays in a tile file
+_MAX_MEMBERS = 256
+#: dtypes an array in a tile file may have (no objects, no strings)
+_DTYPE_KINDS = "biuf"
 #: parts of a Simulation whose own attributes are saved (dotted prefix -> attribute of the simulation)
 PARTS = ("store", "particles", "tile", "tile.field", "tile.vessels", "tile.grid", "systemic", "obs")
 #: attributes rebuilt from the scenario and seed when the tile is restored (never saved): derived
@@ -140,7 +154,7 @@ class TileCache:
         """(simulation of ``scenario`` after its spin-up, True if it came from the cache)."""
         seed = int(scenario.seed if seed is None else seed)
         path = self.path_for(scenario, seed)
-        if path is not None and path.exists():
+        if path is not None and os.path.lexists(path):
             sim = self._load(path, scenario, seed)
             if sim is not None:
                 return sim, True
@@ -151,15 +165,20 @@ class TileCache:
 
     def _load(self, path: Path, scenario, seed: int) -> Simulation | None:
         try:
-            with np.load(path, allow_pickle=False) as z:
-                rest = json.loads(bytes(z["__rest__"]).decode())
-                if rest.pop("__key__", None) != path.stem.removeprefix("tile-"):
-                    raise ValueError("written for another tile")
-                arrays = {k: z[k] for k in z.files if k != "__rest__"}
+            if not trusted_file(path):
+                raise TileRefused("not a private regular file of this user's")
+            arrays = read_tile_file(path, self.max_bytes + _OVERHEAD)
+            payload = arrays.pop("__rest__", None)
+            if payload is None or payload.dtype != np.uint8 or payload.ndim != 1:
+                raise TileRefused("no description of the tile")
+            rest = json.loads(payload.tobytes().decode())
+            if not isinstance(rest, dict) or rest.pop("__key__", None) != path.stem.removeprefix("tile-"):
+                raise TileRefused("written for another tile")
             sim = Simulation(scenario, seed, spinup=False)
+            validate(sim, arrays, rest)
             restore(sim, arrays, rest)
         except Exception as exc:  # noqa: BLE001 - a bad cache file only costs the spin-up
-            log.warning("ignoring the cached tile %s (%s); building it again", path, exc)
+            log.warning("ignoring the cached tile %s (%s); building it again", path, str(exc)[:300])
             try:
                 path.unlink()
             except OSError:
@@ -178,7 +197,7 @@ class TileCache:
                 return
             rest["__key__"] = path.stem.removeprefix("tile-")
             payload = np.frombuffer(json.dumps(rest).encode(), np.uint8)
-            path.parent.mkdir(parents=True, exist_ok=True)
+            private_dir(path.parent)
             fd, tmp = tempfile.mkstemp(prefix=".tile-", suffix=".npz", dir=path.parent)
             try:
                 with os.fdopen(fd, "wb") as fh:
@@ -191,7 +210,57 @@ class TileCache:
         except (OSError, TypeError, ValueError) as exc:
             log.warning("could not keep the equilibrated tile in %s: %s", self.folder, exc)
 
+
     def _prune(self) -> None:
         tiles = sorted(self.folder.glob("tile-*.npz"), key=lambda p: p.stat().st_mtime, reverse=True)
         for old in tiles[self.max_files:]:
             old.unlink(missing_ok=True)
+
+
+def read_tile_file(path: Path, max_bytes: float) -> dict[str, np.ndarray]:
+    """The arrays of an ``.npz`` written by ``TileCache._save``, read defensively: the file is opened
+    without following a link; the zip directory's sizes, then each array's header (dtype, shape) are
+    checked against ``max_bytes`` before anything is decompressed or allocated; every array must
+    fill its member exactly. Raises ``TileRefused`` (or zipfile's and numpy's errors) otherwise."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0))
+    with os.fdopen(fd, "rb") as fh:
+        if os.fstat(fh.fileno()).st_size > max_bytes:
+            raise TileRefused("file larger than a tile may be")
+        with zipfile.ZipFile(fh) as zf:
+            infos = zf.infolist()
+            total = sum(i.file_size for i in infos)
+            if len(infos) > _MAX_MEMBERS or total > max_bytes:
+                raise TileRefused(f"{len(infos)} arrays expanding to {total / 1e6:.0f} MB: more than a tile holds")
+            arrays = {}
+            for info in infos:
+                name = info.filename.removesuffix(".npy")
+                if not info.filename.endswith(".npy") or not name or "/" in name or name in arrays:
+                    raise TileRefused(f"unexpected member {info.filename[:80]!r}")
+                with zf.open(info) as member:
+                    arrays[name] = _read_npy(member, info.file_size, name)
+    return arrays
+
+
+def _read_npy(member, size: int, name: str) -> np.ndarray:
+    fmt = np.lib.format
+    version = fmt.read_magic(member)
+    if version == (1, 0):
+        shape, fortran, dtype = fmt.read_array_header_1_0(member, max_header_size=10000)
+    elif version == (2, 0):
+        shape, fortran, dtype = fmt.read_array_header_2_0(member, max_header_size=10000)
+    else:
+        raise TileRefused(f"array {name!r}: unknown .npy version {version}")
+    if dtype.kind not in _DTYPE_KINDS or dtype.hasobject or dtype.fields is not None or dtype.subdtype:
+        raise TileRefused(f"array {name!r}: dtype {dtype} is not a plain number type")
+    count = 1
+    for n in shape:
+        if not isinstance(n, int) or n < 0:
+            raise TileRefused(f"array {name!r}: bad shape {shape}")
+        count *= n
+    nbytes = count * dtype.itemsize
+    if member.tell() + nbytes != size:
+        raise TileRefused(f"array {name!r}: shape {shape} does not fill its {size} bytes")
+    data = member.read(nbytes)
+    if len(data) != nbytes:
+        raise TileRefused(f"array {name!r} is truncated")
+    return np.frombuffer(data, dtype).reshape(shape, order="F" if fortran else "C").copy()

@@ -1,12 +1,14 @@
 """First-launch splash: compile the numba kernels once, with a message on screen.
 
-An installed copy compiles its numba kernels the first time it runs (tens of
-seconds on a slow classroom PC) and caches them in the per-user kernel cache
-(``engine.runtime.configure_numba_cache``); later launches load them in well
-under a second. ``warm_up_kernels(app)`` runs a tiny simulation in a worker
-thread while a splash screen stays painted, then leaves a marker file keyed by
-the app version and a hash of the engine sources, so the splash appears only
-while the cache for this build is cold.
+The installers ship the compiled kernels (``engine.shipped_kernels``): an installed copy copies
+them into the per-user kernel cache at its first start and shows no splash. Without them (the
+source tree's ``./nichelab.sh``, or an install whose kernels do not fit) the first run compiles
+them (40 s on a quiet machine, nearly two minutes on a busy one) and caches them
+(``engine.runtime.configure_numba_cache``); later launches load them in about a second.
+``warm_up_kernels(app)`` first removes damaged cache files (``engine.numba_cache.check_cache``),
+then, if the kernels of this build are not cached, runs a tiny simulation in a worker thread while
+a splash screen stays painted, and leaves a marker file keyed by the app version and a hash of the
+engine sources, so the splash appears only while the cache for this build is cold or was damaged.
 
 The worker thread touches no Qt object; the GUI thread polls it from a timer.
 """
@@ -25,11 +27,14 @@ from PySide6.QtWidgets import QApplication, QSplashScreen
 log = logging.getLogger("nichelab.splash")
 
 MESSAGE = "Preparing the simulation engine (first launch only)…"
-
-#: tiny tile used to compile every kernel a normal run uses (platelet release included)
-WARMUP_PARAMETERS = {"tile_x_um": 300.0, "tile_y_um": 300.0, "tile_z_um": 150.0, "spinup_days": 0.0}
-#: at most this many steps; the loop stops earlier once platelet particles have been shed
-WARMUP_MAX_STEPS = 48
+REPAIR_MESSAGE = "Repairing the simulation engine (its saved copy was damaged)…"
+#: the splash's explanation (measured: 40 s on a quiet 2-core machine, 114 s on a busy one)
+EXPLANATION = ("The first time NicheLab runs on this computer it translates its simulation engine "
+               "into fast machine code. This takes about a minute (up to two on a busy computer), "
+               "once; later launches start in seconds.")
+REPAIR_EXPLANATION = ("NicheLab's saved copy of its compiled simulation engine was damaged and has been "
+                      "removed; it is being prepared again. This takes about a minute (up to two on a "
+                      "busy computer).")
 
 
 def marker_path() -> Path:
@@ -40,10 +45,33 @@ def marker_path() -> Path:
 
 
 def kernels_cached() -> bool:
+    """True when this build's kernels need no compile: shipped with the app, or compiled before."""
+    from engine import shipped_kernels
+
+    if shipped_kernels.active():
+        return True
     try:
         return marker_path().is_file()
     except OSError:
         return False
+
+
+def repair_cache() -> int:
+    """Remove damaged kernel cache files (and the marker, if a compile is needed); returns the number
+    of kernels affected (``engine.numba_cache.check_cache``, which logs one line)."""
+    from engine import numba_cache
+
+    try:
+        damaged = numba_cache.check_cache()
+    except Exception:  # noqa: BLE001 - the guard inside numba still catches damaged files later
+        log.exception("could not check the kernel cache")
+        return 0
+    if damaged:
+        try:
+            marker_path().unlink(missing_ok=True)
+        except OSError:
+            pass
+    return damaged
 
 
 def _write_marker(seconds: float, steps: int) -> None:
@@ -62,25 +90,12 @@ def compile_kernels(progress=None) -> int:
 
     ``progress(step, max_steps)`` is called after each step (from this thread).
     """
-    import numpy as np
+    from engine.kernel_warmup import compile_kernels as run
 
-    from engine import Simulation, load_scenario
-    from engine import agents as A
-
-    scn = load_scenario("wt_steady_state").copy_with(days=1.0, events=[], parameters=dict(WARMUP_PARAMETERS))
-    sim = Simulation.from_scenario(scn)
-    steps = 0
-    for steps in range(1, WARMUP_MAX_STEPS + 1):
-        sim.advance(sim.dt)
-        if progress:
-            progress(steps, WARMUP_MAX_STEPS)
-        if steps >= 2 and np.count_nonzero(sim.store.kind == A.PLATELET):
-            break
-    sim.snapshot(include_field=True)
-    return steps
+    return run(progress)
 
 
-def _splash_pixmap(width: int = 520, height: int = 300) -> QPixmap:
+def _splash_pixmap(width: int = 520, height: int = 300, text: str = EXPLANATION) -> QPixmap:
     from engine.runtime import APP_NAME, app_version, resource_dir
 
     pm = QPixmap(width, height)
@@ -106,10 +121,7 @@ def _splash_pixmap(width: int = 520, height: int = 300) -> QPixmap:
     p.drawText(QRectF(122, 60, width - 130, 30), Qt.AlignLeft | Qt.AlignVCenter,
                f"version {app_version()}  ·  bone-marrow niche simulator")
     p.setPen(QColor("#5a4a4f"))
-    p.drawText(QRectF(24, 130, width - 48, 90), Qt.AlignLeft | Qt.TextWordWrap,
-               "The first time NicheLab runs on this computer it translates its simulation engine "
-               "into fast machine code. This takes up to a minute, once; later launches start "
-               "straight away.")
+    p.drawText(QRectF(24, 130, width - 48, 90), Qt.AlignLeft | Qt.TextWordWrap, text)
     p.end()
     return pm
 
@@ -119,11 +131,15 @@ def warm_up_kernels(app: QApplication | None = None, *, force: bool = False) -> 
 
     Returns True when it compiled (the splash was shown), False when the kernels
     were already cached. A failure is logged, never raised: the simulation will
-    then compile (or report the error) when it first runs.
+    then compile (or report the error) when it first runs. Damaged cache files are
+    removed first; the splash then says it is repairing.
     """
+    repaired = repair_cache()
     if not force and kernels_cached():
         return False
     app = app or QApplication.instance()
+    from engine.kernel_warmup import WARMUP_MAX_STEPS
+
     state = {"step": 0, "total": WARMUP_MAX_STEPS, "done": False, "error": None, "steps": 0}
 
     def work():
@@ -136,14 +152,15 @@ def warm_up_kernels(app: QApplication | None = None, *, force: bool = False) -> 
             state["done"] = True
 
     t0 = time.perf_counter()
-    splash = QSplashScreen(_splash_pixmap())
+    message = REPAIR_MESSAGE if repaired else MESSAGE
+    splash = QSplashScreen(_splash_pixmap(text=REPAIR_EXPLANATION if repaired else EXPLANATION))
     splash.setWindowFlag(Qt.WindowStaysOnTopHint, True)
 
     def show_message():
         elapsed = time.perf_counter() - t0
         detail = f"{elapsed:.0f} s" if state["step"] == 0 else \
             f"{elapsed:.0f} s, test run step {state['step']}"
-        splash.showMessage(f"{MESSAGE}   ({detail})", Qt.AlignBottom | Qt.AlignHCenter, QColor("#4a0e24"))
+        splash.showMessage(f"{message}   ({detail})", Qt.AlignBottom | Qt.AlignHCenter, QColor("#4a0e24"))
 
     splash.show()
     show_message()

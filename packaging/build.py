@@ -4,6 +4,7 @@
     python packaging/build.py              # PyInstaller folder, then this platform's installer(s)
     python packaging/build.py --dry-run    # print the plan only (add --platform to see another's)
     python packaging/build.py --skip-pyinstaller   # reuse packaging/dist/NicheLab, redo the installers
+    python packaging/build.py --no-kernels # do not ship compiled kernels (first launch compiles them)
 
 Outputs go to packaging/dist/:
   Linux    NicheLab/ (the folder), nichelab_<version>_<arch>.deb, NicheLab-<version>-linux-<arch>.tar.gz,
@@ -126,13 +127,36 @@ def folder() -> Path:
     return DIST / APP_NAME
 
 
-def plan(plat: str, version: str, skip_pyinstaller: bool = False, bundle_ffmpeg: bool = True) -> list[Step]:
+def frozen_command(plat: str) -> Path:
+    """The built app's console program (it runs the headless subcommands)."""
+    if plat == "macos":
+        return DIST / f"{APP_NAME}.app" / "Contents" / "MacOS" / APP_NAME
+    if plat == "windows":
+        return folder() / "nichelab-cli.exe"
+    return folder() / APP_NAME
+
+
+def shipped_kernels_dir(plat: str) -> Path:
+    """Where the shipped kernels go: the bundle's data folder (``sys._MEIPASS``; on macOS the app's
+    Resources, linked from Frameworks as PyInstaller does for data)."""
+    if plat == "macos":
+        return DIST / f"{APP_NAME}.app" / "Contents" / "Resources" / "kernels"
+    return folder() / "_internal" / "kernels"
+
+
+def plan(plat: str, version: str, skip_pyinstaller: bool = False, bundle_ffmpeg: bool = True,
+         ship_kernels_enabled: bool = True) -> list[Step]:
     steps = [Step("icons", "render PNG/.ico/.icns from resources/icons/nichelab.svg when out of date",
                   [ICONS / "nichelab.ico", ICONS / "nichelab.icns"], run=make_icons)]
     frozen = [DIST / f"{APP_NAME}.app"] if plat == "macos" else [folder()]
     what = f"one-folder app from {SPEC.relative_to(ROOT)}" + ("" if bundle_ffmpeg else " (without ffmpeg)")
     steps.append(Step("pyinstaller", what, frozen, run=lambda: run_pyinstaller(bundle_ffmpeg),
                       skip_reason="--skip-pyinstaller: reusing the existing folder" if skip_pyinstaller else None))
+    steps.append(Step("kernels", "compile the engine's kernels with the built app for portable CPU targets "
+                      "(NUMBA_CPU_NAME=generic, and x86-64-v3 on x86-64) and ship them in it: the first launch "
+                      "compiles nothing",
+                      [shipped_kernels_dir(plat)], run=lambda: ship_kernels(plat),
+                      skip_reason=None if ship_kernels_enabled else "--no-kernels: compiled at the first launch"))
     native = plat == host_platform()
     if plat == "linux":
         arch, darch = (machine_arch(), deb_arch()) if native else ("<arch>", "<arch>")
@@ -201,6 +225,66 @@ def run_pyinstaller(bundle_ffmpeg: bool = True) -> None:
     env = dict(os.environ, NICHELAB_BUNDLE_FFMPEG="1" if bundle_ffmpeg else "0")
     sh([sys.executable, "-m", "PyInstaller", "--noconfirm", "--clean", "--log-level", "WARN",
         "--distpath", DIST, "--workpath", WORK / "pyinstaller", SPEC], cwd=ROOT, env=env)
+
+
+def _shipped_kernels_module():
+    """engine/shipped_kernels.py (the targets to ship), loaded without importing the engine package."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("_shipped_kernels", ROOT / "engine" / "shipped_kernels.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def ship_kernels(plat: str) -> None:
+    """Run the built app to compile every kernel for each portable target (engine/shipped_kernels.py:
+    SHIP_TARGETS) into an empty cache, check in a second run per target that nothing is left to
+    compile, then copy the cache and its manifest into the bundle (engine/shipped_kernels.py explains
+    how the app uses them)."""
+    cache, home = WORK / "kernels", WORK / "kernels-home"
+    for d in (cache, home):
+        if d.exists():
+            shutil.rmtree(d)
+    cache.mkdir(parents=True, mode=0o700)
+    os.chmod(cache, 0o700)
+    dest = shipped_kernels_dir(plat)
+    if dest.exists():       # (a rebuild over an existing folder: the app must not see old kernels)
+        shutil.rmtree(dest)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NUMBA_")}
+    env.update(NUMBA_CACHE_DIR=str(cache), NICHELAB_HOME=str(home))
+    app = frozen_command(plat)
+    sk = _shipped_kernels_module()
+    targets = sk.SHIP_TARGETS.get(machine_arch(), (sk.PORTABLE_CPU,))
+    host = sk.host_features()
+    for cpu in targets:
+        lacking = set(sk.TARGET_REQUIRES[cpu]) - host
+        if lacking:
+            print(f"build.py: warning: not shipping {cpu} kernels: this build machine cannot run them "
+                  f"(no {', '.join(sorted(lacking))}); machines that can will run the {targets[-1]} ones")
+            continue
+        target_env = dict(env, NUMBA_CPU_NAME=cpu, NUMBA_CPU_FEATURES="")
+        sh([app, "kernels", "--ship"], env=target_env)
+        sh([app, "kernels", "--expect-cached"], env=target_env)   # a fresh process: all loads, nothing compiles
+    import json
+
+    manifest = json.loads((cache / "manifest.json").read_text(encoding="utf-8"))
+    dest.mkdir(parents=True)
+    for name in ["manifest.json", *manifest["files"]]:
+        target = dest / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(cache / name, target)
+        target.chmod(0o644)
+    for d in [dest, *(p for p in dest.rglob("*") if p.is_dir())]:
+        d.chmod(0o755)
+    if plat == "macos":
+        link = DIST / f"{APP_NAME}.app" / "Contents" / "Frameworks" / "kernels"
+        if link.is_symlink() or link.exists():
+            link.unlink()
+        link.symlink_to(Path("..") / "Resources" / "kernels")
+    size = sum(p.stat().st_size for p in dest.rglob("*") if p.is_file())
+    print(f"shipped {len(manifest['files'])} kernel cache files ({size / 1e6:.1f} MB) for {manifest['key']}, "
+          f"targets {', '.join(t['cpu_name'] for t in manifest['targets'])}, in {dest.relative_to(ROOT)}")
 
 
 def _copy_tree(src: Path, dst: Path) -> None:
@@ -426,7 +510,8 @@ Run:     ./{app}/{app}            (double-click it in a file manager, or run fro
 Menu:    ./install-desktop-entry.sh   adds {app} to your application menu (this user only)
 Terminal use:  ./{app}/{app} run --scenario wt_steady_state --days 5 --csv out.csv
 
-The first launch prepares the simulation engine (up to a minute, once); later launches are fast.
+The simulation engine comes compiled (for any processor of this architecture): the first launch
+takes a few seconds, like every later one.
 Needs an X11 or Wayland desktop with OpenGL (Mesa is fine) and the xcb libraries most desktops have
 (on a minimal Debian/Ubuntu: sudo apt install libxcb-cursor0 libxkbcommon-x11-0 libegl1 libgl1).
 """
@@ -447,6 +532,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="plan for another platform (only with --dry-run; builds always target this one)")
     ap.add_argument("--skip-pyinstaller", action="store_true", help="reuse the existing PyInstaller output")
     ap.add_argument("--only", metavar="STEP[,STEP]", help="run only these steps of the plan (e.g. pyinstaller)")
+    ap.add_argument("--no-kernels", action="store_true",
+                    help="do not ship compiled kernels (the first launch then compiles them: a minute or two)")
     ap.add_argument("--no-ffmpeg", action="store_true",
                     help="leave out imageio-ffmpeg's ffmpeg (GPL-3.0, ~50 MB compressed); movie export then "
                     "needs an ffmpeg on PATH")
@@ -456,7 +543,8 @@ def main(argv: list[str] | None = None) -> int:
         ap.error(f"cannot build {plat} installers on {host_platform()} (PyInstaller does not cross-compile); "
                  "use --dry-run to see the plan, or the CI workflow")
     version = app_version()
-    steps = plan(plat, version, skip_pyinstaller=args.skip_pyinstaller, bundle_ffmpeg=not args.no_ffmpeg)
+    steps = plan(plat, version, skip_pyinstaller=args.skip_pyinstaller, bundle_ffmpeg=not args.no_ffmpeg,
+                 ship_kernels_enabled=not args.no_kernels)
     print_plan(plat, version, steps)
     if args.dry_run:
         return 0

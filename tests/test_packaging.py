@@ -22,8 +22,10 @@ PY = sys.executable
 
 @pytest.fixture
 def fresh_runtime(monkeypatch, tmp_path):
-    """runtime state isolated: no remembered fallbacks, temp files under tmp_path/tmp."""
+    """runtime state isolated: no remembered fallbacks, no session runtime folder, temp files under tmp_path/tmp."""
     monkeypatch.setattr(runtime, "_fallbacks", {})
+    monkeypatch.setattr(runtime, "_temporary", [])
+    monkeypatch.delenv("XDG_RUNTIME_DIR", raising=False)
     tmp = tmp_path / "tmp"
     tmp.mkdir()
     monkeypatch.setattr("tempfile.tempdir", str(tmp))
@@ -49,7 +51,7 @@ def test_user_dir_falls_back_to_a_temp_folder_and_says_so(monkeypatch, tmp_path,
     assert d.parent == fresh_runtime
     assert d.name.startswith("nichelab-cache-")
     (d / "probe").write_text("ok")  # writable
-    assert f"cache folder {home / 'cache'} is not writable; using {d} instead" in caplog.text
+    assert f"cache folder {home / 'cache'} is not writable" in caplog.text and f"; using {d} instead" in caplog.text
     # asked again: the same folder, without a second warning
     caplog.clear()
     assert runtime.user_dir("cache") == d
@@ -82,7 +84,7 @@ def test_log_file_records_the_fallback(monkeypatch, tmp_path, fresh_runtime):
         for h in logger.handlers:
             h.flush()
         text = path.read_text(encoding="utf-8")
-        assert f"is not writable; using {fallback} instead" in text
+        assert "is not writable" in text and f"; using {fallback} instead" in text
     finally:
         for h in logger.handlers:
             h.close()
@@ -353,3 +355,97 @@ def test_licence_files():
     for component in ("PySide6", "LGPL-3.0", "numpy", "numba", "llvmlite", "vispy", "pyqtgraph", "pydantic",
                       "platformdirs", "imageio", "FFmpeg", "GPL-3.0", "Python"):
         assert component in text, component
+
+
+def test_build_plan_ships_compiled_kernels():
+    linux = _dry_run("--platform", "linux")
+    assert "kernels" in linux and "NUMBA_CPU_NAME=generic" in linux
+    assert "packaging/dist/NicheLab/_internal/kernels" in linux
+    assert "NicheLab.app/Contents/Resources/kernels" in _dry_run("--platform", "macos")
+    assert "skipped: --no-kernels" in _dry_run("--platform", "linux", "--no-kernels")
+
+
+# ------------------------------------------------------------------ kernels shipped in the bundle
+
+@pytest.fixture
+def fake_bundle(monkeypatch, tmp_path):
+    """A frozen app whose bundle ships two cache files of one kernel, with their manifest."""
+    import hashlib
+    import json
+
+    import numba
+
+    from engine import shipped_kernels
+
+    bundle = tmp_path / "bundle"
+    bundle.mkdir()
+    (bundle / "pyproject.toml").write_bytes((ROOT / "pyproject.toml").read_bytes())   # the version, as bundled
+    files = {"engine/fates.apply-81.py311.1.nbc": b"data", "engine/fates.apply-81.py311.nbi": b"index"}
+    for name, data in files.items():
+        (bundle / "kernels" / name).parent.mkdir(parents=True, exist_ok=True)
+        (bundle / "kernels" / name).write_bytes(data)
+    targets = [{"cpu_name": cpu, "cpu_features": "", "requires": list(shipped_kernels.TARGET_REQUIRES[cpu])}
+               for cpu in ("x86-64-v3", "generic")]
+    manifest = {"key": runtime.kernel_cache_key(), **shipped_kernels.describe_machine(), "targets": targets,
+                "files": {n: hashlib.sha256(d).hexdigest() for n, d in files.items()}}
+    (bundle / "kernels" / "manifest.json").write_text(json.dumps(manifest))
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(sys, "_MEIPASS", str(bundle), raising=False)
+    monkeypatch.delenv("NUMBA_CPU_NAME", raising=False)
+    monkeypatch.delenv("NUMBA_CPU_FEATURES", raising=False)
+    monkeypatch.setattr(numba.config, "CPU_NAME", numba.config.CPU_NAME)
+    monkeypatch.setattr(numba.config, "CPU_FEATURES", numba.config.CPU_FEATURES)
+    monkeypatch.setattr(shipped_kernels, "_manifest", None)
+    monkeypatch.setattr(shipped_kernels, "seeded", None)
+    return bundle / "kernels", manifest
+
+
+def test_shipped_kernels_select_their_target_and_fill_the_user_cache(fake_bundle, tmp_path, monkeypatch):
+    import numba
+
+    from engine import shipped_kernels
+
+    folder, manifest = fake_bundle
+    monkeypatch.setattr(shipped_kernels, "host_features", lambda: set())     # a processor without AVX2
+    assert shipped_kernels.select_target(runtime.kernel_cache_key()) == manifest
+    assert os.environ["NUMBA_CPU_NAME"] == "generic" and os.environ["NUMBA_CPU_FEATURES"] == ""
+    assert numba.config.CPU_NAME == "generic"          # numba was imported already: its config follows
+    cache = tmp_path / "cache"
+    assert shipped_kernels.seed(cache) == 2
+    assert (cache / "engine" / "fates.apply-81.py311.nbi").read_bytes() == b"index"
+    assert shipped_kernels.seed(cache) == 0           # present already: kept as they are
+    (cache / "engine" / "fates.apply-81.py311.nbi").unlink()
+    (folder / "engine" / "fates.apply-81.py311.nbi").write_bytes(b"damaged in the bundle")
+    assert shipped_kernels.seed(cache) == 0           # hash differs from the manifest: not copied
+
+
+def test_shipped_kernels_pick_the_best_target_the_processor_runs(fake_bundle, monkeypatch):
+    from engine import shipped_kernels
+
+    v3 = set(shipped_kernels.TARGET_REQUIRES["x86-64-v3"])
+    for host, expected in [(v3 | {"avx512f"}, "x86-64-v3"), (v3 - {"avx2"}, "generic")]:
+        monkeypatch.setattr(shipped_kernels, "host_features", lambda host=host: host)
+        monkeypatch.delenv("NUMBA_CPU_NAME", raising=False)
+        assert shipped_kernels.select_target(runtime.kernel_cache_key()) is not None
+        assert os.environ["NUMBA_CPU_NAME"] == expected
+    monkeypatch.setenv("NUMBA_CPU_NAME", "generic")        # the user's choice, when shipped, is kept
+    monkeypatch.setattr(shipped_kernels, "host_features", lambda: v3)
+    assert shipped_kernels.select_target(runtime.kernel_cache_key()) is not None
+    assert os.environ["NUMBA_CPU_NAME"] == "generic"
+
+
+@pytest.mark.parametrize("change", ["key", "machine", "user_cpu"])
+def test_shipped_kernels_for_another_build_or_target_are_not_used(fake_bundle, monkeypatch, change):
+    import json
+
+    from engine import shipped_kernels
+
+    folder, manifest = fake_bundle
+    if change == "user_cpu":
+        monkeypatch.setenv("NUMBA_CPU_NAME", "skylake")
+    else:
+        manifest[change] = "something else"
+        (folder / "manifest.json").write_text(json.dumps(manifest))
+    assert shipped_kernels.select_target(runtime.kernel_cache_key()) is None
+    assert not shipped_kernels.active()
+    assert os.environ.get("NUMBA_CPU_NAME") == ("skylake" if change == "user_cpu" else None)

@@ -6,7 +6,7 @@ import logging
 import numpy as np
 import pytest
 
-from engine import Event, load_scenario
+from engine import Event, Simulation, load_scenario
 from engine.tile_cache import TileCache, capture, tile_key
 
 STEPS = 48
@@ -116,3 +116,170 @@ def test_large_tiles_are_not_kept(tmp_path, scenario):
     cache = TileCache(tmp_path, "b", max_bytes=1e5)
     cache.simulation(scenario.copy_with(parameters={**scenario.parameters, "spinup_days": 0.0}), seed=1)
     assert not list(tmp_path.iterdir())
+
+
+# ------------------------------------------------------------------ kept tiles are untrusted input
+
+def test_every_builtin_scenarios_tile_passes_the_checks():
+    """No false alarms: the tile of every built-in scenario (small, one day of spin-up) as it reads back
+    from a file passes engine/tile_checks.py."""
+    import json
+
+    from engine import Simulation, builtin_scenarios
+    from engine.tile_checks import validate
+
+    for sid in builtin_scenarios():
+        base = load_scenario(sid)
+        scn = base.copy_with(parameters={**base.parameters, "tile_x_um": 300.0, "tile_y_um": 300.0,
+                                         "tile_z_um": 150.0, "spinup_days": 1.0})
+        arrays, rest = capture(Simulation(scn))
+        validate(Simulation(scn, spinup=False), arrays, json.loads(json.dumps(rest)))
+
+
+#: each class of forged tile file (issue 17): run in a child process, because a forgery that got
+#: through would crash it (SIGSEGV from an index out of range) rather than fail an assertion
+FORGERIES = {
+    # indices out of range: each would send a kernel outside its arrays
+    "link_out_of_range": "arrays['store.link'][alive[kind[alive] == A.PLATELET][0] if (kind == A.PLATELET).any() "
+                         "else alive[0]] = 10**6",
+    "occupant_out_of_range": "arrays['occupant'][0] = C + 100",
+    "free_slot_out_of_range": "arrays['store.free'][0] = 10**9",
+    "free_count_out_of_range": "arrays['store.top'][0] = C + 7",
+    "free_stack_duplicate": "arrays['store.free'][1] = arrays['store.free'][0]",
+    "segment_out_of_range": "arrays['near_seg'][:] = 10**6",
+    "grid_key_out_of_range": "arrays['tile.grid.keys'][:] = 10**7",
+    "vessel_graph_changed": "arrays['tile.vessels.out_segs'][0] = 10**6",
+    "capacity_mismatch": "rest['store.capacity']['scalar'][0] = 2 * C",
+    "grid_shape_changed": "rest['tile.grid.shape']['list'] = [1000, 1000, 1000]",
+    "infusion_of_a_billion": "rest['pending_infusions']['list'] = [[1.0, 0, 10**9]]",
+    "generator_state_garbage": "rest['rng']['rng'] = {'bit_generator': 'PCG64', 'state': 'x'}",
+    # short arrays, wrong types
+    "short_positions": "arrays['store.pos'] = arrays['store.pos'][:-1]",
+    "short_field": "arrays['tile.field.values'] = arrays['tile.field.values'][:, :, :-1]",
+    "kinds_as_floats": "arrays['store.kind'] = arrays['store.kind'].astype(float)",
+    "unknown_kind": "arrays['store.kind'][alive[0]] = 42",
+    # garbage numbers
+    "nan_position": "arrays['store.pos'][alive[0], 1] = np.nan",
+    "outside_the_tile": "arrays['store.pos'][alive[0]] = 1e6",
+    "nan_field": "arrays['tile.field.values'][0, 0, 0] = np.nan",
+    "infinite_blood": "arrays['systemic.chain'][0] = np.inf",
+    "missing_array": "del arrays['store.age']",
+    "extra_array": "arrays['store.extra'] = np.zeros(3)",
+}
+
+FORGE_SCRIPT = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+import numpy as np
+from engine import Event, Simulation, load_scenario
+from engine import agents as A
+from engine.tile_cache import TileCache, read_tile_file
+scn = load_scenario("wt_steady_state").copy_with(
+    parameters={"tile_x_um": 300.0, "tile_y_um": 300.0, "tile_z_um": 150.0, "spinup_days": 1.0},
+    events=[Event(kind="fu5", start_day=0.2)])
+fresh = TileCache(None, "b").simulation(scn, seed=4)[0]
+fresh.advance(24 * fresh.dt)
+cache = TileCache(sys.argv[2], "b")
+cache.simulation(scn, seed=4)
+path = cache.path_for(scn, 4)
+good = path.read_bytes()
+for name, forge in json.loads(sys.argv[3]).items():
+    path.write_bytes(good)
+    arrays = read_tile_file(path, 1e9)
+    rest = json.loads(arrays.pop("__rest__").tobytes().decode())
+    kind = arrays["store.kind"]
+    alive = np.flatnonzero(kind >= 0)
+    C = kind.size
+    exec(forge)
+    with open(path, "wb") as fh:
+        np.savez(fh, __rest__=np.frombuffer(json.dumps(rest).encode(), np.uint8), **arrays)
+    sim, hit = cache.simulation(scn, seed=4)
+    sim.advance(24 * sim.dt)
+    same = np.array_equal(sim.observables.table(), fresh.observables.table(), equal_nan=True)
+    print(name, "hit" if hit else "rebuilt", "same" if same else "DIFFERENT", flush=True)
+"""
+
+
+def test_forged_tiles_never_crash_and_are_rebuilt_exactly(tmp_path, caplog):
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    out = subprocess.run([sys.executable, "-c", FORGE_SCRIPT, str(root), str(tmp_path), json.dumps(FORGERIES)],
+                         capture_output=True, text=True, timeout=900)
+    assert out.returncode == 0, f"the child process died (code {out.returncode}): {out.stderr[-2000:]}"
+    results = dict(line.split(" ", 1) for line in out.stdout.strip().splitlines())
+    assert results == {name: "rebuilt same" for name in FORGERIES}
+    assert out.stderr.count("ignoring the cached tile") == len(FORGERIES)
+
+
+def _forged_file(path, members: dict[str, bytes], compression=None):
+    import zipfile
+
+    with zipfile.ZipFile(path, "w", compression or zipfile.ZIP_STORED) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+
+
+def _npy(arr) -> bytes:
+    import io
+
+    buf = io.BytesIO()
+    np.save(buf, arr, allow_pickle=True)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("forgery", ["truncated", "zip_bomb", "lying_header", "pickled_member", "wrong_key",
+                                     "symlink", "not_a_zip"])
+def test_damaged_or_hostile_tile_files_are_rebuilt(tmp_path, scenario, caplog, forgery):
+    import zipfile
+
+    quick = scenario.copy_with(parameters={**scenario.parameters, "spinup_days": 1.0})
+    cache = TileCache(tmp_path / "tiles", "b")
+    good, _ = cache.simulation(quick, seed=2)
+    path = cache.path_for(quick, 2)
+    data = path.read_bytes()
+    victim = tmp_path / "victim"
+    if forgery == "truncated":
+        path.write_bytes(data[: len(data) // 2])
+    elif forgery == "zip_bomb":
+        # 1 GB of zeros in a member of about a megabyte: refused from the zip directory, never inflated
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+            with zf.open("store.kind.npy", "w", force_zip64=True) as m:
+                block = bytes(1 << 24)
+                for _ in range(64):
+                    m.write(block)
+        assert path.stat().st_size < 5e6
+    elif forgery == "lying_header":
+        # an array header claiming 10^10 elements in a member of a few bytes: refused before allocating
+        header = _npy(np.zeros(3))
+        _forged_file(path, {"store.kind.npy": header.replace(b"(3,)", b"(10000000000,)")})
+    elif forgery == "pickled_member":
+        class Boom:
+            def __reduce__(self):
+                return (victim.mkdir, ())
+        _forged_file(path, {"store.kind.npy": _npy(np.array([Boom()], dtype=object))})
+    elif forgery == "wrong_key":
+        other = TileCache(tmp_path / "other", "b")
+        other.simulation(quick, seed=3)
+        path.write_bytes(other.path_for(quick, 3).read_bytes())
+    elif forgery == "symlink":
+        victim.write_bytes(data)
+        path.unlink()
+        path.symlink_to(victim)
+    else:
+        path.write_bytes(b"not a zip file")
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="nichelab"):
+        sim, hit = cache.simulation(quick, seed=2)
+    assert not hit and "ignoring the cached tile" in caplog.text
+    assert not path.is_symlink() and path.is_file()           # built again and kept
+    if forgery == "symlink":
+        assert victim.read_bytes() == data                   # the link's target was not touched
+    else:
+        assert not victim.exists()                           # nothing unpickled
+    fresh = Simulation(quick, 2)
+    _assert_same_run(fresh, sim)
+    _assert_same_run(good, cache.simulation(quick, seed=2)[0])   # and the rebuilt file restores exactly
