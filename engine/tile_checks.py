@@ -9,7 +9,7 @@ The checks compare the file with the same tile built from the scenario and seed 
 spin-up (``fresh``), which holds the tile's fixed geometry and sizes:
 
 - ``ARRAY_RULES``: one line per array that a run changes: its dtype, its shape (numbers or the
-  names of ``dims``: ``C`` the agent store's capacity, ``S`` the sinusoid segments, ``sites`` the
+  names of ``dims``: ``C`` the agent store's capacity, ``P`` the display particles' buffer, ``S`` the sinusoid segments, ``sites`` the
   niche sites, ``cells`` the neighbour grid's cells, ``field`` the SDF-1 grid's three sizes, ``*``
   any size up to the capacity's bound) and what its values may be (``finite``, a range, an index
   into something: ``index("C")`` is a slot 0..C-1, ``index("S", -1)`` a segment or -1).
@@ -17,8 +17,8 @@ spin-up (``fresh``), which holds the tile's fixed geometry and sizes:
 - anything not listed is fixed geometry or a constant: it must equal the fresh tile's, bit for bit.
 - ``relations``: what must hold between arrays: the free-slot stack lists exactly the free slots,
   every agent's link points where its kind and state say (a niche site for a lodged stem cell, whose
-  site lists it as occupant; a sinusoid segment for a docked or releasing megakaryocyte and for a
-  platelet particle), cells' ids are distinct, living agents sit inside the tile.
+  site lists it as occupant; a sinusoid segment for a docked or releasing megakaryocyte), no
+  platelet particle among the cells (they have a buffer of their own), cells' ids are distinct, living agents sit inside the tile.
 
 When the engine gains or changes state, adapt the tables (tests/test_tile_cache.py checks that every
 built-in scenario's tile passes and that each class of forged file is refused).
@@ -90,7 +90,6 @@ ARRAY_RULES: dict[str, Rule] = {
     "store.age": Rule("float64", ("C",), finite),
     "store.maturity": Rule("float64", ("C",), finite),
     "store.timer": Rule("float64", ("C",), finite),
-    "store.progress": Rule("float64", ("C",), finite),
     "store.uid": Rule("int64", ("C",), None),
     "store.next_uid": Rule("int64", (1,), between(0, 1 << 62)),
     "store.free": Rule("int64", ("C",), index("C")),
@@ -101,8 +100,6 @@ ARRAY_RULES: dict[str, Rule] = {
     "nspawn": Rule("int32", ("C",), between(0, 1 << 20)),
     "released": Rule("float64", ("C",), finite),
     "active": Rule("int64", ("C",), index("C")),
-    "born": Rule("int64", ("C",), index("C")),
-    "born_parent": Rule("int64", ("C",), index("C")),
     "counters": Rule("float64", ("counters",), finite),
     "counts": Rule("float64", ("counts",), finite),
     "bodies": Rule("float64", ("C", 4), finite),
@@ -113,7 +110,11 @@ ARRAY_RULES: dict[str, Rule] = {
     "near_d": Rule("float64", ("C",), finite),
     "near_c": Rule("float64", ("C",), finite),
     "cell_slots": Rule("int64", ("C",), index("C")),
-    "platelet_slots": Rule("int64", ("C",), index("C")),
+    # released-platelet display particles (engine/platelet_particles.py): a buffer of P rows
+    "particles.pos": Rule("float64", ("P", 3), finite),
+    "particles.seg": Rule("int64", ("P",), index("S")),
+    "particles.along": Rule("float64", ("P",), between(0.0, 1.0)),
+    "particles.life": Rule("float64", ("P",), finite),
     # what changes in the tile: the SDF-1 field, the sinusoids' state, the neighbour grid's sort scratch
     "tile.field.values": Rule("float64", ("field",), finite),
     "tile.field.source": Rule("float64", ("field",), finite),
@@ -171,6 +172,7 @@ REST_RULES: dict[str, tuple[str, Callable | None]] = {
     "wall_seconds": ("scalar", _number(0.0, math.inf)),
     "phase_seconds": ("dict", _number(0.0, math.inf)),
     "store.capacity": ("scalar", _count),
+    "particles.n": ("scalar", _count),        # (at most the buffer's rows: checked in validate)
     "systemic.tpo": ("scalar", _number(0.0, 1e12)),
     "systemic.production": ("scalar", _number(0.0, 1e12)),
     "systemic.mpl": ("scalar", _number(0.0, 1e12)),
@@ -227,17 +229,17 @@ def relations(arrays: dict, dims: dict, size: np.ndarray) -> None:
     if not np.array_equal(np.sort(arrays["store.free"][:top]), np.flatnonzero(kind == A.DEAD)):
         raise TileRefused("the free-slot stack does not list exactly the free slots")
     alive = kind != A.DEAD
-    cell = alive & (kind != A.PLATELET)
+    if (kind == A.PLATELET).any():
+        raise TileRefused("platelet particles among the cells (they live in their own buffer)")
+    cell = alive
     uid, next_uid = arrays["store.uid"], arrays["store.next_uid"][0]
     if cell.any() and (uid[cell].min() < 0 or uid[cell].max() >= next_uid
                        or np.unique(uid[cell]).size != np.count_nonzero(cell)):
         raise TileRefused("cell ids are not distinct ids below the next id")
-    if ((uid[kind == A.PLATELET] < -1) | (uid[kind == A.PLATELET] >= next_uid)).any():
-        raise TileRefused("platelet particle ids out of range")    # (display particles: -1, no id of their own)
     pos = arrays["store.pos"][alive]
     if pos.size and ((pos < -1e-6).any() or (pos > size + 1e-6).any()):
         raise TileRefused("living agents outside the tile")
-    for name in ("store.maturity", "store.progress"):
+    for name in ("store.maturity",):
         v = arrays[name][alive]
         if v.size and (v.min() < 0.0 or v.max() > 1.0):
             raise TileRefused(f"{name} outside 0..1")
@@ -248,15 +250,14 @@ def relations(arrays: dict, dims: dict, size: np.ndarray) -> None:
     lodged = hspc & (state == A.LODGED)
     mk = kind == A.MK
     on_wall = mk & ((state == A.DOCKED) | (state == A.RELEASING))
-    plt = kind == A.PLATELET
     S, n_sites = dims["S"], dims["sites"]
     rules = [
         (hspc, (state == A.FREE) | (state == A.LODGED), "stem cell state"),
         (mk, (state == A.FREE) | (state == A.DOCKED) | (state == A.RELEASING), "megakaryocyte state"),
-        (alive & ~hspc & ~mk, state == 0, "state of a progenitor, stromal cell or platelet"),
+        (alive & ~hspc & ~mk, state == 0, "state of a progenitor or stromal cell"),
         (lodged, (link >= 0) & (link < n_sites), "lodged stem cell's niche site"),
-        (on_wall | plt, (link >= 0) & (link < S), "sinusoid segment of a megakaryocyte or platelet"),
-        (alive & ~lodged & ~on_wall & ~plt, link == -1, "link of an unattached agent"),
+        (on_wall, (link >= 0) & (link < S), "sinusoid segment of a megakaryocyte"),
+        (alive & ~lodged & ~on_wall, link == -1, "link of an unattached agent"),
     ]
     for which, ok, what in rules:
         if (which & ~ok).any():
@@ -341,6 +342,13 @@ def validate(fresh, arrays: dict[str, np.ndarray], rest: dict) -> None:
             "cells": tile.grid.start.size - 1, "cells+1": tile.grid.start.size, "field": tuple(tile.field.shape),
             "counters": fresh.counters.size, "stages": fresh.systemic.chain.size,
             "counts": C.C_SIZE, "columns": len(fresh.obs.columns)}
+    life = arrays.get("particles.life")
+    dims["P"] = life.shape[0] if isinstance(life, np.ndarray) and life.ndim == 1 else -1
+    if not 0 <= dims["P"] <= MAX_CAPACITY:
+        raise TileRefused("the display particles' buffer has no valid size")
+    n_particles = rest.get("particles.n", {}).get("scalar", [None])[0] if isinstance(rest.get("particles.n"), dict) else None
+    if not (isinstance(n_particles, int) and 0 <= n_particles <= dims["P"]):
+        raise TileRefused(f"display particle count {n_particles!r:.20} outside 0..{dims['P']}")
     for key, a in arrays.items():
         _check_array(key, a, fresh_arrays.get(key), dims)
     relations(arrays, dims, np.asarray(tile.size, float))

@@ -140,8 +140,11 @@ def test_every_builtin_scenarios_tile_passes_the_checks():
 #: through would crash it (SIGSEGV from an index out of range) rather than fail an assertion
 FORGERIES = {
     # indices out of range: each would send a kernel outside its arrays
-    "link_out_of_range": "arrays['store.link'][alive[kind[alive] == A.PLATELET][0] if (kind == A.PLATELET).any() "
+    "link_out_of_range": "arrays['store.link'][alive[kind[alive] == A.MK][0] if (kind == A.MK).any() "
                          "else alive[0]] = 10**6",
+    "particle_segment_out_of_range": "arrays['particles.seg'][:] = 10**6",
+    "particle_count_beyond_buffer": "rest['particles.n']['scalar'][0] = arrays['particles.life'].size + 5",
+    "platelet_particle_among_cells": "arrays['store.kind'][alive[0]] = A.PLATELET",
     "occupant_out_of_range": "arrays['occupant'][0] = C + 100",
     "free_slot_out_of_range": "arrays['store.free'][0] = 10**9",
     "free_count_out_of_range": "arrays['store.top'][0] = C + 7",
