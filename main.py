@@ -111,8 +111,13 @@ def _silence_stdout() -> None:
 
 
 def _log_exception(what: str, exc: BaseException) -> str:
-    """Write the traceback to the log file; returns where it went."""
-    logging.getLogger("nichelab").error("%s", what, exc_info=exc)
+    """Write the traceback to the log file only (never to the terminal); returns where it went."""
+    logger = logging.getLogger("nichelab")
+    record = logger.makeRecord(logger.name, logging.ERROR, __file__, 0, "%s", (what,),
+                               (type(exc), exc, exc.__traceback__))
+    for handler in logger.handlers:
+        if isinstance(handler, logging.FileHandler):
+            handler.handle(record)
     try:
         from engine.runtime import log_file
 

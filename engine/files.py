@@ -48,6 +48,14 @@ ORPHAN_MAX_AGE_S = 24 * 3600.0
 
 # ------------------------------------------------------------------ reading
 
+def path_exists(path) -> bool:
+    """``Path.exists`` that is False (not an OSError) for names too long or otherwise impossible."""
+    try:
+        return Path(path).exists()
+    except (OSError, ValueError):
+        return False
+
+
 def read_user_bytes(path, what: str = "file", max_bytes: int = MAX_TOML_BYTES) -> bytes:
     """The bytes of a user's file; InputError for a missing, unreadable, non-regular or too large file.
 
@@ -104,6 +112,14 @@ def decode_text(raw: bytes, file: str) -> str:
         raise InputError("not a text (UTF-8) file", file=file) from None
 
 
+def number_error_text(exc: ValueError) -> str:
+    """The parsers' ValueError in words (Python's limit on the digits of an integer, NaN, ...)."""
+    text = str(exc)
+    if "Exceeds the limit" in text and "digits" in text:
+        return "a number with thousands of digits (at most 4300)"
+    return text
+
+
 def check_depth(data: object, file: str | None, limit: int = MAX_DEPTH) -> None:
     """InputError when tables/lists in ``data`` nest deeper than ``limit`` (checked without recursion)."""
     stack = [(data, 1)]
@@ -131,7 +147,7 @@ def parse_toml_text(text: str, file: str | None, what: str = "file") -> dict:
         raise InputError("tables or lists nested too deeply", file=file,
                          expected=f"at most {MAX_DEPTH} levels") from None
     except ValueError as exc:    # e.g. an integer beyond Python's digit limit
-        raise InputError(f"malformed TOML: {exc}", file=file) from None
+        raise InputError(f"malformed TOML: {number_error_text(exc)}", file=file) from None
     check_depth(data, file)
     return data
 
@@ -280,7 +296,7 @@ def _limits(folder: Path) -> tuple[int, int]:
 
 def _existing_ancestor(path: Path) -> Path:
     p = path
-    while not p.exists():
+    while not path_exists(p):
         if p.parent == p:
             break
         p = p.parent
@@ -293,16 +309,15 @@ def _check_names(path: Path, value: str, field: str) -> Path:
         raise InputError("the path contains a NUL character", field=field, expected="a file path",
                          found=value)
     full = Path(os.path.abspath(path))
-    anc = _existing_ancestor(full.parent)
-    name_max, path_max = _limits(anc if anc.is_dir() else anc.parent)
-    if len(os.fsencode(str(full))) >= path_max:
-        raise InputError("path too long", field=field, expected=f"fewer than {path_max} bytes",
-                         found=len(os.fsencode(str(full))))
-    for part in full.parts[len(anc.parts):]:
+    name_max, path_max = _limits(Path(full.anchor or "/"))
+    size = len(os.fsencode(str(full)))
+    if size >= path_max:
+        raise InputError("path too long", field=field, expected=f"fewer than {path_max} bytes", found=size)
+    for part in full.parts[1:]:
         if len(os.fsencode(part)) > name_max:
             raise InputError("file or folder name too long", field=field,
                              expected=f"at most {name_max} bytes per name", found=part)
-    return anc
+    return _existing_ancestor(full.parent)
 
 
 def _probe_folder(folder: Path, value: str, field: str, need_bytes: int) -> None:
@@ -368,8 +383,12 @@ def check_output_file(value: str, field: str, *, stdout_ok: bool = True, need_by
                          found=value)
     path = Path(value)
     anc = _check_names(path, value, field)
-    target = path.resolve() if path.is_symlink() else path
-    if target.exists():
+    try:
+        target = path.resolve() if path.is_symlink() else path
+    except (OSError, RuntimeError):        # a symbolic-link loop
+        raise InputError("cannot follow the symbolic link", field=field, expected="a file path",
+                         found=value) from None
+    if path_exists(target):
         if target.is_dir():
             raise InputError("is a folder, not a file", field=field, expected="a file path", found=value)
         if not target.is_file():
@@ -381,7 +400,7 @@ def check_output_file(value: str, field: str, *, stdout_ok: bool = True, need_by
         if not os.access(target, os.W_OK):
             raise InputError("the file is read-only", field=field, expected="a writable file", found=value)
     folder = Path(os.path.abspath(target)).parent
-    if folder.exists():
+    if path_exists(folder):
         _probe_folder(folder, value, field, need_bytes)
     else:
         _probe_create(anc, value, field, need_bytes)
@@ -396,7 +415,7 @@ def check_output_dir(value: str, field: str, *, need_bytes: int = 0) -> str:
         raise InputError("empty folder name", field=field, expected="a folder path", found="")
     path = Path(value)
     anc = _check_names(path / "x", value, field)
-    if path.exists():
+    if path_exists(path):
         if not path.is_dir():
             raise InputError("not a folder", field=field, expected="a folder path", found=value)
         _probe_folder(path, value, field, need_bytes)

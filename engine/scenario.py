@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from . import budget
 from .errors import InputError, from_validation_error
-from .files import MAX_SCENARIO_BYTES, read_toml
+from .files import MAX_SCENARIO_BYTES, path_exists, read_toml
 from .parameters import ParameterSet
 from .runtime import resource_dir
 
@@ -193,8 +193,8 @@ def check_dose_totals(events: list[Event]) -> None:
         for kind, dose in parts:
             totals[kind] = totals.get(kind, 0.0) + dose
             if totals[kind] > DOSE_TOTAL_MAX[kind] * (1 + 1e-9):
-                raise ValueError(f"@events[{i}].{'dose' if kind == ev.kind else 'msc_coinfusion'}: the {EVENT_KINDS[kind][0]} doses of the scenario add up to "
-                                 f"{_dose_text(kind, totals[kind])}, more than the total allowed "
+                raise ValueError(f"@events[{i}].{'dose' if kind == ev.kind else 'msc_coinfusion'}: {EVENT_KINDS[kind][0]} doses add up to "
+                                 f"{_dose_text(kind, totals[kind])} over the run, more than the total allowed "
                                  f"({_dose_text(kind, DOSE_TOTAL_MAX[kind])})")
     by_kind: dict[str, list[tuple[float, int, float, int]]] = {}
     for i, ev in enumerate(events):
@@ -253,7 +253,7 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
         path = builtins[text]
     else:
         path = Path(text)
-        if not path.suffix and not path.exists():
+        if not path.suffix and not path_exists(path):
             raise InputError("unknown scenario name", field="scenario",
                              expected="a file path or one of: " + ", ".join(builtins), found=text)
     data = read_toml(path, "scenario file", MAX_SCENARIO_BYTES)

@@ -174,10 +174,6 @@ def run_gui(args) -> int:
     from engine import InputError
 
     screenshot = getattr(args, "screenshot", None)
-    problem = display_problem()
-    if problem:
-        print(f"nichelab: {problem}", file=sys.stderr)
-        return 1
     start_error = None
     try:
         days = float(getattr(args, "days", 5.0) if getattr(args, "days", None) is not None else 5.0)
@@ -190,6 +186,10 @@ def run_gui(args) -> int:
             return 2
         start_error = exc
         scn, builtin, path = _resolve_scenario(argparse_namespace(scenario=DEFAULT_SCENARIO))
+    problem = display_problem()
+    if problem:                         # Qt would abort the process: say why instead
+        print(f"nichelab: {problem}", file=sys.stderr)
+        return 1
     problem = qt_binding_problem()
     if problem:
         log.warning("%s", problem)

@@ -34,7 +34,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from engine.errors import InputError, from_validation_error
-from engine.files import read_toml
+from engine.files import path_exists, read_toml
 
 
 FORMAT = "nichelab-lesson"
@@ -275,7 +275,7 @@ def load_lesson(id_or_path: str | Path) -> Lesson:
         path = lessons_dir() / f"{text}.toml"
     else:
         path = Path(text)
-        if not path.suffix and not path.exists():
+        if not path.suffix and not path_exists(path):
             raise InputError("unknown lesson", field="lesson", expected="one of: " + ", ".join(builtin_lesson_ids()),
                              found=text)
     data = read_toml(path, "lesson file", MAX_LESSON_BYTES)

@@ -42,7 +42,7 @@ from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError, f
 
 from engine.errors import InputError
 from engine.errors import from_validation_error as translate_validation_error
-from engine.files import check_depth, decode_text, parse_toml_text, read_user_bytes
+from engine.files import check_depth, decode_text, number_error_text, parse_toml_text, read_user_bytes
 from engine.observables import atomic_write_text
 from engine.scenario import MAX_DAYS, SEED_MAX
 
@@ -192,28 +192,32 @@ class Session(_Strict):
 
         return parse_scenario(parse_toml_text(self.scenario_toml, "<session scenario>"), "<session scenario>")
 
-    def prepare(self) -> None:
+    def prepare(self, file: str | None = None) -> None:
         """Read everything applying the session needs (scenario, kept runs, lesson), so that one that
-        cannot be applied fails here, before a window changes (InputError)."""
+        cannot be applied fails here, before a window changes (InputError naming ``file``)."""
+        self.check_applicable(file)
         self.scenario()
         self.run_records()
-        if self.lesson is not None and self.lesson.lesson_id:
-            from .lessons import load_lesson
-
-            lesson = load_lesson(self.lesson.lesson_id)
-            if self.lesson.step >= len(lesson.steps):
-                raise InputError("the lesson has fewer steps", field="lesson.step",
-                                 expected=f"0..{len(lesson.steps) - 1}", found=self.lesson.step)
 
     def check_applicable(self, file: str | None = None) -> None:
         """InputError (naming the field) when the session passes the schema but could not be
-        applied: a kept run whose outcomes cannot be computed. The scenario, seeds, days and lesson
-        id are checked by the schema itself."""
+        applied: a kept run whose outcomes cannot be computed, a lesson that does not load or has
+        fewer steps. The scenario, seeds, days and lesson id are checked by the schema itself."""
         for i, run in enumerate(self.runs):
             try:
                 run.check_applicable()
             except ValueError as exc:
                 raise InputError(str(exc), file=file, field=f"runs[{i}]") from None
+        if self.lesson is not None and self.lesson.lesson_id:
+            from .lessons import load_lesson
+
+            try:
+                lesson = load_lesson(self.lesson.lesson_id)
+            except InputError as exc:
+                raise InputError(f"the lesson does not load: {exc}", file=file, field="lesson.lesson_id") from None
+            if self.lesson.step >= len(lesson.steps):
+                raise InputError("the lesson has fewer steps", file=file, field="lesson.step",
+                                 expected=f"0..{len(lesson.steps) - 1}", found=self.lesson.step)
 
 
 def _check_scenario_text(text: str) -> None:
@@ -268,7 +272,7 @@ def load_session(path: str | Path) -> Session:
     except RecursionError:
         raise InputError("objects or lists nested too deeply", file=file) from None
     except ValueError as exc:         # NaN/Infinity, integers beyond Python's digit limit
-        raise InputError(str(exc), file=file) from None
+        raise InputError(f"malformed JSON: {number_error_text(exc)}", file=file) from None
     check_depth(data, file)
     if not isinstance(data, dict):
         raise InputError("not a NicheLab session file", file=file, expected="a JSON object",

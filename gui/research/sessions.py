@@ -125,7 +125,7 @@ class SessionManager(QObject):
                 return False
         try:
             session = load_session(path)
-            session.prepare()             # everything read now: a bad session must not half-load
+            session.prepare(str(path))    # everything read now: a bad session must not half-load
         except InputError as exc:
             QMessageBox.critical(self.window, "Cannot open the session", str(exc))
             return False
@@ -195,7 +195,7 @@ class SessionManager(QObject):
             return False
         try:
             session = load_session(found.path)
-            session.prepare()
+            session.prepare(str(found.path))
         except InputError as exc:
             found.release()
             QMessageBox.critical(self.window, "Cannot recover the autosave", str(exc))
