@@ -203,12 +203,14 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _remove_orphan_temps() -> None:
-    """Temporary files of writes a killed NicheLab left in its own data folder (autosaves)."""
+    """Temporary files of writes a killed NicheLab left in its own data folders (autosaves)."""
     try:
         from engine.files import remove_orphan_temps
         from engine.runtime import user_dir
+        from studies.session import autosave_dir
 
-        remove_orphan_temps(user_dir("data"))
+        for folder in (user_dir("data"), autosave_dir()):
+            remove_orphan_temps(folder)
     except Exception:  # noqa: BLE001 - housekeeping must never stop a start
         logging.getLogger("nichelab").debug("orphan clean-up skipped", exc_info=True)
 

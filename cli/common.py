@@ -110,6 +110,10 @@ def count_value(maximum: int):
     return parse
 
 
+workers_value = count_value(MAX_WORKERS)
+seeds_value = count_value(MAX_SEEDS)
+
+
 # ------------------------------------------------------------------ shared argument blocks (parents)
 
 def scenario_parent() -> argparse.ArgumentParser:
@@ -132,7 +136,7 @@ def seed_parent() -> argparse.ArgumentParser:
 
 def workers_parent() -> argparse.ArgumentParser:
     ap = parent()
-    ap.add_argument("--workers", type=count_value(MAX_WORKERS), default=None,
+    ap.add_argument("--workers", type=workers_value, default=None,
                     help="local worker processes (default: CPU cores)")
     return ap
 

@@ -19,9 +19,9 @@ def parents():
 
 
 def add_arguments(ap):
-    from .common import MAX_SEEDS, count_value
+    from .common import seeds_value
 
-    ap.add_argument("--seeds", type=count_value(MAX_SEEDS), default=8,
+    ap.add_argument("--seeds", type=seeds_value, default=8,
                     help="number of seeds, from the scenario's seed on (default 8)")
     ap.add_argument("--svg", metavar="FILE", help="write an SVG plot of the mean and band of --column")
     ap.add_argument("--column", default="platelets", help="time series to plot with --svg (default platelets)")

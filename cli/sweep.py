@@ -18,12 +18,12 @@ def parents():
 def add_arguments(ap):
     from studies.outcomes import OUTCOMES
 
-    from .common import MAX_SEEDS, count_value
+    from .common import seeds_value
 
     ap.add_argument("--param", action="append", required=True, metavar="NAME=lo:hi:n",
                     help="parameter to vary (see `params`); give it once or twice")
     ap.add_argument("--outcome", default="nadir", help="outcome to record: " + ", ".join(OUTCOMES))
-    ap.add_argument("--seeds", type=count_value(MAX_SEEDS), default=1, help="seeds per grid point (default 1)")
+    ap.add_argument("--seeds", type=seeds_value, default=1, help="seeds per grid point (default 1)")
     ap.add_argument("--out", required=True, metavar="DIR", help="output folder (created if needed)")
 
 
