@@ -169,7 +169,7 @@ class Scenario(BaseModel):
         """A copy with ``changes`` applied, validated like a file (InputError naming the field)."""
         new = self.model_copy(update=changes, deep=True)
         try:
-            new = Scenario.model_validate(new.model_dump())
+            new = Scenario.model_validate(new.model_dump(warnings=False))
         except ValidationError as err:
             raise from_validation_error(err, self._source) from None
         new._source = self._source

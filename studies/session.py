@@ -78,7 +78,7 @@ class RunData(_Strict):
     created: str = Field("", max_length=100)
     scenario_toml: str
     treatment_summary: str = Field("", max_length=5000)
-    columns: list[str] = Field(min_length=3, max_length=MAX_COLUMNS)
+    columns: list[str] = Field(max_length=MAX_COLUMNS)
     units: dict[str, str] = Field(default_factory=dict, max_length=MAX_COLUMNS)
     rows: list[list[float | None]] = Field(min_length=1, max_length=MAX_ROWS)
     metadata: dict[str, str] = Field(default_factory=dict, max_length=200)

@@ -194,3 +194,60 @@ def test_autosave_timer_is_due_a_minute_after_the_first_change():
     assert t.due()
     t.saved()
     assert not t.due()
+
+
+# ------------------------------------------------------------------ sessions that pass the schema but cannot be applied
+
+@pytest.mark.parametrize("mutate, field, words", [
+    (lambda d: d["runs"][0].update(columns=["day", "platelets"], rows=[r[:2] for r in d["runs"][0]["rows"]]),
+     "runs[0].columns", "missing 'platelets_rel'"),
+    (lambda d: d["runs"][0].update(rows=[]), "runs[0].rows", "at least 1"),
+    (lambda d: [r.__setitem__(2, None) for r in d["runs"][1]["rows"]], "runs[1]", "cannot be shown"),
+    (lambda d: d["runs"][0]["rows"][0].__setitem__(1, None), "runs[0]", "no day or no platelet count"),
+    (lambda d: d["runs"][0]["rows"][5].__setitem__(0, 0.1), "runs[0]", "days must not decrease"),
+    (lambda d: d.update(lesson={"lesson_id": "../../etc/passwd", "step": 0}), "lesson.lesson_id",
+     "not a built-in lesson id"),
+    (lambda d: d.update(lesson={"lesson_id": "/tmp/mine", "step": 0}), "lesson.lesson_id", "not a built-in lesson id"),
+    (lambda d: d.update(lesson={"lesson_id": "03_5fu_recovery", "step": 500}), "lesson.step", "fewer steps"),
+    (lambda d: d.update(seed=2 ** 31), "seed", "out of range"),
+    (lambda d: d.update(current_day=True), "current_day", "wrong type"),
+])
+def test_sessions_that_cannot_be_applied_are_refused_on_load(tmp_path, good_doc, mutate, field, words):
+    mutate(good_doc)
+    p = _write(tmp_path, good_doc)
+    with pytest.raises(InputError) as exc:
+        S.load_session(p)
+    msg = str(exc.value)
+    assert str(p) in msg and f"field '{field}'" in msg and words in msg
+
+
+def test_hostile_session_files_are_refused_without_reading_them(tmp_path):
+    import os
+
+    fifo = tmp_path / "pipe.json"
+    os.mkfifo(fifo)
+    deep = _write(tmp_path, '{"format": "nichelab-session", "view": ' + "[" * 100_000 + "]" * 100_000 + "}", "deep.json")
+    digits = _write(tmp_path, '{"format": "nichelab-session", "seed": ' + "9" * 5000 + "}", "digits.json")
+    for path, words in ((fifo, "not a regular file"), ("/dev/zero", "not a regular file"), (tmp_path, "is a folder"),
+                        (deep, "nested too deeply"), (digits, "thousands of digits")):
+        with pytest.raises(InputError, match=words):
+            S.load_session(path)
+
+
+def test_a_session_too_large_to_read_back_is_not_saved(tmp_path, monkeypatch):
+    monkeypatch.setattr(S, "MAX_FILE_BYTES", 1000)
+    with pytest.raises(InputError, match="session too large to save"):
+        S.save_session(tmp_path / "big.json", session())
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_lesson_references_are_built_in_ids_or_files_never_paths_inside_resources():
+    from studies.lessons import builtin_lesson_ids, is_builtin_lesson_id, load_lesson
+
+    ids = builtin_lesson_ids()
+    assert "01_vascular_niche" in ids and all(is_builtin_lesson_id(i) for i in ids)
+    for ref in ("../scenarios/wt_steady_state", "01_vascular_niche/../02_thpo_knockout", "", "x" * 100_000,
+                "/etc", "/dev/zero"):
+        assert not is_builtin_lesson_id(ref)
+        with pytest.raises(InputError):
+            load_lesson(ref)
