@@ -61,7 +61,7 @@ DOSE_TOTAL_MAX: dict[str, float] = {
                                       "cxcr4_block", "vla4_block")},
     "fu5": 6.0,            # x 150 mg/kg over the run (e.g. two maximal or six standard doses)
     "irradiation": 20.0,   # Gy over the run (fractionated total-body irradiation stays below ~14 Gy)
-    "msc": 20.0,           # standard co-infusions over the run
+    "msc": 40.0,           # standard doses over the run: a maximal infusion plus a maximal co-infusion
     "transplant": 100.0,   # donor dose units over the run
 }
 MAX_TEXT = 20_000   # characters of a description or explanation

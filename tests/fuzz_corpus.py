@@ -137,7 +137,11 @@ def scenario_cases() -> list[Case]:
     add("events_5fu_x7", scenario_text(events=[{"kind": "fu5", "dose": 1.0, "start_day": float(i)}
                                                for i in range(7)]), fld="events[6].dose")
     add("events_msc_total", scenario_text(events=[{"kind": "transplant", "dose": 1.0, "msc_coinfusion": 15.0},
-                                                  {"kind": "msc", "dose": 10.0}]), fld="events[1].dose")
+                                                  {"kind": "msc", "dose": 20.0},
+                                                  {"kind": "msc", "dose": 10.0, "start_day": 3.0}]),
+        fld="events[2].dose")
+    add("events_msc_panel_maxima", scenario_text(events=[{"kind": "transplant", "dose": 1.0, "msc_coinfusion": 20.0},
+                                                         {"kind": "msc", "dose": 20.0}]), "accept")
     add("events_transplant_x101", scenario_text(events=[{"kind": "transplant", "dose": 100.0},
                                                         {"kind": "transplant", "dose": 1.0, "start_day": 2.0}]),
         fld="events[1].dose")
