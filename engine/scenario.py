@@ -59,8 +59,8 @@ MAX_EVENTS = 100
 DOSE_TOTAL_MAX: dict[str, float] = {
     **{k: EVENT_KINDS[k][2] for k in ("il6", "il11", "sdf1", "fgf4", "msc_ev", "niche_disruption",
                                       "cxcr4_block", "vla4_block")},
-    "fu5": 6.0,            # x 150 mg/kg over the run (e.g. two maximal or six standard doses)
-    "irradiation": 20.0,   # Gy over the run (fractionated total-body irradiation stays below ~14 Gy)
+    "fu5": 6.0,            # x 150 mg/kg over the run: twice the single-event maximum
+    "irradiation": 20.0,   # Gy over the run: the single-event maximum
     "msc": 40.0,           # standard doses over the run: a maximal infusion plus a maximal co-infusion
     "transplant": 100.0,   # donor dose units over the run
 }
@@ -97,9 +97,9 @@ class Event(BaseModel):
         if self.dose is None:
             self.dose = default
         if not math.isfinite(self.dose) or self.dose > maximum:
-            raise ValueError(f"dose of {label} must be 0..{maximum:g} {unit}, found {self.dose!r}")
+            raise ValueError(f"@dose: dose of {label} must be 0..{maximum:g} {unit}, found {self.dose!r}")
         if self.msc_coinfusion and self.kind != "transplant":
-            raise ValueError("msc_coinfusion only applies to kind 'transplant'")
+            raise ValueError("@msc_coinfusion: msc_coinfusion only applies to kind 'transplant'")
         return self
 
     @property

@@ -181,8 +181,12 @@ class Session(_Strict):
     @classmethod
     def create(cls, *, scenario_toml: str, runs: Iterable[RunRecord] = (), view: dict[str, Any] | None = None,
                seed: int | None = None, current_day: float = 0.0, lesson: LessonState | None = None) -> "Session":
-        return cls(scenario_toml=scenario_toml, seed=seed, current_day=current_day,
-                   runs=[RunData.model_validate(r.to_dict()) for r in runs], view=dict(view or {}), lesson=lesson)
+        try:
+            return cls(scenario_toml=scenario_toml, seed=seed, current_day=current_day,
+                       runs=[RunData.model_validate(r.to_dict()) for r in runs], view=dict(view or {}),
+                       lesson=lesson)
+        except ValidationError as err:
+            raise translate_validation_error(err, "<session>") from None
 
     def run_records(self) -> list[RunRecord]:
         return [RunRecord.from_dict(r.model_dump()) for r in self.runs]

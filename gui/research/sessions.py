@@ -19,6 +19,7 @@ from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
 from engine import InputError
+from studies.lessons import is_builtin_lesson_id
 from studies.session import (FILE_FILTER, SUFFIX, AutosaveSlot, AutosaveTimer, LessonState, Session,
                              find_recoverable_autosave, load_session, save_session)
 
@@ -55,7 +56,9 @@ class SessionManager(QObject):
         lesson = None
         lp = self.lesson_panel
         if lp is not None and lp.lesson is not None:
-            lesson = LessonState(**lp.state())
+            state = lp.state()
+            if is_builtin_lesson_id(state["lesson_id"]):   # a teacher's own file is not recorded by path
+                lesson = LessonState(**state)
         runs = list(self.runs_panel.runs) if self.runs_panel is not None else []
         return Session.create(scenario_toml=scn.to_toml(), runs=runs, seed=int(scn.seed),
                               current_day=float(w.controller.day or 0.0), lesson=lesson,
