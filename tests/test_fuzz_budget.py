@@ -51,15 +51,18 @@ def test_too_large_scenarios_are_refused_with_the_estimate(overrides, events, fi
     assert "GiB of model memory" in msg and "at most 2.0 M agents and 3.0 GiB" in msg
 
 
-def test_a_simulation_refuses_before_allocating(monkeypatch):
-    import engine.simulation
+def test_a_simulation_refuses_before_allocating():
+    import tracemalloc
 
-    built = []
-    monkeypatch.setattr(engine.simulation.Simulation, "_build_world", lambda self: built.append(1))
     scn = load_scenario("wt_steady_state").copy_with(parameters={**LARGEST_TILE, "field_voxel_um": 4.0})
-    with pytest.raises(InputError, match="scenario too large"):
-        Simulation.from_scenario(scn)
-    assert built == []
+    tracemalloc.start()
+    try:
+        with pytest.raises(InputError, match="scenario too large"):
+            Simulation.from_scenario(scn)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 16 * 1024 ** 2          # nothing of the 5.9 GiB it would need was allocated
 
 
 def test_the_memory_budget_can_be_raised_by_the_environment(monkeypatch):
