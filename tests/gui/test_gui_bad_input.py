@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from engine.scenario import SEED_MAX
 
-from gui_helpers import WAIT_MS, wait_ready
+from gui_helpers import WAIT_MS
 
 
 @pytest.fixture
