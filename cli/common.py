@@ -1,7 +1,11 @@
 """Helpers shared by the headless subcommands: the argument parser, the argument blocks several
 subcommands share (argparse parent parsers), checked argument types, output writing, a progress bar.
 
-    ap = CliParser(prog="nichelab run", parents=[SCENARIO, DAYS, SEED, outputs(), PROGRESS, QUIET])
+    ap = CliParser(prog="nichelab run", parents=[scenario_parent(), days_parent(), seed_parent(),
+                                                 outputs_parent(), progress_parent(), quiet_parent()])
+
+A subcommand module lists the blocks it uses in ``parents()``; main.py builds its parser from them
+and adds the module's own arguments (``add_arguments``).
 
 Every argument error is one line on standard error and exit status 2 (never a usage block
 with a traceback); numbers are checked for range and finiteness as they are parsed, output
