@@ -148,6 +148,8 @@ def _run_cli(argv: list[str], case, names_file: str | None) -> tuple[str, str]:
     except _WouldStartWork:
         started = True
         rc = None
+    except SystemExit as exc:           # what a user sees: the exit status and the printed text
+        rc = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except (_CaseTimeout, MemoryError):
         raise
     except BaseException as exc:  # noqa: BLE001 - anything escaping main.main is a traceback for the user
