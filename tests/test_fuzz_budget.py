@@ -87,7 +87,7 @@ def test_doses_and_tile_scale_the_estimate():
 
 
 _PROBE = """
-import json, resource, sys
+import json, sys
 sys.path.insert(0, sys.argv[1])
 from engine import Event, Simulation, load_scenario
 over, evs = json.loads(sys.argv[2]), json.loads(sys.argv[3])
@@ -95,14 +95,22 @@ scn = load_scenario("wt_steady_state").copy_with(parameters=over, events=[Event(
 est = scn.check_size()
 tiny = {"tile_x_um": 200.0, "tile_y_um": 200.0, "tile_z_um": 100.0, "spinup_days": 0.0}
 Simulation.from_scenario(scn.copy_with(parameters=tiny, events=[])).run(0.5)   # kernels loaded first
-def rss():
+import gc
+gc.collect()
+def status(key):
     for line in open("/proc/self/status"):
-        if line.startswith("VmRSS"):
+        if line.startswith(key):
             return int(line.split()[1]) * 1024
-base = rss()
+try:
+    with open("/proc/self/clear_refs", "w") as fh:   # restart the peak (VmHWM) after a compile's spike
+        fh.write("5")
+except OSError:
+    print(json.dumps({"skip": "cannot reset the peak resident size (/proc/self/clear_refs)"}))
+    sys.exit(0)
+base = status("VmRSS")
 sim = Simulation.from_scenario(scn)
 sim.run(1.0)
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+peak = status("VmHWM")
 print(json.dumps({"estimate": est.bytes, "est_agents": est.agents, "used": peak - base,
                   "agents": int(sim.observables.last()["agents"])}))
 """
@@ -121,6 +129,8 @@ def test_the_estimate_bounds_what_a_build_really_uses(overrides, events):
                        capture_output=True, text=True, timeout=900)
     assert r.returncode == 0, r.stderr[-2000:]
     m = json.loads(r.stdout.strip().splitlines()[-1])
+    if "skip" in m:
+        pytest.skip(m["skip"])
     assert m["estimate"] >= m["used"], m          # never under
     assert m["estimate"] <= 4 * m["used"] + 64 * 1024 ** 2, m   # and not wildly over
     assert m["est_agents"] >= m["agents"], m
