@@ -25,12 +25,13 @@ DEFAULT_SCENARIO = "wt_steady_state"
 
 
 def _cli_modules():
-    """Subcommand modules in cli/: each defines NAME, HELP, add_arguments(parser), main(args)."""
+    """Subcommand modules in cli/: each defines NAME, HELP, add_arguments(parser), main(args), and
+    optionally parents() (the shared argument blocks of cli/common.py it uses)."""
     import cli
 
     mods = {}
     for info in sorted(pkgutil.iter_modules(cli.__path__), key=lambda m: m.name):
-        if info.name.startswith("_"):
+        if info.name.startswith("_") or info.name == "common":
             continue
         mod = importlib.import_module(f"cli.{info.name}")
         if hasattr(mod, "NAME") and hasattr(mod, "main"):
@@ -39,14 +40,90 @@ def _cli_modules():
 
 
 def _gui_parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="nichelab", description="NicheLab desktop app. Headless subcommands: "
-                                 "run, scenarios, params, validate, bench, ... (python main.py SUBCOMMAND --help)")
+    from cli.common import CliParser, day_value, seed_parent
+
+    ap = CliParser(prog="nichelab", parents=[seed_parent()],
+                   description="NicheLab desktop app. Headless subcommands: "
+                   "run, scenarios, params, validate, bench, ... (python main.py SUBCOMMAND --help)")
     ap.add_argument("--scenario", default=DEFAULT_SCENARIO, help="built-in scenario id or a scenario .toml file")
-    ap.add_argument("--seed", type=int, default=None, help="random seed (default: the scenario's)")
     ap.add_argument("--screenshot", metavar="PNG", help="advance the scenario, save a window screenshot, exit")
-    ap.add_argument("--days", type=float, default=5.0, help="days to advance before --screenshot (default 5)")
+    ap.add_argument("--days", type=day_value, default=5.0, help="days to advance before --screenshot (default 5)")
     ap.add_argument("--session", metavar="FILE", help="open a saved session/workspace file")
     return ap
+
+
+def _parse(ap: argparse.ArgumentParser, argv: list[str]):
+    """(args, None), or (None, exit status) when argparse exits (--help: 0, an error: 2)."""
+    try:
+        return ap.parse_args(argv), None
+    except SystemExit as exc:
+        code = exc.code
+        return None, (code if isinstance(code, int) else (0 if code is None else 2))
+
+
+def _run_subcommand(name: str, argv: list[str]) -> int:
+    """Parse and run one headless subcommand. Bad input: one line on stderr, exit status 2; any other
+    failure: one line (the details go to the log file), exit status 1. Never a traceback."""
+    from cli.common import CliParser
+    from engine.errors import InputError, one_line
+
+    mods = _cli_modules()
+    if name not in mods:
+        print(f"nichelab: unknown subcommand '{one_line(name, 80)}' (expected one of: {', '.join(mods)})",
+              file=sys.stderr)
+        return 2
+    mod = mods[name]
+    parents = mod.parents() if hasattr(mod, "parents") else []
+    ap = CliParser(prog=f"nichelab {name}", description=mod.HELP, parents=parents)
+    mod.add_arguments(ap)
+    args, code = _parse(ap, argv)
+    if args is None:
+        return code
+    try:
+        return int(mod.main(args) or 0)
+    except InputError as exc:
+        print(f"nichelab {name}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:          # e.g. `nichelab run --csv - | head`: the reader left
+        _silence_stdout()
+        return 1
+    except MemoryError:
+        print(f"nichelab {name}: error: out of memory (try a smaller scenario or fewer workers)", file=sys.stderr)
+        return 1
+    except Exception as exc:  # noqa: BLE001 - a bug: one line for the user, the traceback in the log
+        where = _log_exception(f"nichelab {name} failed", exc)
+        print(f"nichelab {name}: internal error: {type(exc).__name__}: {one_line(str(exc), 300)} "
+              f"(details in {where})", file=sys.stderr)
+        return 1
+
+
+def _silence_stdout() -> None:
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def _log_exception(what: str, exc: BaseException) -> str:
+    """Write the traceback to the log file only (never to the terminal); returns where it went."""
+    logger = logging.getLogger("nichelab")
+    record = logger.makeRecord(logger.name, logging.ERROR, __file__, 0, "%s", (what,),
+                               (type(exc), exc, exc.__traceback__))
+    for handler in logger.handlers:
+        if isinstance(handler, logging.FileHandler):
+            handler.handle(record)
+    try:
+        from engine.runtime import log_file
+
+        return str(log_file())
+    except Exception:  # noqa: BLE001 - no log file: say so
+        return "the log (not available)"
 
 
 def _ensure_streams() -> None:
@@ -103,28 +180,12 @@ def main(argv: list[str] | None = None) -> int:
     from engine.runtime import setup_logging
 
     setup_logging()
+    _remove_orphan_temps()
     if argv and not argv[0].startswith("-"):
-        from engine.errors import InputError
-
-        mods = _cli_modules()
-        name = argv[0]
-        if name not in mods:
-            print(f"nichelab: unknown subcommand '{name}' (expected one of: {', '.join(mods)})",
-                  file=sys.stderr)
-            return 2
-        mod = mods[name]
-        ap = argparse.ArgumentParser(prog=f"nichelab {name}", description=mod.HELP)
-        mod.add_arguments(ap)
-        args = ap.parse_args(argv[1:])
-        try:
-            return int(mod.main(args) or 0)
-        except InputError as exc:
-            print(f"nichelab {name}: error: {exc}", file=sys.stderr)
-            return 2
-        except KeyboardInterrupt:
-            print("interrupted", file=sys.stderr)
-            return 130
-    args = _gui_parser().parse_args(argv)
+        return _run_subcommand(argv[0], argv[1:])
+    args, code = _parse(_gui_parser(), argv)
+    if args is None:
+        return code
     try:
         from gui.app import run_gui
     except ImportError as exc:  # missing Qt libraries and the like
@@ -139,6 +200,19 @@ def main(argv: list[str] | None = None) -> int:
             return 130
         _show_startup_error(exc, dialog=not args.screenshot)  # no modal box in unattended runs
         return 1
+
+
+def _remove_orphan_temps() -> None:
+    """Temporary files of writes a killed NicheLab left in its own data folders (autosaves)."""
+    try:
+        from engine.files import remove_orphan_temps
+        from engine.runtime import user_dir
+        from studies.session import autosave_dir
+
+        for folder in (user_dir("data"), autosave_dir()):
+            remove_orphan_temps(folder)
+    except Exception:  # noqa: BLE001 - housekeeping must never stop a start
+        logging.getLogger("nichelab").debug("orphan clean-up skipped", exc_info=True)
 
 
 if __name__ == "__main__":

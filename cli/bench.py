@@ -14,6 +14,12 @@ HELP = ("Measure engine throughput (10k..300k agents), the field solver, the 60-
 DEFAULT_OUT = "bench-results/bench.json"
 
 
+def parents():
+    from .common import quiet_parent
+
+    return [quiet_parent(help="no progress lines on standard error")]
+
+
 def add_arguments(ap):
     from benchmarks import SECTIONS
 
@@ -24,7 +30,6 @@ def add_arguments(ap):
     ap.add_argument("--out", default=DEFAULT_OUT, metavar="FILE", help=f"JSON results file (default {DEFAULT_OUT})")
     ap.add_argument("--plot", default=None, metavar="PNG",
                     help="throughput plot (default: throughput.png next to the JSON file; 'none' to skip)")
-    ap.add_argument("--quiet", action="store_true", help="no progress lines on standard error")
 
 
 class _Options:
@@ -161,9 +166,14 @@ def summary_text(res: dict) -> str:
 def main(args) -> int:
     from benchmarks import engine_scaling, field_solver, gui_latency, memory, plot, scenario_wall, startup
     from benchmarks.stats import load_average, machine, memory_probe, parallel_probe
-    from engine.observables import atomic_write_text
+    from engine.files import check_output_file
+
+    from .common import write_output
 
     sections = _sections(args.only)
+    check_output_file(args.out, "--out", stdout_ok=False, need_bytes=1024 * 1024)
+    if args.plot not in (None, "none"):
+        check_output_file(args.plot, "--plot", stdout_ok=False, need_bytes=1024 * 1024)
     opts = _Options(args.quick, args.quiet)
     res: dict = {"command": "python main.py bench " + " ".join(sys.argv[2:]) if len(sys.argv) > 2 else
                  "python main.py bench", "quick": bool(args.quick), "sections": sections, "machine": machine()}
@@ -180,8 +190,7 @@ def main(args) -> int:
     res["parallel_probe_end"] = parallel_probe()
     res["memory_probe_end"] = memory_probe()
     out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(out, json.dumps(res, indent=1, default=float) + "\n")
+    write_output(str(out), json.dumps(res, indent=1, default=float) + "\n", "--out")
     text = summary_text(res)
     print(text)
     if args.plot != "none" and res.get("engine"):

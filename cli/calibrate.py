@@ -7,9 +7,11 @@ HELP = ("Recompute platelet_output_scale and mk_baseline_per_mm3 so the WT stead
 
 
 def add_arguments(ap):
+    from .common import count_value, days_value
+
     ap.add_argument("--species", choices=["mouse", "human"], default="mouse")
-    ap.add_argument("--days", type=float, default=24.0)
-    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--days", type=days_value, default=24.0)
+    ap.add_argument("--rounds", type=count_value(20), default=3)
 
 
 def main(args) -> int:

@@ -3,46 +3,42 @@ from __future__ import annotations
 
 import sys
 
+from .common import (days_parent, outputs_parent, progress_parent, quiet_parent, scenario_parent, seed_parent)
+
 NAME = "run"
 HELP = "Run a scenario headless and write its observables as CSV and/or JSON."
 
 
+def parents():
+    return [scenario_parent(), days_parent(), seed_parent(), outputs_parent(), progress_parent(), quiet_parent()]
+
+
 def add_arguments(ap):
-    ap.add_argument("--scenario", required=True, help="built-in scenario id (see `scenarios`) or a .toml file")
-    ap.add_argument("--days", type=float, default=None, help="simulated days (default: the scenario's)")
-    ap.add_argument("--seed", type=int, default=None, help="random seed (default: the scenario's)")
-    ap.add_argument("--csv", metavar="FILE", help="write the time series as CSV ('-' for standard output)")
-    ap.add_argument("--json", metavar="FILE", help="write the time series as JSON")
-    ap.add_argument("--progress", action="store_true", help="show a progress bar even when not on a terminal")
-    ap.add_argument("--quiet", action="store_true", help="no summary on standard error")
+    """All of run's arguments come from the shared blocks (parents)."""
 
 
 def main(args) -> int:
-    from engine import InputError, Simulation, load_scenario
-    from engine.observables import atomic_write_text
+    from engine import Simulation, load_scenario
 
-    from .common import ProgressBar
+    from .common import ProgressBar, check_outputs, series_bytes, write_output
 
     scn = load_scenario(args.scenario)
     if args.days is not None:
-        if not args.days > 0:
-            raise InputError("must be a positive number of days", field="--days", expected="> 0",
-                             found=args.days)
         scn = scn.copy_with(days=float(args.days))
-    if args.seed is not None and args.seed < 0:
-        raise InputError("must not be negative", field="--seed", expected=">= 0", found=args.seed)
-    sim = Simulation.from_scenario(scn, seed=args.seed)
+    if args.seed is not None:
+        scn = scn.copy_with(seed=int(args.seed))
+    # everything the run needs is checked before it starts: size, then the outputs
+    scn.check_size()
+    check_outputs(args, {"csv": "--csv", "json": "--json"},
+                  need_bytes=series_bytes(scn.days, scn.parameter_set()["sample_hours"]))
+    sim = Simulation.from_scenario(scn)
     bar = ProgressBar(f"{scn.name} ({scn.days:g} d)", 1, enabled=True if args.progress else None)
     sim.run(progress=bar)
     meta = sim.metadata()
     if args.csv:
-        text = sim.observables.to_csv(meta)
-        if args.csv == "-":
-            sys.stdout.write(text)
-        else:
-            atomic_write_text(args.csv, text)
+        write_output(args.csv, sim.observables.to_csv(meta), "--csv")
     if args.json:
-        atomic_write_text(args.json, sim.observables.to_json(meta))
+        write_output(args.json, sim.observables.to_json(meta), "--json")
     if not args.quiet:
         o = sim.observables.last()
         steps = sim.steps_done

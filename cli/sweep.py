@@ -9,39 +9,47 @@ HELP = ("Vary one or two model parameters over a range (NAME=lo:hi:n) and record
         "sweep.json and sweep.svg (line plot for one parameter, heat map for two) into --out.")
 
 
+def parents():
+    from .common import dask_parent, days_parent, progress_parent, scenario_parent, workers_parent
+
+    return [scenario_parent(), days_parent(), workers_parent(), dask_parent(), progress_parent()]
+
+
 def add_arguments(ap):
     from studies.outcomes import OUTCOMES
 
-    ap.add_argument("--scenario", required=True, help="built-in scenario id (see `scenarios`) or a .toml file")
+    from .common import seeds_value
+
     ap.add_argument("--param", action="append", required=True, metavar="NAME=lo:hi:n",
                     help="parameter to vary (see `params`); give it once or twice")
     ap.add_argument("--outcome", default="nadir", help="outcome to record: " + ", ".join(OUTCOMES))
-    ap.add_argument("--seeds", type=int, default=1, help="seeds per grid point (default 1)")
-    ap.add_argument("--days", type=float, default=None, help="simulated days (default: the scenario's)")
-    ap.add_argument("--workers", type=int, default=None, help="local worker processes (default: CPU cores)")
-    ap.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler, e.g. tcp://10.0.0.5:8786 "
-                    "(default: local processes)")
-    ap.add_argument("--timeout", type=float, default=5.0, help="seconds to wait for the Dask scheduler (default 5)")
+    ap.add_argument("--seeds", type=seeds_value, default=1, help="seeds per grid point (default 1)")
     ap.add_argument("--out", required=True, metavar="DIR", help="output folder (created if needed)")
-    ap.add_argument("--progress", action="store_true", help="show a progress bar even when not on a terminal")
 
 
 def main(args) -> int:
-    from engine import InputError
+    from engine import InputError, load_scenario
+    from engine.files import check_output_dir
+    from engine.scenario import SEED_MAX
     from studies.outcomes import OUTCOMES, format_outcome
     from studies.sweep import run_sweep
 
     from .common import ProgressBar
 
-    if args.workers is not None and args.workers < 1:
-        raise InputError("must be at least 1", field="--workers", expected=">= 1", found=args.workers)
-    if args.days is not None and not args.days > 0:
-        raise InputError("must be a positive number of days", field="--days", expected="> 0", found=args.days)
+    scn = load_scenario(args.scenario)
+    if scn.seed + args.seeds - 1 > SEED_MAX:
+        raise InputError("the seeds would run past the largest seed", field="--seeds",
+                         expected=f"at most {SEED_MAX - scn.seed + 1} seeds from the scenario's seed {scn.seed}",
+                         found=args.seeds)
+    check_output_dir(args.out, "--out", need_bytes=1024 * 1024)
     bar = ProgressBar("sweep", 1000, enabled=True if args.progress else None)
-    res = run_sweep(args.scenario, args.param, args.outcome, seeds=args.seeds, days=args.days,
+    res = run_sweep(scn, args.param, args.outcome, seeds=args.seeds, days=args.days,
                     scheduler=args.scheduler, workers=args.workers, connect_timeout=args.timeout,
                     progress=lambda p: bar(int(round(1000 * p.fraction)), 1000))
-    paths = res.write(args.out)
+    try:
+        paths = res.write(args.out)
+    except OSError as exc:
+        raise InputError(f"cannot write the results: {exc.strerror or exc}", file=args.out, field="--out") from None
     names = [a.name for a in res.axes]
     print("  ".join(f"{n:>14}" for n in names) + f"  {OUTCOMES[res.outcome].label} [{res.outcome_unit}]")
     for p in res.points:

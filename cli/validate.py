@@ -10,12 +10,20 @@ HELP = ("Reproduce the published claims (V1-V12, H1): run their scenarios headle
         "results.json. Exit status 0 only when every claim passes (1 if any fails, 2 on bad input).")
 
 
+def parents():
+    from .common import progress_parent
+
+    return [progress_parent()]
+
+
 def add_arguments(ap):
     from validation import DEFAULT_SEEDS
 
+    from .common import seed_value
+
     ap.add_argument("--seeds", type=int, default=DEFAULT_SEEDS, metavar="N",
                     help=f"number of seeds per arm: S, S+1, ..., S+N-1 with S = --first-seed (default {DEFAULT_SEEDS})")
-    ap.add_argument("--first-seed", type=int, default=1, metavar="S", help="first seed (default 1)")
+    ap.add_argument("--first-seed", type=seed_value, default=1, metavar="S", help="first seed (default 1)")
     ap.add_argument("--out", default="validation-report", metavar="DIR",
                     help="folder for report.md, report.html, plots/ and results.json (default ./validation-report)")
     ap.add_argument("--claims", default="", metavar="IDS", help="only these claims, comma-separated (e.g. V2,V5)")
@@ -25,7 +33,6 @@ def add_arguments(ap):
                     help="override a model parameter in every run (repeatable), e.g. --set mk_chemotaxis=80")
     ap.add_argument("--jobs", type=int, default=None, metavar="N",
                     help="parallel worker processes (default: one per CPU core; 1 = run in this process)")
-    ap.add_argument("--progress", action="store_true", help="show the progress bar even when not on a terminal")
     ap.add_argument("--no-report", action="store_true", help="print the table only, write no files")
 
 

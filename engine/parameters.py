@@ -6,12 +6,14 @@ plain floats from it (``params["dt_hours"]``).
 """
 from __future__ import annotations
 
-import tomllib
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Iterable
 
 from .errors import InputError
+from .files import read_toml
 from .runtime import resource_dir
 
 SPECIES = ("mouse", "human")
@@ -44,15 +46,11 @@ def parameter_file() -> Path:
 def parameter_table() -> dict[str, Parameter]:
     """Read and check the parameter table (cached)."""
     path = parameter_file()
-    try:
-        with open(path, "rb") as fh:
-            raw = tomllib.load(fh)
-    except OSError as exc:
-        raise InputError(f"cannot read parameter table: {exc.strerror}", file=str(path)) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"malformed TOML: {exc}", file=str(path)) from None
+    raw = read_toml(path, "parameter table")
     table: dict[str, Parameter] = {}
     for name, entry in raw.items():
+        if not isinstance(entry, dict):
+            raise InputError("parameter entry is not a table", file=str(path), field=name)
         missing = [k for k in REQUIRED_KEYS if k not in entry]
         if missing:
             raise InputError("parameter entry incomplete", file=str(path), field=name,
@@ -68,7 +66,56 @@ def parameter_table() -> dict[str, Parameter]:
                 raise InputError("default outside its range", file=str(path), field=name,
                                  expected=f"{p.min}..{p.max}", found=v)
         table[name] = p
+    for species in SPECIES:
+        check_consistency({n: p.default_for(species) for n, p in table.items()},
+                          source_file=f"{path} ({species} defaults)")
     return table
+
+
+# ------------------------------------------------------------------ consistency across parameters
+
+#: (first, relation, second, why): each rule must hold for every parameter set. Relations:
+#: "<" and "<=" compare the two values; "< half" requires first < second / 2.
+CONSISTENCY_RULES: tuple[tuple[str, str, str, str], ...] = (
+    ("platelet_normal_low", "<", "platelet_normal_high", "the normal range's lower limit must lie below its upper limit"),
+    ("mk_radius_min_um", "<=", "mk_radius_max_um", "a new megakaryocyte cannot be larger than a mature one"),
+    ("vessel_radius_um", "< half", "vessel_spacing_um", "sinusoids wider than their spacing would overlap"),
+    ("dt_hours", "<=", "sample_hours", "observables cannot be recorded more often than once per time step"),
+)
+#: parameters that count things (must be whole numbers)
+WHOLE_NUMBERS = ("platelet_age_stages", "mkp_niche_max_divisions")
+
+
+def _holds(a: float, relation: str, b: float) -> bool:
+    if relation == "<":
+        return a < b
+    if relation == "<=":
+        return a <= b
+    return a < 0.5 * b
+
+
+def check_consistency(values: dict[str, float], *, source_file: str | None = None, field_prefix: str = "",
+                      changed: str | Iterable[str] | None = None) -> None:
+    """InputError when the values contradict each other (CONSISTENCY_RULES, WHOLE_NUMBERS).
+
+    The error names the parameter of the broken rule that is in ``changed`` (a name or names,
+    e.g. a scenario's overrides), else the rule's first parameter."""
+    names = {changed} if isinstance(changed, str) else set(changed or ())
+    for name in WHOLE_NUMBERS:
+        v = values.get(name)
+        if v is not None and v != math.floor(v):
+            raise InputError("must be a whole number (it counts things)", file=source_file,
+                             field=f"{field_prefix}{name}", expected="a whole number", found=v)
+    for a, rel, b, why in CONSISTENCY_RULES:
+        if a not in values or b not in values:
+            continue
+        va, vb = values[a], values[b]
+        if not _holds(va, rel, vb):
+            field = a if a in names or b not in names else b
+            bound = {"<": f"below {b}", "<=": f"at most {b}", "< half": f"below half of {b}"}[rel]
+            raise InputError(f"contradicts {b if field == a else a}: {why}", file=source_file,
+                             field=f"{field_prefix}{field}",
+                             expected=f"{a} {bound} ({a} = {va:g}, {b} = {vb:g})", found=values[field])
 
 
 class ParameterSet:
@@ -84,10 +131,13 @@ class ParameterSet:
         self._values = {n: p.default_for(species) for n, p in self.table.items()}
         self.overrides: dict[str, float] = {}
         for name, value in (overrides or {}).items():
-            self.set(name, value, source_file=source_file, field_prefix="parameters.")
+            self.set(name, value, source_file=source_file, field_prefix="parameters.", check=False)
+        check_consistency(self._values, source_file=source_file, field_prefix="parameters.",
+                          changed=(overrides or {}).keys())
 
     def set(self, name: str, value: object, *, source_file: str | None = None,
-            field_prefix: str = "") -> None:
+            field_prefix: str = "", check: bool = True) -> None:
+        """Set one value (range checked; with ``check``, also against the other parameters)."""
         field = f"{field_prefix}{name}"
         if name not in self.table:
             close = [n for n in self.table if name.split("_")[0] in n][:3]
@@ -98,11 +148,22 @@ class ParameterSet:
             raise InputError("wrong type", file=source_file, field=field,
                              expected="a number", found=value)
         p = self.table[name]
-        v = float(value)
+        try:
+            v = float(value)
+        except OverflowError:       # an integer beyond the float range
+            v = math.inf
         if not (p.min <= v <= p.max):
             raise InputError("value out of range", file=source_file, field=field,
                              expected=f"{p.min:g}..{p.max:g} {p.unit}", found=value)
+        old = self._values[name]
         self._values[name] = v
+        if check:
+            try:
+                check_consistency(self._values, source_file=source_file, field_prefix=field_prefix,
+                                  changed=name)
+            except InputError:
+                self._values[name] = old
+                raise
         if v != p.default_for(self.species):
             self.overrides[name] = v
         else:

@@ -60,6 +60,7 @@ class Simulation:
                  spinup_progress=None):
         """Build the tile and equilibrate the genotype for ``spinup_days`` (not recorded);
         ``spinup_progress(fraction)`` is called after each equilibrated day."""
+        scenario.check_size()  # parameters and size checked before anything is built (engine/budget.py)
         self.scenario = scenario
         self.seed = int(scenario.seed if seed is None else seed)
         self.params: ParameterSet = scenario.parameter_set()

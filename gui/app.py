@@ -78,30 +78,118 @@ def _warm_up(app) -> None:
 def _resolve_scenario(args):
     """(scenario, builtin id or None, path or None) from the command line; raises InputError."""
     from engine import InputError, builtin_scenarios, load_scenario
+    from engine.scenario import SEED_MAX
 
     name = getattr(args, "scenario", None) or DEFAULT_SCENARIO
     scn = load_scenario(name)
     seed = getattr(args, "seed", None)
     if seed is not None:
-        if seed < 0:
-            raise InputError("must not be negative", field="--seed", expected=">= 0", found=seed)
+        if not 0 <= seed <= SEED_MAX:
+            raise InputError("seed out of range", field="--seed", expected=f"0..{SEED_MAX}", found=seed)
         scn = scn.copy_with(seed=int(seed))
     builtin = name if name in builtin_scenarios() else None
     return scn, builtin, (None if builtin else name)
 
 
+def display_problem(environ=None, platform: str | None = None) -> str | None:
+    """Why no window can be shown here (None when a display looks usable). Checked before Qt starts:
+    without a display, Qt aborts the process (SIGABRT) instead of raising an error."""
+    env = os.environ if environ is None else environ
+    platform = sys.platform if platform is None else platform
+    if not platform.startswith(("linux", "freebsd", "openbsd", "netbsd")):
+        return None
+    qpa = env.get("QT_QPA_PLATFORM", "").split(":")[0].strip().lower()
+    if qpa and qpa not in ("xcb", "wayland", "wayland-egl"):
+        return None                    # offscreen, vnc, eglfs, ...: Qt needs no desktop for these
+    display, wayland = env.get("DISPLAY", ""), env.get("WAYLAND_DISPLAY", "")
+    if qpa.startswith("wayland"):
+        display = ""
+    if qpa == "xcb":
+        wayland = ""
+    if wayland:
+        runtime = env.get("XDG_RUNTIME_DIR", "")
+        sock = wayland if os.path.isabs(wayland) else os.path.join(runtime, wayland)
+        if os.path.exists(sock):
+            return None
+    if display:
+        if _x_display_reachable(display):
+            return None
+        return (f"cannot connect to the X display {display!r}. Start NicheLab from a desktop session, or "
+                "use the headless commands (python main.py run --help)")
+    return ("no graphical display (DISPLAY and WAYLAND_DISPLAY are not set). Start NicheLab from a desktop "
+            "session, or use the headless commands (python main.py run --help)")
+
+
+def _x_display_reachable(display: str, timeout: float = 2.0) -> bool:
+    """Can an X client connect to ``display`` (':0', 'host:10.0', 'unix:0')? Checked with a socket."""
+    import socket
+
+    host, _, rest = display.rpartition(":")
+    number = rest.split(".")[0]
+    if not number.isdigit():
+        return True                    # a form this check does not know: let Qt try
+    n = int(number)
+    if host in ("", "unix") or host.startswith("/"):
+        path = host if host.startswith("/") else f"/tmp/.X11-unix/X{n}"
+        if not os.path.exists(path):
+            return os.path.exists(f"/tmp/.X11-unix/X{n}") or _abstract_socket(n)
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        target = path
+    else:
+        sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+        target = (host.strip("[]"), 6000 + n)
+    sock.settimeout(timeout)
+    try:
+        sock.connect(target)
+        return True
+    except OSError:
+        return False
+    finally:
+        sock.close()
+
+
+def _abstract_socket(n: int) -> bool:
+    """Linux X servers may listen only on an abstract socket (@/tmp/.X11-unix/Xn)."""
+    import socket
+
+    if not sys.platform.startswith("linux"):
+        return False
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.settimeout(1.0)
+    try:
+        sock.connect(f"\0/tmp/.X11-unix/X{n}")
+        return True
+    except OSError:
+        return False
+    finally:
+        sock.close()
+
+
 def run_gui(args) -> int:
-    """Open the NicheLab window (or take a screenshot and exit). Returns the exit code."""
+    """Open the NicheLab window (or take a screenshot and exit). Returns the exit code.
+
+    A bad ``--scenario`` or ``--seed`` stops an unattended ``--screenshot`` run (exit status 2); an
+    interactive start (e.g. a desktop shortcut opening a broken file) shows the error in a dialog
+    and opens the default scenario instead."""
     from engine import InputError
 
+    screenshot = getattr(args, "screenshot", None)
+    start_error = None
     try:
-        scn, builtin, path = _resolve_scenario(args)
         days = float(getattr(args, "days", 5.0) if getattr(args, "days", None) is not None else 5.0)
-        if getattr(args, "screenshot", None) and not days > 0:
+        if screenshot and not days > 0:
             raise InputError("must be a positive number of days", field="--days", expected="> 0", found=days)
+        scn, builtin, path = _resolve_scenario(args)
     except InputError as exc:
         print(f"nichelab: error: {exc}", file=sys.stderr)
-        return 2
+        if screenshot:
+            return 2
+        start_error = exc
+        scn, builtin, path = _resolve_scenario(argparse_namespace(scenario=DEFAULT_SCENARIO))
+    problem = display_problem()
+    if problem:                         # Qt would abort the process: say why instead
+        print(f"nichelab: {problem}", file=sys.stderr)
+        return 1
     problem = qt_binding_problem()
     if problem:
         log.warning("%s", problem)
@@ -111,15 +199,26 @@ def run_gui(args) -> int:
 
     win = MainWindow()
     win.controller.load_scenario(scn, path=path, builtin_id=builtin)
-    if getattr(args, "screenshot", None):
-        return _exit_code(take_screenshot(app, win, args.screenshot, days))
+    if screenshot:
+        return _exit_code(take_screenshot(app, win, screenshot, days))
     _close_on_interrupt(win)
     win.show()
+    if start_error is not None:
+        from . import dialogs
+
+        dialogs.show_error(win, "Cannot open the scenario", f"{start_error}\n\nThe default scenario is open "
+                           "instead.")
     from .research import startup
     startup(win, session=getattr(args, "session", None))
     rc = app.exec()
     win.shutdown()
     return _exit_code(int(rc))
+
+
+def argparse_namespace(**kw):
+    import argparse
+
+    return argparse.Namespace(**kw)
 
 
 def _close_on_interrupt(win) -> None:

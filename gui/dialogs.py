@@ -9,17 +9,28 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMessageBox, QTextBrows
 from engine.runtime import APP_NAME, app_version, log_file, resource_dir
 
 LICENSE_FILE = "THIRD_PARTY_LICENSES.md"
+#: longest message and details an error box shows (characters): a huge text would freeze the box
+MAX_MESSAGE_CHARS = 2000
+MAX_DETAILS_CHARS = 20000
+
+
+def clip(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters (a note says how much was left out)."""
+    text = str(text)
+    if len(text) <= limit:
+        return text
+    return text[:limit] + f"\u2026 ({len(text) - limit} more characters not shown)"
 
 
 def show_error(parent, title: str, message: str, details: str | None = None) -> None:
     """A modal error box; the application keeps running afterwards."""
     box = QMessageBox(parent)
     box.setIcon(QMessageBox.Critical)
-    box.setWindowTitle(title)
-    box.setText(title)
-    box.setInformativeText(message)
+    box.setWindowTitle(clip(title, 200))
+    box.setText(clip(title, 200))
+    box.setInformativeText(clip(message, MAX_MESSAGE_CHARS))
     if details:
-        box.setDetailedText(details)
+        box.setDetailedText(clip(details, MAX_DETAILS_CHARS))
     box.setStandardButtons(QMessageBox.Ok)
     box.exec()
 

@@ -58,9 +58,10 @@ class FileActions(QObject):
 
     # ------------------------------------------------------------------ scenarios
     def open_scenario(self, path: str | None = None) -> bool:
-        """Ask for a scenario file and load it; a bad file shows a dialog and changes nothing."""
-        if not self.w.confirm_discard("opening another scenario"):
-            return False
+        """Ask for a scenario file and load it; a bad file shows a dialog and changes nothing.
+
+        The file is read and checked (schema, parameters, size of the simulation) before the
+        unsaved-changes question, so a bad file never costs the user their edits."""
         if path is None:
             path, _ = QFileDialog.getOpenFileName(self.w, "Open scenario", str(self._folder()), SCENARIO_FILTER)
             if not path:
@@ -69,6 +70,8 @@ class FileActions(QObject):
             scn = load_scenario(path)
         except InputError as exc:
             dialogs.show_error(self.w, "Cannot open scenario", str(exc))
+            return False
+        if not self.w.confirm_discard("opening another scenario"):
             return False
         self.w.controller.load_scenario(scn, path=path)
         return True
@@ -92,8 +95,8 @@ class FileActions(QObject):
     def _write_scenario(self, path) -> bool:
         try:
             atomic_write_text(path, self.w.model.snapshot().to_toml())
-        except OSError as exc:
-            dialogs.show_error(self.w, "Cannot save scenario", f"{path}: {exc.strerror or exc}")
+        except (OSError, UnicodeError, InputError) as exc:
+            dialogs.show_error(self.w, "Cannot save scenario", f"{path}: {getattr(exc, 'strerror', None) or exc}")
             return False
         self.w.model.mark_saved(path)
         self.saved.emit(str(path))
@@ -118,8 +121,8 @@ class FileActions(QObject):
                 return
             try:
                 atomic_write_text(path, text)
-            except OSError as exc:
-                dialogs.show_error(self.w, "Cannot export", f"{path}: {exc.strerror or exc}")
+            except (OSError, UnicodeError) as exc:
+                dialogs.show_error(self.w, "Cannot export", f"{path}: {getattr(exc, 'strerror', None) or exc}")
                 return
             self.saved.emit(str(path))
             self.w.statusBar().showMessage(f"Saved {path}", 5000)

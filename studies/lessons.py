@@ -34,7 +34,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from engine.errors import InputError, from_validation_error
-from engine.files import read_toml
+from engine.files import path_exists, read_toml
 
 
 FORMAT = "nichelab-lesson"
@@ -252,16 +252,33 @@ def parse_lesson(data: dict, path: Path) -> Lesson:
     return Lesson(doc, path.resolve())
 
 
+#: largest lesson file read (bytes)
+MAX_LESSON_BYTES = 1024 * 1024
+
+
+def builtin_lesson_ids() -> list[str]:
+    """Ids (file stems) of the built-in lessons, sorted."""
+    return [p.stem for p in sorted(lessons_dir().glob("*.toml"))]
+
+
+def is_builtin_lesson_id(text: object) -> bool:
+    """True for the id of a built-in lesson: a plain name (no path) of a file in resources/lessons/.
+    Ids that come from other files (sessions) must pass this before they are used."""
+    return (isinstance(text, str) and 0 < len(text) <= 100 and text.replace("_", "").replace("-", "").isalnum()
+            and text.isascii() and text in builtin_lesson_ids())
+
+
 def load_lesson(id_or_path: str | Path) -> Lesson:
     """A built-in lesson by id (file stem under resources/lessons/) or a lesson file by path."""
     text = str(id_or_path)
-    path = lessons_dir() / f"{text}.toml"
-    if not path.is_file():
+    if is_builtin_lesson_id(text):
+        path = lessons_dir() / f"{text}.toml"
+    else:
         path = Path(text)
-        if not path.suffix and not path.exists():
-            ids = [p.stem for p in sorted(lessons_dir().glob("*.toml"))]
-            raise InputError("unknown lesson", field="lesson", expected="one of: " + ", ".join(ids), found=text)
-    data = read_toml(path, "lesson file")
+        if not path.suffix and not path_exists(path):
+            raise InputError("unknown lesson", field="lesson", expected="one of: " + ", ".join(builtin_lesson_ids()),
+                             found=text)
+    data = read_toml(path, "lesson file", MAX_LESSON_BYTES)
     return parse_lesson(data, path)
 
 

@@ -54,7 +54,8 @@ def good_doc(tmp_path):
     (lambda d: d["runs"][1]["rows"][3].pop(), "runs[1]", "row 3 has 2 values for 3 columns"),
     (lambda d: d["runs"][0].update(seed=-1), "runs[0].seed", "out of range (expected >= 0"),
     (lambda d: d["runs"][0].update(colour="red"), "runs[0].colour", "unknown key"),
-    (lambda d: d["runs"][0].update(columns=["day", "x", "y"]), "runs[0].columns", "'day' and 'platelets'"),
+    (lambda d: d["runs"][0].update(columns=["day", "x", "y"]), "runs[0].columns",
+     "must include 'day', 'platelets', 'platelets_rel'"),
     (lambda d: d.update(scenario_toml='name = "x"\ndays = -3\n'), "scenario_toml", "invalid scenario"),
     (lambda d: d.update(scenario_toml="name = "), "scenario_toml", "not valid TOML"),
     (lambda d: d.update(version=7), "version", "newer NicheLab"),
@@ -102,19 +103,83 @@ def test_failed_save_keeps_the_previous_file(tmp_path, monkeypatch):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["lab.json"]
 
 
-def test_autosave_lives_in_the_user_data_folder_and_is_offered_for_recovery(tmp_path, monkeypatch):
+def test_autosave_of_a_window_is_offered_only_after_its_window_is_gone(tmp_path, monkeypatch):
     monkeypatch.setenv("NICHELAB_HOME", str(tmp_path / "home"))
-    assert S.autosave_path() == tmp_path / "home" / "data" / "autosave.json"
+    assert S.autosave_dir() == tmp_path / "home" / "data" / "autosave"
     assert S.find_recoverable_autosave() is None
-    S.write_autosave(session())
+    first = S.AutosaveSlot()                       # the first window
+    first.write(session())
+    # a second window starting now must not take the first one's autosave for a crash
+    assert S.find_recoverable_autosave() is None
+    assert first.path.is_file()
+    # the first window crashes: its claim goes with it (here: the lock is released, the file stays)
+    first._lock.release()
     found = S.find_recoverable_autosave()
-    assert found.n_runs == 2 and found.scenario_name.startswith("Lesson: transplant") and found.age_seconds >= 0
-    S.autosave_path().write_text("{broken")
-    assert S.find_recoverable_autosave() is None          # corrupt: not offered ...
-    assert S.autosave_path().read_text() == "{broken"     # ... and not deleted
-    S.clear_autosave()
-    assert not S.autosave_path().exists()
-    S.clear_autosave()  # no error when already gone
+    assert found.path == first.path and found.n_runs == 2 and found.scenario_name.startswith("Lesson: transplant")
+    assert S.find_recoverable_autosave() is None   # claimed by whoever asked first
+    found.release(remove=True)                     # "No": the crashed window's autosave goes
+    assert not first.path.exists() and S.find_recoverable_autosave() is None
+
+
+def test_a_clean_exit_removes_the_autosave_and_a_corrupt_one_is_kept(tmp_path, monkeypatch):
+    monkeypatch.setenv("NICHELAB_HOME", str(tmp_path / "home"))
+    slot = S.AutosaveSlot()
+    slot.write(session())
+    slot.close()
+    assert list(S.autosave_dir().iterdir()) == []
+    crashed = S.AutosaveSlot()
+    crashed.path.write_text("{broken")
+    crashed._lock.release()
+    assert S.find_recoverable_autosave() is None           # corrupt: not offered ...
+    assert crashed.path.read_text() == "{broken"            # ... and not deleted
+
+
+def test_a_recovered_autosave_becomes_the_new_windows_own(tmp_path, monkeypatch):
+    monkeypatch.setenv("NICHELAB_HOME", str(tmp_path / "home"))
+    crashed = S.AutosaveSlot()
+    crashed.write(session())
+    crashed._lock.release()
+    found = S.find_recoverable_autosave()
+    mine = S.AutosaveSlot()
+    mine.adopt(found)
+    assert mine.path.is_file() and not crashed.path.exists()
+    assert S.find_recoverable_autosave() is None           # locked by the new window
+    mine.close()
+    assert not mine.path.exists()
+
+
+def test_an_autosave_of_a_killed_process_is_offered(tmp_path):
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    code = ("import os, sys; sys.path.insert(0, sys.argv[1]);"
+            "from studies import session as S; from tests.test_studies_session import session;"
+            "slot = S.AutosaveSlot(sys.argv[2]); slot.write(session()); os._exit(9)")
+    r = subprocess.run([sys.executable, "-c", code, str(ROOT), str(tmp_path)], capture_output=True, text=True,
+                       timeout=300)
+    assert r.returncode == 9, r.stderr
+    found = S.find_recoverable_autosave(tmp_path)
+    assert found is not None and found.n_runs == 2
+    found.release()
+
+
+def test_a_version_0_1_autosave_is_offered_once_idle(tmp_path, monkeypatch):
+    import os
+    import time
+
+    monkeypatch.setenv("NICHELAB_HOME", str(tmp_path / "home"))
+    legacy = S.legacy_autosave_path()
+    legacy.parent.mkdir(parents=True, exist_ok=True)
+    S.save_session(legacy, session())
+    assert S.find_recoverable_autosave() is None           # written just now: its window may be open
+    old = time.time() - S.LEGACY_AUTOSAVE_IDLE_S - 5
+    os.utime(legacy, (old, old))
+    found = S.find_recoverable_autosave()
+    assert found.path == legacy
+    found.release(remove=True)
+    assert not legacy.exists()
 
 
 def test_autosave_timer_is_due_a_minute_after_the_first_change():
@@ -129,3 +194,60 @@ def test_autosave_timer_is_due_a_minute_after_the_first_change():
     assert t.due()
     t.saved()
     assert not t.due()
+
+
+# ------------------------------------------------------------------ sessions that pass the schema but cannot be applied
+
+@pytest.mark.parametrize("mutate, field, words", [
+    (lambda d: d["runs"][0].update(columns=["day", "platelets"], rows=[r[:2] for r in d["runs"][0]["rows"]]),
+     "runs[0].columns", "missing 'platelets_rel'"),
+    (lambda d: d["runs"][0].update(rows=[]), "runs[0].rows", "at least 1"),
+    (lambda d: [r.__setitem__(2, None) for r in d["runs"][1]["rows"]], "runs[1]", "cannot be shown"),
+    (lambda d: d["runs"][0]["rows"][0].__setitem__(1, None), "runs[0]", "no day or no platelet count"),
+    (lambda d: d["runs"][0]["rows"][5].__setitem__(0, 0.1), "runs[0]", "days must not decrease"),
+    (lambda d: d.update(lesson={"lesson_id": "../../etc/passwd", "step": 0}), "lesson.lesson_id",
+     "not a built-in lesson id"),
+    (lambda d: d.update(lesson={"lesson_id": "/tmp/mine", "step": 0}), "lesson.lesson_id", "not a built-in lesson id"),
+    (lambda d: d.update(lesson={"lesson_id": "03_5fu_recovery", "step": 500}), "lesson.step", "fewer steps"),
+    (lambda d: d.update(seed=2 ** 31), "seed", "out of range"),
+    (lambda d: d.update(current_day=True), "current_day", "wrong type"),
+])
+def test_sessions_that_cannot_be_applied_are_refused_on_load(tmp_path, good_doc, mutate, field, words):
+    mutate(good_doc)
+    p = _write(tmp_path, good_doc)
+    with pytest.raises(InputError) as exc:
+        S.load_session(p)
+    msg = str(exc.value)
+    assert str(p) in msg and f"field '{field}'" in msg and words in msg
+
+
+def test_hostile_session_files_are_refused_without_reading_them(tmp_path):
+    import os
+
+    fifo = tmp_path / "pipe.json"
+    os.mkfifo(fifo)
+    deep = _write(tmp_path, '{"format": "nichelab-session", "view": ' + "[" * 100_000 + "]" * 100_000 + "}", "deep.json")
+    digits = _write(tmp_path, '{"format": "nichelab-session", "seed": ' + "9" * 5000 + "}", "digits.json")
+    for path, words in ((fifo, "not a regular file"), ("/dev/zero", "not a regular file"), (tmp_path, "is a folder"),
+                        (deep, "nested too deeply"), (digits, "thousands of digits")):
+        with pytest.raises(InputError, match=words):
+            S.load_session(path)
+
+
+def test_a_session_too_large_to_read_back_is_not_saved(tmp_path, monkeypatch):
+    monkeypatch.setattr(S, "MAX_FILE_BYTES", 1000)
+    with pytest.raises(InputError, match="session too large to save"):
+        S.save_session(tmp_path / "big.json", session())
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_lesson_references_are_built_in_ids_or_files_never_paths_inside_resources():
+    from studies.lessons import builtin_lesson_ids, is_builtin_lesson_id, load_lesson
+
+    ids = builtin_lesson_ids()
+    assert "01_vascular_niche" in ids and all(is_builtin_lesson_id(i) for i in ids)
+    for ref in ("../scenarios/wt_steady_state", "01_vascular_niche/../02_thpo_knockout", "", "x" * 100_000,
+                "/etc", "/dev/zero"):
+        assert not is_builtin_lesson_id(ref)
+        with pytest.raises(InputError):
+            load_lesson(ref)

@@ -1,9 +1,11 @@
 """Run controls: play/pause, step, reset, speed, seed, and the day read-out."""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QComboBox, QLabel, QSpinBox, QStyle, QToolBar, QWidget, QSizePolicy
+
+from engine.scenario import SEED_MAX
 
 from ..controller import DEFAULT_SPEED, SPEEDS
 from ..texts import RUN_TIPS
@@ -55,7 +57,7 @@ class RunControls(QToolBar):
         self.addWidget(lab)
         self.addWidget(self.speed)
         self.seed = QSpinBox()
-        self.seed.setRange(0, 2**31 - 1)
+        self.seed.setRange(0, SEED_MAX)      # the scenario schema's and the command line's range
         self.seed.setKeyboardTracking(False)
         self.seed.setToolTip(RUN_TIPS["seed"])
         self.seed.valueChanged.connect(self.seed_changed)
@@ -84,9 +86,16 @@ class RunControls(QToolBar):
         self.day_label.setText(f"Day {day:.1f} / {days:g}")
 
     def set_seed(self, seed: int) -> None:
-        self.seed.blockSignals(True)
-        self.seed.setValue(int(seed))
-        self.seed.blockSignals(False)
+        """Show ``seed`` without emitting seed_changed; ValueError outside 0..SEED_MAX (the box and
+        its signals are left as they were)."""
+        seed = int(seed)
+        if not 0 <= seed <= SEED_MAX:
+            raise ValueError(f"seed {seed} outside 0..{SEED_MAX}")
+        blocker = QSignalBlocker(self.seed)
+        try:
+            self.seed.setValue(seed)
+        finally:
+            blocker.unblock()
 
     def set_reset_pending(self, pending: bool) -> None:
         self.reset_action.setText("Reset (apply changes)" if pending else "Reset")

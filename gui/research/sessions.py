@@ -2,8 +2,13 @@
 
 A session holds the scenario being edited, the kept runs, the day reached and the
 lesson position (studies/session.py). A bad file gives an error dialog naming the
-problem and changes nothing. Autosave: at most ``AUTOSAVE_INTERVAL_S`` after a
-change (studies.session.AutosaveTimer); the autosave is removed on a clean exit.
+problem and changes nothing: everything a session needs is read and checked
+before the window is touched, and should applying it still fail, the previous
+work is put back. Autosave: at most ``AUTOSAVE_INTERVAL_S`` after a change
+(studies.session.AutosaveTimer), into this window's own autosave file
+(studies.session.AutosaveSlot, removed on a clean exit). At start-up only the
+autosave of a window that is gone is offered; a second window leaves the first
+one's alone.
 """
 from __future__ import annotations
 
@@ -14,9 +19,9 @@ from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
 from engine import InputError
-from studies.session import (FILE_FILTER, SUFFIX, LessonState, Session, clear_autosave,
-                             find_recoverable_autosave, load_session, save_session, write_autosave,
-                             AutosaveTimer)
+from studies.lessons import is_builtin_lesson_id
+from studies.session import (FILE_FILTER, SUFFIX, AutosaveSlot, AutosaveTimer, LessonState, Session,
+                             find_recoverable_autosave, load_session, save_session)
 
 log = logging.getLogger("nichelab.gui")
 
@@ -31,6 +36,7 @@ class SessionManager(QObject):
         self.lesson_panel = lesson_panel
         self.path: Path | None = None
         self.autosave = AutosaveTimer()
+        self.slot: AutosaveSlot | None = None
         self.timer = QTimer(self)
         self.timer.setInterval(CHECK_INTERVAL_MS)
         self.timer.timeout.connect(self._maybe_autosave)
@@ -50,7 +56,9 @@ class SessionManager(QObject):
         lesson = None
         lp = self.lesson_panel
         if lp is not None and lp.lesson is not None:
-            lesson = LessonState(**lp.state())
+            state = lp.state()
+            if is_builtin_lesson_id(state["lesson_id"]):   # a teacher's own file is not recorded by path
+                lesson = LessonState(**state)
         runs = list(self.runs_panel.runs) if self.runs_panel is not None else []
         return Session.create(scenario_toml=scn.to_toml(), runs=runs, seed=int(scn.seed),
                               current_day=float(w.controller.day or 0.0), lesson=lesson,
@@ -67,6 +75,29 @@ class SessionManager(QObject):
         if session.current_day > 0:
             w.controller.run_until(session.current_day)
 
+    def apply_safely(self, session: Session, title: str) -> bool:
+        """Apply a prepared session; should it fail midway, put the previous work back and say so."""
+        try:
+            previous = self.current_session()
+        except (InputError, ValueError) as exc:
+            log.warning("cannot record the current work before applying a session: %s", exc)
+            previous = None
+        try:
+            self.apply(session)
+            return True
+        except Exception as exc:  # noqa: BLE001 - the user's work must survive any failure here
+            log.exception("applying a session failed")
+            restored = False
+            if previous is not None:
+                try:
+                    self.apply(previous)
+                    restored = True
+                except Exception:  # noqa: BLE001
+                    log.exception("putting the previous work back failed")
+            QMessageBox.critical(self.window, title, f"{type(exc).__name__}: {exc}"
+                                 + ("\n\nYour previous work was put back." if restored else ""))
+            return False
+
     # ------------------------------------------------------------------ files
     def save(self, path: str | Path | None = None) -> bool:
         if path is None:
@@ -82,7 +113,8 @@ class SessionManager(QObject):
             QMessageBox.critical(self.window, "Cannot save the session", str(exc))
             return False
         self.path = Path(path)
-        clear_autosave()
+        if self.slot is not None:
+            self.slot.clear()
         self.autosave.saved()
         self.window.statusBar().showMessage(f"Saved session {path}", 5000)
         return True
@@ -96,29 +128,39 @@ class SessionManager(QObject):
                 return False
         try:
             session = load_session(path)
-            session.scenario()            # parse now: a bad scenario must not half-load
+            session.prepare(str(path))    # everything read now: a bad session must not half-load
         except InputError as exc:
             QMessageBox.critical(self.window, "Cannot open the session", str(exc))
             return False
         if not self.window.confirm_discard("opening a session"):
             return False
-        self.apply(session)
+        if not self.apply_safely(session, "Cannot open the session"):
+            return False
         self.path = Path(path)
         self.window.statusBar().showMessage(f"Opened session {path}", 5000)
         return True
 
     # ------------------------------------------------------------------ autosave
+    def _ensure_slot(self) -> AutosaveSlot | None:
+        if self.slot is None:
+            try:
+                self.slot = AutosaveSlot()
+            except OSError as exc:
+                log.warning("no autosave (cannot create its folder): %s", exc)
+        return self.slot
+
     def start_autosave(self) -> None:
+        self._ensure_slot()
         self.timer.start()
         app = QApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.clean_exit)
 
     def _maybe_autosave(self) -> None:
-        if not self.autosave.due():
+        if not self.autosave.due() or self._ensure_slot() is None:
             return
         try:
-            write_autosave(self.current_session())
+            self.slot.write(self.current_session())
         except (OSError, InputError) as exc:
             log.warning("autosave failed: %s", exc)
             return
@@ -126,14 +168,23 @@ class SessionManager(QObject):
 
     def clean_exit(self) -> None:
         self.timer.stop()
-        try:
-            clear_autosave()
-        except OSError as exc:
-            log.warning("cannot remove the autosave: %s", exc)
+        if self.slot is not None:
+            try:
+                self.slot.close()
+            except OSError as exc:
+                log.warning("cannot remove the autosave: %s", exc)
 
     def offer_recovery(self) -> bool:
-        """Offer the autosave a crashed session left behind; True when it was restored."""
-        found = find_recoverable_autosave()
+        """Offer the autosave a crashed window left behind; True when it was restored.
+
+        An autosave of a window still open is never offered. "No" removes the crashed window's
+        autosave; a restored one becomes this window's autosave."""
+        self._ensure_slot()               # claim this window's own slot first
+        try:
+            found = find_recoverable_autosave()
+        except OSError as exc:
+            log.warning("cannot look for an autosave: %s", exc)
+            return False
         if found is None:
             return False
         mins = found.age_seconds / 60.0
@@ -143,11 +194,20 @@ class SessionManager(QObject):
             f"\u201c{found.scenario_name}\u201d with {found.n_runs} kept run(s). Restore it?",
             QMessageBox.Yes | QMessageBox.No, QMessageBox.Yes)
         if answer != QMessageBox.Yes:
-            clear_autosave()
+            found.release(remove=True)
             return False
         try:
-            self.apply(load_session(found.path))
+            session = load_session(found.path)
+            session.prepare(str(found.path))
         except InputError as exc:
+            found.release()
             QMessageBox.critical(self.window, "Cannot recover the autosave", str(exc))
             return False
+        if not self.apply_safely(session, "Cannot recover the autosave"):
+            found.release()
+            return False
+        if self.slot is not None:
+            self.slot.adopt(found)
+        else:
+            found.release()
         return True
