@@ -10,7 +10,7 @@ HELP = ("Vary one or two model parameters over a range (NAME=lo:hi:n) and record
 
 
 def add_arguments(ap):
-    from studies.outcomes import OUTCOMES
+    from analysis.outcomes import OUTCOMES
 
     ap.add_argument("--scenario", required=True, help="built-in scenario id (see `scenarios`) or a .toml file")
     ap.add_argument("--param", action="append", required=True, metavar="NAME=lo:hi:n",
@@ -28,7 +28,7 @@ def add_arguments(ap):
 
 def main(args) -> int:
     from engine import InputError
-    from studies.outcomes import OUTCOMES, format_outcome
+    from analysis.outcomes import OUTCOMES, format_outcome
     from studies.sweep import run_sweep
 
     from .common import ProgressBar
