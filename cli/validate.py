@@ -5,9 +5,11 @@ import sys
 import time
 
 NAME = "validate"
-HELP = ("Reproduce the published claims (V1-V12, H1): run their scenarios headless over several seeds, "
-        "print a claim / expected / observed / pass table, write report.md, report.html, plots and "
-        "results.json. Exit status 0 only when every claim passes (1 if any fails, 2 on bad input).")
+HELP = ("Hold the model to the published data (resources/claims.toml, resources/data/): run the claim "
+        "scenarios headless over several seeds (spin-ups shared, in parallel processes), print the table "
+        "claim / data source / published value / model mean and 95% interval / tolerance / pass, write "
+        "report.md, report.html, plots and results.json. Exit status 0 only when every claim passes "
+        "(1 if any fails, 2 on bad input).")
 
 
 def add_arguments(ap):
@@ -27,6 +29,15 @@ def add_arguments(ap):
                     help="parallel worker processes (default: one per CPU core; 1 = run in this process)")
     ap.add_argument("--progress", action="store_true", help="show the progress bar even when not on a terminal")
     ap.add_argument("--no-report", action="store_true", help="print the table only, write no files")
+
+
+def _load_average() -> str:
+    import os
+
+    try:
+        return " ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        return "n/a"
 
 
 def _parse_overrides(items):
@@ -65,23 +76,24 @@ def main(args) -> int:
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))
     source = args.claims_file or "resources/claims.toml"
 
-    bar = ProgressBar(f"validate ({len(claims)} claims, {len(seeds)} seed{'s' if len(seeds) > 1 else ''})", 1,
+    bar = ProgressBar(f"validate ({len(claims)} claims, {len(seeds)} seed{'s' if len(seeds) > 1 else ''})", 1000,
                       enabled=True if args.progress else None)
 
-    def progress(done, total, label):
-        bar(done, total)
+    def progress(fraction):
+        bar(int(round(1000 * fraction)), 1000)
 
     t0 = time.perf_counter()
-    outcome = run_validation(claims, seeds, overrides, workers=args.jobs, progress=progress)
+    outcome = run_validation(claims, seeds, overrides, workers=args.jobs, progress=progress, claims_source=source)
     wall = time.perf_counter() - t0
     print(console_table(outcome.results, seeds))
     runs = len(outcome.runs)
     cpu = sum(r.cpu_seconds for r in outcome.runs.values())
+    load = _load_average()
     sys.stderr.write(f"{runs} runs ({len(seeds)} seed{'s' if len(seeds) > 1 else ''}) in {wall:.0f} s "
-                     f"({cpu:.0f} s of CPU in the runs)\n")
+                     f"({cpu:.0f} s of CPU in the runs; load average {load})\n")
     if not args.no_report:
         try:
-            write_report(args.out, outcome.results, outcome.runs, seeds, overrides, source)
+            write_report(args.out, outcome)
         except OSError as exc:
             raise InputError(f"cannot write the report: {exc.strerror or exc}", field="--out",
                              expected="a writable folder", found=args.out) from None
