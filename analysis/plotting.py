@@ -109,7 +109,7 @@ def line_figure(lines: Sequence[Line], *, xlabel: str, ylabel: str, title: str =
                 lo, hi = np.asarray(e.lower, float), np.asarray(e.upper, float)
                 yerr = np.vstack([np.maximum(0.0, y - lo), np.maximum(0.0, hi - y)])
             cont = ax.errorbar(x, y, yerr=yerr, fmt="s", color=col, mfc="white", mew=1.5, ms=6, capsize=4,
-                               lw=1.3, label=e.label, zorder=5)
+                               lw=1.3, label=e.label or None, zorder=5)
             cont.lines[0].set_gid(f"data-{k}")
         if points:
             px = [p[0] for p in points]

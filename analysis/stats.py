@@ -8,21 +8,26 @@ A direction is shown only when its whole interval lies on one side (:func:`exclu
 """
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import asdict, dataclass
 from typing import Iterable, Sequence
 
 import numpy as np
-from scipy import stats as _stats
 
 LEVEL = 0.95
 
 
+@functools.lru_cache(maxsize=256)
 def t_quantile(df: int, level: float = LEVEL) -> float:
-    """Two-sided Student t quantile: the half-width of a ``level`` interval is t * SE (inf for df < 1)."""
+    """Two-sided Student t quantile: the half-width of a ``level`` interval is t * SE (inf for df < 1).
+
+    scipy is imported on first use (it costs about half a second; the GUI starts without it)."""
     if df < 1:
         return math.inf
-    return float(_stats.t.ppf(0.5 + level / 2.0, df))
+    from scipy import stats
+
+    return float(stats.t.ppf(0.5 + level / 2.0, df))
 
 
 def finite(values: Iterable[float | None]) -> np.ndarray:

@@ -111,7 +111,7 @@ def plot_claim(result: ClaimResult, column: str, runs: dict[tuple[str, int], Arm
                 spans.append(Span(c.window[0], c.window[1], "evaluation window(s)"))
     unit = first.units.get(column, COLUMNS[column][0])
     nseed = f"mean of {len(seeds)} seeds, band = lowest to highest seed" if len(seeds) > 1 else f"seed {seeds[0]}"
-    return line_figure(lines, errorbars=bars, title=f"{claim.id}: {COLUMNS[column][1]} ({nseed})",
+    return line_figure(lines, errorbars=bars, title=f"{claim.id}: {COLUMNS[column][1]}\n({nseed})",
                        xlabel="day", ylabel=f"{column} [{unit}]", hlines=hlines, spans=spans)
 
 
