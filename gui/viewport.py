@@ -367,7 +367,7 @@ class Viewport(QWidget):
             self.platelets.visible = False
         pickable = (~is_plt) & show
         self._pick_pos = pos[pickable]
-        self._pick_slots = snap.slots[pickable]
+        self._pick_slots = snap.ids[pickable]
         self._pick_radius = snap.radius[pickable]
         self._update_highlight()
         if snap.vessel_integrity is not None:
