@@ -79,8 +79,8 @@ def test_claim_arms_implement_the_stated_experiments():
 
 def test_each_arm_runs_only_as_long_as_its_checks_read():
     jobs = {j.scenario: j.days for j in jobs_for(CLAIMS, [1])}
-    assert jobs["v07_vla4_block"] == 14.0 and jobs["v10_transplant"] == 60.0 and jobs["v11_transplant_low"] == 45.0
-    assert jobs["v08_5fu"] == 30.0 and jobs["h1_human_transplant"] == 45.0
+    assert jobs["v07_vla4_block"] == 14.0 and jobs["v10_transplant"] == 60.0 and jobs["v11_transplant_low"] == 40.0
+    assert jobs["v08_5fu"] == 30.0 and jobs["h1_human_transplant"] == 40.0
 
 
 def _doc(**check_changes):
