@@ -16,7 +16,7 @@ def parents():
 
 
 def add_arguments(ap):
-    from studies.outcomes import OUTCOMES
+    from analysis.outcomes import OUTCOMES
 
     from .common import seeds_value
 
@@ -31,7 +31,7 @@ def main(args) -> int:
     from engine import InputError, load_scenario
     from engine.files import check_output_dir
     from engine.scenario import SEED_MAX
-    from studies.outcomes import OUTCOMES, format_outcome
+    from analysis.outcomes import OUTCOMES, format_outcome
     from studies.sweep import run_sweep
 
     from .common import ProgressBar

@@ -22,10 +22,11 @@ import numpy as np
 
 from engine.errors import InputError
 
-from .outcomes import KEY_OUTCOMES, OUTCOMES, compute_outcomes
-from .parallel import CancelFlag, StudyJob, StudyProgress, Task, TaskFailure, run_tasks
+from analysis.outcomes import EVENT_OUTCOMES, KEY_OUTCOMES, OUTCOMES
+from analysis.runner import CancelFlag, StudyJob, StudyProgress, Task, TaskFailure, run_tasks
+from analysis.stats import Interval, mean_interval
+
 from .runs import RunRecord, treatment_summary
-from .stats import Interval, mean_interval
 from . import worker
 
 MAX_SEEDS = 1000
@@ -113,8 +114,14 @@ class EnsembleResult:
 
     def outcome_values(self) -> dict[str, list[float | None]]:
         """Each outcome for each finished run (in seed order)."""
-        outs = [compute_outcomes(r, species=self.species) for r in self.runs]
+        outs = [r.outcomes() for r in self.runs]
         return {name: [o.get(name) for o in outs] for name in OUTCOMES}
+
+    def never_below(self, name: str) -> int:
+        """Runs whose course never fell below the threshold of an event outcome (no day: not averaged)."""
+        if name not in EVENT_OUTCOMES:
+            return 0
+        return sum(r.outcomes().status(name) == "never_below" for r in self.runs)
 
     def outcome_intervals(self, level: float = 0.95, names: Sequence[str] = tuple(OUTCOMES)) -> dict[str, Interval]:
         """Mean and ``level`` confidence interval of each outcome over seeds (t distribution);
@@ -128,7 +135,11 @@ class EnsembleResult:
         lines = [f"{self.scenario_name}: {len(self.runs)} of {len(self.seeds)} seeds finished"
                  + (" (cancelled)" if self.cancelled else "") + f" in {self.wall_seconds:.1f} s on {self.backend}"]
         for n in names:
-            lines.append(f"  {OUTCOMES[n].label:<28} {ivs[n].text(OUTCOMES[n].unit.replace('platelet', unit))}")
+            text = ivs[n].text(OUTCOMES[n].unit.replace('platelet', unit))
+            below = self.never_below(n)
+            if below:
+                text += f" ({below} of them never fell below the threshold)"
+            lines.append(f"  {OUTCOMES[n].label:<28} {text}")
         for f in self.failures:
             lines.append("  " + f.describe())
         return "\n".join(lines) + "\n"
@@ -182,15 +193,16 @@ class EnsembleResult:
 
 
     def plot_svg(self, column: str = "platelets", title: str | None = None) -> str:
-        """SVG line plot of the mean over seeds with the 2.5-97.5 percentile band of ``column``."""
-        from . import svgplot
+        """SVG plot of the mean over seeds with the 2.5-97.5 percentile band of ``column``."""
+        from analysis.plotting import Line, line_figure, svg_text
 
         b = self.band(column)
         unit = self.units.get(column, "")
-        series = [svgplot.Series(f"mean of {b.n} seeds", b.day, b.mean, b.lo, b.hi,
-                                 band_label="2.5-97.5 percentile of the runs")]
-        return svgplot.line_plot(series, xlabel="day", ylabel=f"{column} [{unit}]" if unit else column,
-                                 title=title or f"{self.scenario_name}: {column}", y_from_zero=True)
+        fig = line_figure([Line(f"mean of {b.n} seeds", b.day, b.mean, b.lo, b.hi,
+                                band_label="2.5-97.5 percentile of the runs")],
+                          xlabel="day", ylabel=f"{column} [{unit}]" if unit else column,
+                          title=title or f"{self.scenario_name}: {column}", y_from_zero=True)
+        return svg_text(fig)
 
 
 def _clean(a: np.ndarray) -> list[float | None]:

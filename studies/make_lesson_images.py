@@ -2,8 +2,8 @@
 
     python -m studies.make_lesson_images          # rewrites the SVG files (deterministic output)
 
-The diagrams are schematic (not to scale) and use the same colours as the 3D
-view's cell types where they show cells. Plain string building, no dependencies.
+The diagrams are schematic (not to scale) and take their colours from analysis/palette.py, the
+palette of the 3D view's legend. Plain string building.
 """
 from __future__ import annotations
 
@@ -11,22 +11,28 @@ import math
 import sys
 from pathlib import Path
 
+from analysis import palette as P
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "resources" / "lessons" / "images"
 
-# colours (cell types as in the 3D view legend; Okabe-Ito based)
-C_BONE = "#e8dcc0"
+# colours: the one palette (analysis/palette.py), so a cell type has the colour of the 3D view's legend
+
+C_BONE = P.BONE
 C_BONE_EDGE = "#b59f6b"
-C_VESSEL = "#f4c7c3"
-C_VESSEL_EDGE = "#c0504d"
-C_HSC = "#0072B2"
-C_MKP = "#56B4E9"
-C_MK = "#CC79A7"
-C_STROMA = "#009E73"
-C_MSC = "#E69F00"
-C_PLT = "#D55E00"
+C_VESSEL = "#f6d5c4"            # a light tint of the vessel colour, for the lumen
+C_VESSEL_EDGE = P.VESSEL
+C_HSC = P.CELL["hsc_host"]
+C_DONOR = P.CELL["hsc_donor"]
+C_MKP = P.CELL["mkp"]
+C_MK = P.CELL["mk"]
+C_STROMA = P.CELL["stroma"]
+C_MSC = P.CELL["msc"]
+C_PLT = P.CELL["platelet"]
+C_PLT_EDGE = "#7a6a00"           # a dark rim: yellow alone is too pale on white
+C_CURVE = P.OBSERVABLE["platelets"]
 C_TEXT = "#222222"
-C_SDF = "#009E73"
+C_SDF = P.BLUISH_GREEN
 
 FONT = 'font-family="Helvetica, Arial, sans-serif"'
 
@@ -128,7 +134,7 @@ def vascular_niche() -> str:
              'stroke-linecap="round"/>')
     b.append(text(450, 92, "proplatelets", 12, color="#7a2e5f"))
     for (x, y) in ((290, 66), (276, 60), (450, 72), (470, 68), (520, 58), (560, 62), (610, 70), (660, 60)):
-        b.append(f'<ellipse cx="{x}" cy="{y}" rx="5" ry="3" fill="{C_PLT}" stroke="none"/>')
+        b.append(f'<ellipse cx="{x}" cy="{y}" rx="5" ry="3" fill="{C_PLT}" stroke="{C_PLT_EDGE}" stroke-width="0.8"/>')
     b.append(text(560, 90, "platelets", 12, color="#a04000"))
     return svg(w, h, b, "The vascular niche: SDF-1 and VCAM-1 bring megakaryocytes to the sinusoid, "
                "where they release platelets")
@@ -179,37 +185,35 @@ def tpo_routes() -> str:
 # ------------------------------------------------------------------ 3: platelet course after 5-FU
 
 def fu5_course() -> str:
-    w, h = 760, 380
-    x0, y0, pw, ph = 80, 40, 640, 280
+    """The course after one dose of 5-FU in a mouse, drawn to the published shape (Yeager et al. 1983:
+    40% of control at day 7, 200-250% on days 11-17; nadir 4-8 days after the dose, Levin et al. 2001)."""
+    w, h = 760, 400
+    x0, y0, pw, ph = 80, 50, 640, 280
+    top = 2.7
     b = []
 
     def px(d):
         return x0 + d / 30.0 * pw
 
     def py(v):
-        return y0 + ph - v / 1.4 * ph
+        return y0 + ph - v / top * ph
 
     # axes
     b.append(f'<line x1="{x0}" y1="{y0 + ph}" x2="{x0 + pw}" y2="{y0 + ph}" stroke="#333"/>')
     b.append(f'<line x1="{x0}" y1="{y0}" x2="{x0}" y2="{y0 + ph}" stroke="#333"/>')
     for d in range(0, 31, 5):
         b.append(text(round(px(d), 1), y0 + ph + 20, str(d), 12, "middle"))
-    b.append(text(x0 + pw / 2, y0 + ph + 44, "days after one dose of 5-FU", 13, "middle"))
+    b.append(text(x0 + pw / 2, y0 + ph + 44, "days after one dose of 5-FU (150 mg/kg)", 13, "middle"))
     b.append(f'<text transform="translate(24,{y0 + ph / 2}) rotate(-90)" text-anchor="middle" font-size="13">'
              'platelets (fraction of normal)</text>')
-    for v in (0.0, 0.5, 1.0):
+    for v in (0.0, 0.5, 1.0, 1.5, 2.0, 2.5):
         b.append(text(x0 - 8, round(py(v) + 4, 1), f"{v:.1f}", 12, "end"))
-    # baseline and 80% line
     b.append(f'<line x1="{x0}" y1="{py(1.0):.1f}" x2="{x0 + pw}" y2="{py(1.0):.1f}" stroke="#888" '
              'stroke-dasharray="6 4"/>')
-    b.append(text(x0 + pw - 4, round(py(1.0) - 6, 1), "baseline (normal count)", 12, "end", color="#555"))
-    b.append(f'<line x1="{x0}" y1="{py(0.8):.1f}" x2="{x0 + pw}" y2="{py(0.8):.1f}" stroke="#bbb" '
-             'stroke-dasharray="2 4"/>')
-    b.append(text(x0 + pw - 4, round(py(0.8) + 16, 1), "80% of baseline: recovered", 11, "end", color="#777"))
+    b.append(text(x0 + pw - 4, round(py(1.0) + 16, 1), "baseline (normal count)", 12, "end", color="#555"))
 
-    # schematic curves: plain 5-FU, with SDF-1/FGF-4 (smaller dip)
     def curve(depth, t_nadir, width, overshoot):
-        """Smooth schematic: a slow start (smoothstep) down to the nadir, a Gaussian way back, a rebound."""
+        """Smooth schematic: a slow start down to the nadir, the way back, a rebound above baseline."""
         pts = []
         for i in range(121):
             d = 30.0 * i / 120
@@ -218,38 +222,45 @@ def fu5_course() -> str:
                 dip = depth * u * u * (3 - 2 * u)
             else:
                 dip = depth * math.exp(-((d - t_nadir) / width) ** 2)
-            rebound = overshoot * math.exp(-((d - t_nadir - 9) / 4.0) ** 2)
+            rebound = overshoot * math.exp(-((d - 14.0) / 3.6) ** 2)
             pts.append((d, 1.0 - dip + rebound))
         return pts
 
-    plain = curve(0.82, 7.0, 3.6, 0.12)
-    helped = curve(0.5, 6.5, 3.0, 0.08)
+    plain = curve(0.62, 6.5, 3.0, 1.25)
+    helped = curve(0.4, 6.0, 2.6, 1.15)
+    # the published points: 40% (35-45%) at day 7, 200-250% on days 11-17
+    for d, lo, hi in ((7, 0.35, 0.45), (11, 2.0, 2.5), (14, 2.0, 2.5), (17, 2.0, 2.5)):
+        b.append(f'<line x1="{px(d):.1f}" y1="{py(lo):.1f}" x2="{px(d):.1f}" y2="{py(hi):.1f}" stroke="#333" '
+                 'stroke-width="2"/>')
+        b.append(f'<rect x="{px(d) - 4:.1f}" y="{py((lo + hi) / 2) - 4:.1f}" width="8" height="8" fill="white" '
+                 'stroke="#333" stroke-width="1.5"/>')
     area = [f"{px(d):.1f},{py(min(v, 1.0)):.1f}" for d, v in plain]
     area_poly = f"{px(0):.1f},{py(1.0):.1f} " + " ".join(area) + f" {px(30):.1f},{py(1.0):.1f}"
-    b.append(f'<polygon points="{area_poly}" fill="#D55E00" fill-opacity="0.14" stroke="none"/>')
+    b.append(f'<polygon points="{area_poly}" fill="{C_CURVE}" fill-opacity="0.14" stroke="none"/>')
     b.append(f'<polyline points="{" ".join(f"{px(d):.1f},{py(v):.1f}" for d, v in plain)}" fill="none" '
-             f'stroke="{C_PLT}" stroke-width="3"/>')
+             f'stroke="{C_CURVE}" stroke-width="3"/>')
     b.append(f'<polyline points="{" ".join(f"{px(d):.1f},{py(v):.1f}" for d, v in helped)}" fill="none" '
-             f'stroke="{C_STROMA}" stroke-width="3" stroke-dasharray="8 5"/>')
+             f'stroke="{C_SDF}" stroke-width="3" stroke-dasharray="8 5"/>')
     nd, nv = min(plain, key=lambda p: p[1])
-    b.append(circle(round(px(nd), 1), round(py(nv), 1), 5, C_PLT))
-    b.append(text(round(px(nd), 1), round(py(nv) + 24, 1), "nadir (lowest count)", 13, "middle", color="#a04000"))
-    b.append(text(round(px(11), 1), round(py(0.62), 1), "area below baseline", 12, color="#a04000", italic=True))
-    b.append(arrow(round(px(1.6), 1), round(py(1.2), 1), round(px(1.0), 1), round(py(0.99), 1), "#555"))
-    b.append(text(round(px(1.0), 1), round(py(1.33), 1), "at first the count falls slowly: platelets already", 12,
-                  color="#555"))
-    b.append(text(round(px(1.0), 1), round(py(1.33) + 16, 1), "in the blood live on for their remaining lifespan",
-                  12, color="#555"))
+    b.append(circle(round(px(nd), 1), round(py(nv), 1), 5, C_CURVE))
+    b.append(text(round(px(nd), 1), round(py(nv) + 24, 1), "nadir (4-8 days after the dose)", 13, "middle",
+                  color="#00467a"))
+    b.append(text(round(px(18.5), 1), round(py(2.3), 1), "rebound thrombocytosis", 13, color="#00467a", italic=True))
+    b.append(text(round(px(18.5), 1), round(py(2.3) + 16, 1), "(about 2x normal for a week)", 12, color="#00467a"))
+    b.append(text(round(px(8.2), 1), round(py(0.78), 1), "area below baseline", 12, color="#00467a", italic=True))
     # legend
-    lx, ly = x0 + 380, y0 + 190
-    b.append(f'<line x1="{lx}" y1="{ly}" x2="{lx + 30}" y2="{ly}" stroke="{C_PLT}" stroke-width="3"/>')
+    lx, ly = x0 + 330, y0 + 196
+    b.append(f'<line x1="{lx}" y1="{ly}" x2="{lx + 30}" y2="{ly}" stroke="{C_CURVE}" stroke-width="3"/>')
     b.append(text(lx + 38, ly + 4, "5-FU alone", 12))
-    b.append(f'<line x1="{lx}" y1="{ly + 20}" x2="{lx + 30}" y2="{ly + 20}" stroke="{C_STROMA}" stroke-width="3" '
+    b.append(f'<line x1="{lx}" y1="{ly + 20}" x2="{lx + 30}" y2="{ly + 20}" stroke="{C_SDF}" stroke-width="3" '
              'stroke-dasharray="8 5"/>')
-    b.append(text(lx + 38, ly + 24, "5-FU + SDF-1 or FGF-4 (smaller dip)", 12))
-    b.append(text(x0 + pw / 2, 24, "Schematic platelet course after 5-FU (not model output)", 14, "middle", "bold"))
-    return svg(w, h, b, "Schematic platelet count after 5-FU: fall to a nadir, recovery, and a smaller "
-               "dip with SDF-1 or FGF-4")
+    b.append(text(lx + 38, ly + 24, "+ SDF-1 or FGF-4: smaller dip (Avecilla 2004)", 12))
+    b.append(f'<rect x="{lx + 11}" y="{ly + 36}" width="8" height="8" fill="white" stroke="#333" stroke-width="1.5"/>')
+    b.append(text(lx + 38, ly + 44, "published (Yeager et al. 1983)", 12))
+    b.append(text(x0 + pw / 2, 24, "Platelets after 5-FU in mice: the published shape (schematic, not model output)",
+                  14, "middle", "bold"))
+    return svg(w, h, b, "Platelet count after 5-FU in mice: a moderate fall to a nadir about a week after the "
+               "dose, then a rebound to about twice normal before the count settles; smaller dip with SDF-1 or FGF-4")
 
 
 # ------------------------------------------------------------------ 4: transplant and MSC support
@@ -278,8 +289,8 @@ def transplant() -> str:
     for (sx, sy) in sites:
         b.append(f'<circle cx="{270 + sx}" cy="{sy}" r="12" fill="none" stroke="#888" stroke-dasharray="3 3"/>')
     for (x1, y1, x2, y2) in ((320, 80, 330, 118), (390, 80, 385, 146), (450, 80, 440, 114)):
-        b.append(circle(x1, y1 - 6, 7, C_HSC))
-        b.append(arrow(x1, y1 + 2, x2, y2, C_HSC))
+        b.append(circle(x1, y1 - 6, 7, C_DONOR))
+        b.append(arrow(x1, y1 + 2, x2, y2, C_DONOR))
     b.append(f'<ellipse cx="{270 + 105}" cy="194" rx="16" ry="7" fill="{C_MSC}" stroke="#333"/>')
     b.append(text(270 + 12, 254, "co-infused MSC (+SDF-1)", 11, color="#8a5a00"))
     b.append(arrow(270 + 70, 244, 270 + 96, 203, "#8a5a00", width=1.2))
@@ -289,10 +300,11 @@ def transplant() -> str:
     b.append(text(270 + 176, 242, "EVs", 11, "end", color="#8a5a00"))
     # panel 3: niches filled with donor cells and a megakaryocyte releasing platelets
     for (sx, sy) in sites:
-        b.append(circle(520 + sx, sy, 10, C_HSC))
+        b.append(circle(520 + sx, sy, 10, C_DONOR))
     b.append(mk(520 + 120, 104, 15))
     for k in range(4):
-        b.append(f'<ellipse cx="{520 + 140 + 14 * k}" cy="70" rx="4" ry="2.5" fill="{C_PLT}"/>')
+        b.append(f'<ellipse cx="{520 + 140 + 14 * k}" cy="70" rx="4" ry="2.5" fill="{C_PLT}" '
+                 f'stroke="{C_PLT_EDGE}" stroke-width="0.8"/>')
     # recovery strip
     b.append(text(20, 350, "Watch: donor chimerism rises towards 100%; platelets fall, then recover. "
                   "MSC support is expected to speed engraftment;", 12))

@@ -23,7 +23,7 @@ from typing import Any, Iterable, Iterator
 
 import numpy as np
 
-from .outcomes import KEY_OUTCOMES, OUTCOMES, Outcomes, compute_outcomes, format_outcome
+from analysis.outcomes import KEY_OUTCOMES, OUTCOMES, Outcomes, compute_outcomes, format_outcome, transplant_day
 
 
 def treatment_summary(events: Iterable[Any]) -> str:
@@ -116,6 +116,8 @@ class RunRecord:
         return default_label(self.scenario_name, self.seed, self.treatment_summary)
 
     def outcomes(self, **kw) -> Outcomes:
+        """Key outcomes; engraftment and recovery days are counted from the run's first transplant."""
+        kw.setdefault("origin_day", transplant_day(self.scenario().events))
         return compute_outcomes(self, species=self.species, **kw)
 
     def to_csv(self) -> str:
@@ -203,6 +205,8 @@ class ComparisonRow:
     label: str
     platelet_unit: str
     values: dict[str, float | None]
+    #: 'reached' / 'never_below' / 'not_reached' (event outcomes) or 'reached' / 'undefined'
+    statuses: dict[str, str]
     #: value minus the reference run's value (None where either is missing); reference row: all 0/None
     differences: dict[str, float | None]
 
@@ -219,7 +223,7 @@ class ComparisonTable:
     def cell_text(self, row: ComparisonRow, outcome: str, with_difference: bool = True) -> str:
         """'day 12.0 (+3.0)' style text for a GUI table cell."""
         v = row.values[outcome]
-        text = format_outcome(v, outcome, row.platelet_unit)
+        text = format_outcome(v, outcome, row.platelet_unit, row.statuses.get(outcome))
         d = row.differences.get(outcome)
         if with_difference and d is not None and row is not self.rows[self.reference_index]:
             unit = OUTCOMES[outcome].unit
@@ -271,5 +275,5 @@ def compare_runs(records: Iterable[RunRecord], reference: int = 0,
             a, b = vals[n], ref.get(n) if ref else None
             diffs[n] = None if a is None or b is None else float(a - b)
         rows.append(ComparisonRow(run_id=rec.run_id, label=rec.label, platelet_unit=out.platelet_unit,
-                                  values=vals, differences=diffs))
+                                  values=vals, statuses={n: out.status(n) for n in names}, differences=diffs))
     return ComparisonTable(outcomes=names, reference_index=reference, rows=rows)

@@ -28,11 +28,12 @@ from engine.errors import InputError
 from engine.observables import atomic_write_text
 
 from .ensemble import resolve_scenario, resolve_seeds
-from .outcomes import OUTCOMES, check_outcome_name, outcome_unit
-from .parallel import CancelFlag, StudyJob, StudyProgress, Task, TaskFailure, run_tasks
+from analysis.outcomes import OUTCOMES, check_outcome_name, outcome_unit
+from analysis.runner import CancelFlag, StudyJob, StudyProgress, Task, TaskFailure, run_tasks
+from analysis.stats import Interval, mean_interval
+
 from .runs import treatment_summary
-from .stats import Interval, mean_interval
-from . import svgplot, worker
+from . import worker
 
 MAX_POINTS_PER_AXIS = 101
 MAX_RUNS = 5000
@@ -197,6 +198,8 @@ class SweepResult:
 
     # ------------------------------------------------------------ plot
     def plot_svg(self, title: str | None = None) -> str:
+        from analysis.plotting import Line, heatmap_figure, line_figure, svg_text
+
         label = OUTCOMES[self.outcome].label
         unit = self.outcome_unit
         ylabel = f"{label} [{unit}]" if unit and unit != "1" else label
@@ -208,13 +211,14 @@ class SweepResult:
             lo = np.array([np.nan if p.outcome.lo is None else p.outcome.lo for p in self.points])
             hi = np.array([np.nan if p.outcome.hi is None else p.outcome.hi for p in self.points])
             pts = [(float(x[p.index[0]]), v) for p in self.points for v in p.per_seed.values() if v is not None]
-            series = [svgplot.Series(f"mean over {len(self.seeds)} seed(s)", x, mean, lo, hi,
-                                     band_label="95% CI of the mean")]
-            return svgplot.line_plot(series, xlabel=ax.label(), ylabel=ylabel, title=title,
-                                     points=pts, points_label="single runs")
+            fig = line_figure([Line(f"mean over {len(self.seeds)} seed(s)", x, mean, lo, hi,
+                                    band_label="95% CI of the mean", markers=True)],
+                              xlabel=ax.label(), ylabel=ylabel, title=title, points=pts,
+                              points_label="single runs")
+            return svg_text(fig)
         ax1, ax2 = self.axes
-        return svgplot.heatmap(ax1.values, ax2.values, self.grid(), xlabel=ax1.label(), ylabel=ax2.label(),
-                               title=title, value_label=ylabel)
+        return svg_text(heatmap_figure(ax1.values, ax2.values, self.grid(), xlabel=ax1.label(),
+                                       ylabel=ax2.label(), title=title, value_label=ylabel))
 
     def write(self, out_dir: str | Path, stem: str = "sweep") -> dict[str, Path]:
         """Write STEM.csv, STEM.json and STEM.svg atomically into ``out_dir``; return the paths."""

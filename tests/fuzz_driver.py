@@ -55,14 +55,14 @@ class _WouldStartWork(BaseException):
 
 def _install_sentinels() -> None:
     import engine.simulation
-    import studies.parallel
+    import analysis.runner as runner_module
     import validation
 
     def would_simulate(self, *a, **k):
         raise _WouldStartWork("simulation")
 
     engine.simulation.Simulation.__init__ = would_simulate
-    originals = {id(studies.parallel.run_tasks): "study", id(getattr(validation, "run_validation", None)): "validate"}
+    originals = {id(runner_module.run_tasks): "study", id(getattr(validation, "run_validation", None)): "validate"}
 
     def make(what):
         def stop(*a, **k):
@@ -77,7 +77,7 @@ def _install_sentinels() -> None:
         except ImportError:
             pass
     for mod in list(sys.modules.values()):
-        if not getattr(mod, "__name__", "").startswith(("studies", "validation", "cli")):
+        if not getattr(mod, "__name__", "").startswith(("studies", "analysis", "validation", "cli")):
             continue
         for attr, val in list(vars(mod).items()):
             if id(val) in originals and val is not None:

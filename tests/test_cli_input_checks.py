@@ -315,12 +315,14 @@ def test_broken_scenario_in_screenshot_mode_exits_2_in_one_line(tmp_path, capsys
 
 
 def test_sweep_and_ensemble_check_their_outputs_and_seeds_first(tmp_path, capsys, monkeypatch):
-    import studies.parallel
+    import studies.ensemble
+    import studies.sweep
 
     def no_work(*a, **k):
         raise AssertionError("work started")
 
-    monkeypatch.setattr(studies.parallel, "run_tasks", no_work)
+    monkeypatch.setattr(studies.sweep, "run_tasks", no_work)
+    monkeypatch.setattr(studies.ensemble, "run_tasks", no_work)
     (tmp_path / "file").write_text("x")
     assert main.main(["sweep", "--scenario", "wt_steady_state", "--param", "dt_hours=1:2:2",
                       "--out", str(tmp_path / "file")]) == 2

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from engine import InputError, load_scenario
+from analysis.plotting import fmt
 from studies import worker
 from studies.sweep import SweepAxis, parse_axis, run_sweep, validate_axes
 
@@ -78,9 +79,12 @@ def test_local_sweep_grid_table_and_outputs(local_result, tmp_path):
     doc = json.loads(paths["json"].read_text())
     assert doc["metadata"]["app"].startswith("NicheLab") and doc["unit"] == "10^3/uL"
     svg = ET.parse(paths["svg"]).getroot()
-    rects = [e for e in svg.iter("{http://www.w3.org/2000/svg}rect") if e.find(
-        "{http://www.w3.org/2000/svg}title") is not None]
-    assert len(rects) == 2  # one heat-map cell per grid point
+    ids = {e.get("id") for e in svg.iter()}
+    assert "heatmap" in ids
+    # one written cell value per grid point (2 x 1 grid), the same numbers as the table
+    texts = [t.text for t in svg.iter("{http://www.w3.org/2000/svg}text")]
+    for p in res.points:
+        assert fmt(p.outcome.mean) in texts
 
 
 def test_one_failing_run_is_reported_with_its_parameters_locally():
@@ -99,7 +103,8 @@ def test_line_plot_for_one_parameter(local_result):
     scn = tiny().copy_with(parameters={**TINY, "mk_release_hours": 6.0})
     res = run_sweep(scn, ["fgf4_vcam_gain=0:4:2"], "nadir", seeds=1, workers=1)
     svg = ET.fromstring(res.plot_svg())
-    assert svg.find(".//{http://www.w3.org/2000/svg}polyline") is not None
+    ids = {e.get("id") for e in svg.iter()}
+    assert {"line-0", "band-0"} <= ids  # the mean over seeds and its interval
     # same grid point and seed as in the 2-parameter sweep: identical numbers
     assert res.points[1].per_seed[1] == pytest.approx(local_result.run_outcomes[((1, 0), 1)]["nadir"])
 

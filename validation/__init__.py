@@ -1,24 +1,26 @@
-"""NicheLab validation suite: the published claims (DESIGN.md section 4), their runs, their report.
+"""NicheLab validation: claims held to published data, their runs, their report. No Qt here.
 
-No Qt here. Typical use::
+Typical use::
 
     from validation import load_claims, run_validation, write_report
     claims = load_claims()
-    outcome = run_validation(claims, seeds=[1, 2, 3])
-    outcome.passed, outcome.results[0].checks[0].observed
-    write_report("validation-report", outcome.results, outcome.runs, outcome.seeds, {}, "resources/claims.toml")
+    outcome = run_validation(claims, seeds=list(range(1, 11)))
+    outcome.passed, outcome.results[0].checks[0].interval
+    write_report("validation-report", outcome)
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-#: seeds per arm in `python main.py validate` and in tests/test_claims.py (the same verdicts)
-DEFAULT_SEEDS = 3
+#: seeds per arm in `python main.py validate` (95% intervals need enough of them)
+DEFAULT_SEEDS = 10
+#: seeds in the fast subset of the test suite (tests/test_claims.py)
+TEST_SEEDS = 2
 
-from .claims import Check, Claim, claims_file, load_claims, parse_claims, select
-from .evaluate import CheckResult, ClaimResult, evaluate, jobs_for
-from .report import console_table, write_report
-from .runner import ArmRun, Job, run_jobs
+from .arms import ArmRun, Job, run_jobs  # noqa: E402
+from .claims import Check, Claim, claims_file, load_claims, parse_claims, select  # noqa: E402
+from .evaluate import CheckResult, ClaimResult, evaluate, jobs_for  # noqa: E402
+from .report import console_table, write_report  # noqa: E402
 
 
 @dataclass
@@ -27,6 +29,7 @@ class Outcome:
     runs: dict[tuple[str, int], ArmRun]
     seeds: list[int]
     overrides: dict[str, float]
+    claims_source: str = "resources/claims.toml"
 
     @property
     def passed(self) -> bool:
@@ -37,15 +40,18 @@ class Outcome:
 
 
 def run_validation(claims: list[Claim], seeds: list[int], overrides: dict[str, float] | None = None,
-                   workers: int | None = None, progress=None, cache: dict | None = None) -> Outcome:
-    """Run every arm the claims need (each distinct run once) and evaluate the claims."""
+                   workers: int | None = None, progress=None, cache: dict | None = None,
+                   claims_source: str = "resources/claims.toml") -> Outcome:
+    """Run every arm the claims need (each distinct run once, spin-ups shared) and evaluate the claims.
+
+    ``progress(fraction)`` is called as the runs proceed."""
     overrides = dict(overrides or {})
     jobs = jobs_for(claims, seeds, overrides)
     done = run_jobs(jobs, workers=workers, progress=progress, cache=cache)
     runs = {(r.job.scenario, r.job.seed): r for r in done.values()}
-    return Outcome(evaluate(claims, done, seeds), runs, list(seeds), overrides)
+    return Outcome(evaluate(claims, done, seeds), runs, list(seeds), overrides, claims_source)
 
 
-__all__ = ["DEFAULT_SEEDS", "Check", "Claim", "CheckResult", "ClaimResult", "ArmRun", "Job", "Outcome", "claims_file",
-           "load_claims", "parse_claims", "select", "evaluate", "jobs_for", "run_jobs", "run_validation",
-           "console_table", "write_report"]
+__all__ = ["DEFAULT_SEEDS", "TEST_SEEDS", "Check", "Claim", "CheckResult", "ClaimResult", "ArmRun", "Job",
+           "Outcome", "claims_file", "load_claims", "parse_claims", "select", "evaluate", "jobs_for", "run_jobs",
+           "run_validation", "console_table", "write_report"]

@@ -1,16 +1,24 @@
-"""The published claims the model must reproduce, read from ``resources/claims.toml``.
+"""The claims the model is held to, read from ``resources/claims.toml`` (schema and checks).
 
-A claim has an id, a statement, a source, the scenarios (arms) it involves, the
-observables to plot, the exact acceptance rule in words, and one or more
-*checks*. A check computes one outcome measure (see :mod:`validation.metrics`)
-on one arm per seed and either keeps it (``kind = "value"``), divides it by the
-same measure on a reference arm run with the same seed (``"ratio"``) or
-subtracts it (``"difference"``); ``"decreasing"`` / ``"increasing"`` ask that the
-seed-means over a list of arms be strictly monotone. The bounds apply to the mean
-over seeds (``require = "mean"``), to every seed (``require = "each"``), or, for a
-value, to the measure of the seed-mean curve (``require = "curve"``: the arm's
-observable averaged over seeds sample by sample, as a cohort of mice is averaged).
-The claim passes when all its checks pass.
+A claim names the published data it is held to (``data``: file stems of ``resources/data/``), the
+scenarios (arms) it runs, the observables to plot, its acceptance rule in words, and *checks*. A
+check computes one outcome measure (:mod:`validation.metrics`) on one arm per seed and keeps it
+(``kind = "value"``), divides it by the same measure of a reference arm run with the same seed
+(``"ratio"``), subtracts it (``"difference"``), or compares arms in order (``"decreasing"`` /
+``"increasing"``). Each check has exactly one acceptance rule:
+
+* ``target`` (two-sided, against data): the model's mean over seeds must lie inside the tolerance of
+  a published value: mean ± k x SD of single animals (SD as published, SEM x sqrt(n), or the SD of a
+  study-level sample), or the published range itself.
+* ``expect`` (a direction): ``"increase"`` / ``"decrease"`` passes only when the 95% interval of the
+  mean (t-based, over seeds) excludes no change (0 for a difference, 1 for a ratio; for an ordered
+  list of arms, every adjacent paired difference); ``"no_change"`` passes when the whole interval
+  lies inside ``equivalence`` (an equivalence test).
+* bounds (``min``/``max``/``gt``/``lt``): a design bound where no number was published, applied to
+  the mean (``require = "mean"``), to every seed (``"each"``) or to the seed-mean curve (``"curve"``).
+
+A claim whose data tables are used for calibration (``use = "calibration"``) is a calibration target;
+all others are test targets (data not used in any fit).
 """
 from __future__ import annotations
 
@@ -27,6 +35,18 @@ from engine.runtime import resource_dir
 from .metrics import METRICS, describe
 
 
+class Target(BaseModel):
+    """A published value a check is held to (two-sided)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    table: str = Field(min_length=1)
+    series: str = Field(min_length=1)
+    point: int = Field(0, ge=0)
+    #: tolerance in SDs of single animals (ignored for a published range)
+    k: float = Field(2.0, gt=0, le=10)
+
+
 class Check(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -40,13 +60,20 @@ class Check(BaseModel):
     window: tuple[float, float] | None = None
     day: float | None = None
     level: float | None = None
+    hours: float = Field(6.0, gt=0, le=240)
     consecutive: int = Field(3, ge=1, le=30)
     origin_day: float = 0.0
+    # one acceptance rule
+    target: Target | None = None
+    expect: Literal["increase", "decrease", "no_change"] | None = None
+    equivalence: tuple[float, float] | None = None
     min: float | None = None
     max: float | None = None
     gt: float | None = None
     lt: float | None = None
     require: Literal["mean", "each", "curve"] = "mean"
+    #: where a direction or a bound comes from ("table:statement" or free text for a design bound)
+    basis: str = ""
     unit: str = ""
 
     @model_validator(mode="after")
@@ -58,20 +85,36 @@ class Check(BaseModel):
                 raise ValueError(f"metric '{self.metric}' needs '{key}'")
         if self.window is not None and not self.window[0] < self.window[1]:
             raise ValueError(f"window must be [start, end] with start < end, found {list(self.window)}")
+        rules = [self.target is not None, self.expect is not None, bool(self.bounds())]
+        if sum(rules) != 1:
+            raise ValueError("give exactly one acceptance rule: 'target' (data), 'expect' (direction) or "
+                             "bounds (min, max, gt, lt)")
         if self.kind in ("decreasing", "increasing"):
             if len(self.arms) < 2:
                 raise ValueError(f"kind '{self.kind}' needs 'arms' with at least two scenarios")
-            if self.arm or self.reference or self.bounds():
-                raise ValueError(f"kind '{self.kind}' takes 'arms' only (no arm, reference or bounds)")
+            if self.arm or self.reference or not self.expect:
+                raise ValueError(f"kind '{self.kind}' takes 'arms' and 'expect' only")
+            want = "decrease" if self.kind == "decreasing" else "increase"
+            if self.expect != want:
+                raise ValueError(f"kind '{self.kind}' needs expect = '{want}'")
         else:
             if not self.arm:
                 raise ValueError(f"kind '{self.kind}' needs 'arm'")
             if (self.kind == "value") == bool(self.reference):
                 raise ValueError("'reference' is needed for kinds ratio/difference and only for them")
-            if not self.bounds():
-                raise ValueError("give at least one bound: min, max (inclusive), gt, lt (strict)")
-            if self.require == "curve" and self.kind != "value":
-                raise ValueError("require = 'curve' is for kind 'value' only")
+        if self.expect is not None and self.kind == "value":
+            raise ValueError("a direction ('expect') compares arms: use kind ratio, difference, "
+                             "decreasing or increasing")
+        if (self.expect == "no_change") != (self.equivalence is not None):
+            raise ValueError("expect = 'no_change' needs 'equivalence' = [low, high], and only it")
+        if self.equivalence is not None and not self.equivalence[0] < self.equivalence[1]:
+            raise ValueError("equivalence must be [low, high] with low < high")
+        if self.require != "mean" and not self.bounds():
+            raise ValueError("require 'each' / 'curve' applies to bounds only")
+        if self.require == "curve" and self.kind != "value":
+            raise ValueError("require = 'curve' is for kind 'value' only")
+        if (self.expect or self.bounds()) and not self.basis:
+            raise ValueError("a direction or a bound needs 'basis' (the statement or design rule it holds)")
         return self
 
     # -------------------------------------------------------------- helpers
@@ -83,6 +126,18 @@ class Check(BaseModel):
             return list(self.arms)
         return [a for a in (self.arm, self.reference) if a]
 
+    def end_day(self) -> float | None:
+        """The last simulated day this check reads."""
+        if self.window is not None:
+            return float(self.window[1])
+        if self.metric == "half_life" and self.day is not None:
+            return float(self.day) + self.hours / 24.0
+        return self.day
+
+    @property
+    def rule(self) -> str:
+        return "data" if self.target else ("direction" if self.expect else "bound")
+
     def metric_kwargs(self) -> dict:
         kw = {}
         for key in ("window", "day", "level"):
@@ -90,19 +145,21 @@ class Check(BaseModel):
                 kw[key] = getattr(self, key)
         if self.metric == "engraftment_day":
             kw["consecutive"] = self.consecutive
-        if self.metric in ("recovery_day", "engraftment_day"):
+        if self.metric in ("recovery_day", "engraftment_day", "nadir_day"):
             kw["origin_day"] = self.origin_day
+        if self.metric == "half_life":
+            kw["hours"] = self.hours
         return kw
 
     def measure_text(self) -> str:
         return describe(self.metric, self.column, self.window, self.day, self.level, self.consecutive,
                         self.origin_day)
 
-    def expected_text(self) -> str:
-        if self.kind == "decreasing":
-            return "strictly decreasing"
-        if self.kind == "increasing":
-            return "strictly increasing"
+    def neutral(self) -> float:
+        """The value of 'no change' for this kind (1 for a ratio, 0 otherwise)."""
+        return 1.0 if self.kind == "ratio" else 0.0
+
+    def bounds_text(self) -> str:
         sym = {"min": ">=", "gt": ">", "max": "<=", "lt": "<"}
         lo = [(k, v) for k, v in self.bounds() if k in ("min", "gt")]
         hi = [(k, v) for k, v in self.bounds() if k in ("max", "lt")]
@@ -120,8 +177,8 @@ class Check(BaseModel):
             text += " (seed-mean curve)"
         return text
 
-    def accepts(self, value: float) -> bool:
-        if value != value:  # NaN
+    def accepts(self, value: float | None) -> bool:
+        if value is None or value != value:  # None / NaN
             return False
         ok = True
         if self.min is not None:
@@ -151,7 +208,9 @@ class Claim(BaseModel):
     id: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_-]{0,15}$")
     title: str = Field(min_length=1)
     statement: str = Field(min_length=1)
-    source: str = Field(min_length=1)
+    #: the DESIGN.md section-4 direction it keeps ("V1".."V12", "H1") or "" for a data-only claim
+    design: str = ""
+    data: list[str] = Field(default_factory=list)
     rule: str = Field(min_length=1)
     scenarios: list[str] = Field(min_length=1)
     plot: list[str] = Field(min_length=1)
@@ -168,13 +227,29 @@ class Claim(BaseModel):
         missing = sorted(used - set(self.scenarios))
         if missing:
             raise ValueError(f"checks use scenarios not listed in 'scenarios': {', '.join(missing)}")
+        targets = {ch.target.table for ch in self.checks if ch.target}
+        unnamed = sorted(targets - set(self.data))
+        if unnamed:
+            raise ValueError(f"checks use data tables not listed in 'data': {', '.join(unnamed)}")
         return self
+
+    @property
+    def role(self) -> str:
+        """'calibration' when any target is a calibration series, else 'test'."""
+        from analysis.published import load_table
+
+        for ch in self.checks:
+            if ch.target:
+                t = load_table(ch.target.table)
+                if (t.spec(ch.target.series).use or t.use) == "calibration":
+                    return "calibration"
+        return "test"
 
 
 class ClaimFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    version: int = 1
+    version: int = 2
     claims: list[Claim] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -192,12 +267,13 @@ def claims_file() -> Path:
 
 
 def parse_claims(data: dict, source: str = "<claims>") -> list[Claim]:
-    """Validate claims given as a dictionary; scenario ids and windows are checked too."""
+    """Validate claims given as a dictionary; scenario ids, windows and data tables are checked too."""
     try:
         doc = ClaimFile.model_validate(data)
     except ValidationError as err:
         raise from_validation_error(err, source) from None
     _check_against_scenarios(doc.claims, source)
+    _check_against_data(doc.claims, source)
     return doc.claims
 
 
@@ -214,12 +290,42 @@ def _check_against_scenarios(claims: list[Claim], source: str) -> None:
             if sid not in days:
                 days[sid] = load_scenario(sid).days
         for ki, check in enumerate(claim.checks):
-            end = check.window[1] if check.window else check.day
+            end = check.end_day()
             for arm in check.involved():
                 if end is not None and end > days[arm] + 1e-9:
                     raise InputError("window reaches past the end of the scenario", file=source,
                                      field=f"claims[{ci}].checks[{ki}]", expected=f"<= {days[arm]:g} days ({arm})",
                                      found=end)
+
+
+def _check_against_data(claims: list[Claim], source: str) -> None:
+    from analysis.published import all_tables
+
+    tables = all_tables()
+    for ci, claim in enumerate(claims):
+        for di, tid in enumerate(claim.data):
+            if tid not in tables:
+                raise InputError("unknown data table", file=source, field=f"claims[{ci}].data[{di}]",
+                                 expected="a file stem in resources/data/", found=tid)
+        for ki, check in enumerate(claim.checks):
+            t = check.target
+            if t is None:
+                continue
+            table = tables[t.table]
+            field = f"claims[{ci}].checks[{ki}].target"
+            try:
+                spec = table.spec(t.series)
+            except KeyError:
+                raise InputError("unknown series", file=source, field=field + ".series",
+                                 expected=", ".join(s.id for s in table.series), found=t.series) from None
+            npts = 1 if (spec.ratio_of or spec.spread == "sample") else len(spec.mean)
+            if t.point >= npts:
+                raise InputError("no such point in the series", file=source, field=field + ".point",
+                                 expected=f"0..{npts - 1}", found=t.point)
+            if table.value(t.series, t.point).tolerance(t.k) is None:
+                raise InputError("the published value has no spread to derive a tolerance from", file=source,
+                                 field=field, expected="a series with SD, SEM and n, a range or a sample",
+                                 found=f"{t.table}:{t.series}")
 
 
 def load_claims(path: str | Path | None = None) -> list[Claim]:

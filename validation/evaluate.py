@@ -1,4 +1,14 @@
-"""Turn claim checks and arm runs into pass/fail results with observed numbers."""
+"""Turn claim checks and arm runs into verdicts with honest statistics.
+
+Per seed, a check computes its measure (a ratio or difference against the reference arm run with the
+same seed). Over seeds: the mean and its 95% t-interval (:mod:`analysis.stats`). Event days that do
+not exist (a course that never fell below the level) are left out and counted apart; events not
+reached inside the window enter as the window's end, a lower bound, and are counted as censored.
+
+Checks that compute the same numbers (the same per-seed values, e.g. Thpo-/- and Mpl-/- arms while
+the model treats them alike) against the same acceptance interval are reported once: the later ones
+are marked as duplicates, and a claim made only of duplicates of one earlier claim is merged with it.
+"""
 from __future__ import annotations
 
 import math
@@ -6,75 +16,112 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from analysis.published import Value, load_table
+from analysis.stats import Interval, excludes, mean_interval, paired_differences
+
+from .arms import ArmRun, Job
 from .claims import Check, Claim
-from .metrics import Measure, compute
-from .runner import ArmRun, Job
+from .metrics import EVENT_METRICS, Measure, compute
 
 
 @dataclass
 class CheckResult:
     check: Check
     passed: bool
-    #: the number compared with the bounds: mean over seeds, or the measure of the seed-mean curve
-    #: (require = "curve"); None for monotone checks
+    #: the number compared: mean over seeds (or the measure of the seed-mean curve, require = "curve")
     observed: float | None
-    per_seed: list[float] = field(default_factory=list)
+    interval: Interval
+    per_seed: list[float | None] = field(default_factory=list)
     censored: list[bool] = field(default_factory=list)
-    #: monotone checks: arm -> mean over seeds (in order)
-    arm_means: dict[str, float] = field(default_factory=dict)
-    arm_censored: dict[str, int] = field(default_factory=dict)
-    arm_per_seed: dict[str, list[float]] = field(default_factory=dict)
+    never_below: int = 0
+    #: ordered arms: arm -> per-seed values, and the paired intervals of adjacent arms (b - a)
+    arm_per_seed: dict[str, list[float | None]] = field(default_factory=dict)
+    pair_intervals: list[tuple[str, str, Interval]] = field(default_factory=list)
+    published: Value | None = None
+    source: str = ""            # short source, e.g. "Bunting et al. 1997 (bunting1997_abstract)"
+    citation: str = ""
+    tolerance: tuple[float, float] | None = None
     notes: list[str] = field(default_factory=list)
+    #: "<claim id>: <check label>" of the first check with the same numbers and the same rule
+    duplicate_of: str | None = None
 
     @property
-    def spread(self) -> tuple[float, float, float]:
-        """(SD, min, max) over seeds; SD is 0 for one seed."""
-        v = np.array([x for x in self.per_seed if x == x], float)
-        if v.size == 0:
-            return (math.nan, math.nan, math.nan)
-        sd = float(v.std(ddof=1)) if v.size > 1 else 0.0
-        return (sd, float(v.min()), float(v.max()))
+    def rule(self) -> str:
+        return self.check.rule
+
+    # -------------------------------------------------------------- text
+    def expected_text(self) -> str:
+        c = self.check
+        unit = f" {c.unit}" if c.unit else ""
+        if c.target:
+            lo, hi = self.tolerance or (math.nan, math.nan)
+            return f"{_g(lo)} to {_g(hi)}{unit}"
+        if c.expect == "no_change":
+            return f"95% CI inside {_g(c.equivalence[0])} to {_g(c.equivalence[1])}{unit}"
+        if c.expect:
+            op = ">" if c.expect == "increase" else "<"
+            if c.kind in ("decreasing", "increasing"):
+                return f"95% CI of each step {op} 0 ({'decreasing' if c.kind == 'decreasing' else 'increasing'})"
+            return f"95% CI {op} {_g(c.neutral())}{unit}"
+        return c.bounds_text()
+
+    def published_text(self) -> str:
+        if self.published is not None:
+            unit = f" {self.check.unit}" if self.check.unit else ""
+            return self.published.text() + unit
+        if self.check.expect:
+            return {"increase": "higher", "decrease": "lower", "no_change": "no change"}[self.check.expect] + \
+                " (statement)"
+        return "no published number (design bound)"
 
     def observed_text(self) -> str:
         unit = f" {self.check.unit}" if self.check.unit else ""
         if self.check.kind in ("decreasing", "increasing"):
             parts = []
-            for arm, m in self.arm_means.items():
-                c = self.arm_censored.get(arm, 0)
-                parts.append(f"{_g(m)}{'*' if c else ''}")
-            return " > ".join(parts) if self.check.kind == "decreasing" else " < ".join(parts)
+            for arm, vals in self.arm_per_seed.items():
+                iv = mean_interval(vals)
+                parts.append(_g(iv.mean))
+            sep = " > " if self.check.kind == "decreasing" else " < "
+            text = sep.join(parts)
+            steps = "; ".join(f"{_g(iv.lo)} to {_g(iv.hi)}" for _, _, iv in self.pair_intervals)
+            return f"{text} (steps 95% CI {steps})"
         if self.observed is None or self.observed != self.observed:
-            return "n/a"
-        n = len(self.per_seed)
-        text = _g(self.observed)
+            text = "n/a"
+        else:
+            text = _g(self.observed)
+        iv = self.interval
         if self.check.require == "curve":
-            if n > 1:
-                sd, lo, hi = self.spread
-                text += f" (single seeds [{_g(lo)}, {_g(hi)}])"
+            vals = [v for v in self.per_seed if v is not None]
+            if len(vals) > 1:
+                text += f" (single seeds {_g(min(vals))} to {_g(max(vals))})"
             return text + unit
-        if n > 1:
-            sd, lo, hi = self.spread
-            text += f" ± {_g(sd)} [{_g(lo)}, {_g(hi)}]"
+        if iv.n > 1:
+            text += f" [{_g(iv.lo)}, {_g(iv.hi)}]"
         text += unit
+        extra = []
         if any(self.censored):
-            text += f" ({sum(self.censored)}/{n} censored*)"
+            extra.append(f"{sum(self.censored)} censored*")
+        if self.never_below:
+            extra.append(f"{self.never_below} never below, left out")
+        if extra:
+            text += " (" + "; ".join(extra) + ")"
         return text
 
     def to_dict(self) -> dict:
         c = self.check
-        d = {"label": c.label, "kind": c.kind, "measure": c.measure_text(), "column": c.column,
-             "metric": c.metric, "expected": c.expected_text(), "require": c.require,
-             "arms": c.involved(), "passed": self.passed, "observed_text": self.observed_text(),
+        d = {"label": c.label, "kind": c.kind, "rule": c.rule, "measure": c.measure_text(), "column": c.column,
+             "metric": c.metric, "arms": c.involved(), "expected": self.expected_text(),
+             "published": self.published_text(), "source": self.source, "citation": self.citation,
+             "tolerance": [_r(x) for x in self.tolerance] if self.tolerance else None,
+             "passed": self.passed, "observed_text": self.observed_text(), "duplicate_of": self.duplicate_of,
              "notes": list(self.notes)}
-        if c.kind in ("decreasing", "increasing"):
-            d["arm_means"] = {k: _r(v) for k, v in self.arm_means.items()}
+        iv = self.interval
+        d.update({"observed_mean": _r(self.observed), "ci95": [_r(iv.lo), _r(iv.hi)], "n": iv.n,
+                  "per_seed": [_r(v) for v in self.per_seed], "censored": list(self.censored),
+                  "never_below": self.never_below})
+        if self.arm_per_seed:
             d["arm_per_seed"] = {k: [_r(x) for x in v] for k, v in self.arm_per_seed.items()}
-            d["arm_censored_seeds"] = dict(self.arm_censored)
-        else:
-            sd, lo, hi = self.spread
-            d.update({"observed_mean": _r(self.observed), "observed_sd": _r(sd), "observed_min": _r(lo),
-                      "observed_max": _r(hi), "per_seed": [_r(v) for v in self.per_seed],
-                      "censored": list(self.censored)})
+            d["steps_ci95"] = [[a, b, _r(iv.lo), _r(iv.hi)] for a, b, iv in self.pair_intervals]
         return d
 
 
@@ -82,15 +129,23 @@ class CheckResult:
 class ClaimResult:
     claim: Claim
     checks: list[CheckResult]
+    #: id of an earlier claim that computes the same numbers against the same rules
+    merged_with: str | None = None
 
     @property
     def passed(self) -> bool:
         return all(c.passed for c in self.checks)
 
+    @property
+    def role(self) -> str:
+        return self.claim.role
 
-def _g(v: float) -> str:
+
+def _g(v: float | None) -> str:
     if v is None or v != v:
         return "n/a"
+    if math.isinf(v):
+        return "inf" if v > 0 else "-inf"
     if v == 0:
         return "0"
     a = abs(v)
@@ -106,95 +161,173 @@ def _r(v):
     return float(f"{v:.6g}")
 
 
-def jobs_for(claims: list[Claim], seeds: list[int], overrides: dict[str, float] | None = None) -> list[Job]:
-    """Every (arm, seed) run the claims need, in a stable order, duplicates removed."""
+# ------------------------------------------------------------------ which runs
+
+def arm_days(claims: list[Claim]) -> dict[str, float]:
+    """How long each arm must run: the last day any check reads (the scenario's length if none does)."""
     from engine import load_scenario
 
-    ov = tuple(sorted((overrides or {}).items()))
-    out, seen = [], set()
-    days_of: dict[str, float] = {}
+    need: dict[str, float] = {}
+    for claim in claims:
+        for check in claim.checks:
+            end = check.end_day()
+            for arm in check.involved():
+                if end is not None:
+                    need[arm] = max(need.get(arm, 0.0), float(end))
+    out = {}
     for claim in claims:
         for sid in claim.scenarios:
-            if sid not in days_of:
-                days_of[sid] = float(load_scenario(sid).days)
+            full = float(load_scenario(sid).days)
+            out[sid] = float(min(full, math.ceil(need[sid]))) if sid in need else full
+    return out
+
+
+def jobs_for(claims: list[Claim], seeds: list[int], overrides: dict[str, float] | None = None) -> list[Job]:
+    """Every (arm, seed) run the claims need, each as long as its checks read, duplicates removed."""
+    ov = tuple(sorted((overrides or {}).items()))
+    days = arm_days(claims)
+    out, seen = [], set()
+    for claim in claims:
+        for sid in claim.scenarios:
             for seed in seeds:
-                j = Job(sid, int(seed), days_of[sid], ov)
+                j = Job(sid, int(seed), days[sid], ov)
                 if j.key not in seen:
                     seen.add(j.key)
                     out.append(j)
     return out
 
 
+# ------------------------------------------------------------------ one check
+
 def _measure(check: Check, run: ArmRun) -> Measure:
     try:
         return compute(check.metric, run.day, run[check.column], **check.metric_kwargs())
     except ValueError as exc:
-        return Measure(math.nan, note=str(exc))
+        return Measure(None, note=str(exc), status="error")
 
 
-def _curve_measure(check: Check, arm_runs: list[ArmRun], notes: list[str]) -> float:
+def _seed_values(check: Check, runs: dict[tuple[str, int], ArmRun], arm: str, seeds: list[int],
+                 notes: list[str]) -> tuple[list[float | None], list[bool], int]:
+    vals, cens, below = [], [], 0
+    for s in seeds:
+        m = _measure(check, runs[(arm, s)])
+        if m.note:
+            notes.append(f"seed {s}, {arm}: {m.note}")
+        below += m.status == "never_below"
+        vals.append(None if m.value is None or not math.isfinite(m.value) else float(m.value))
+        cens.append(m.censored)
+    return vals, cens, below
+
+
+def _curve_measure(check: Check, arm_runs: list[ArmRun], notes: list[str]) -> float | None:
     """The check's measure on the arm's observable averaged over seeds, sample by sample."""
     days = arm_runs[0].day
     if any(len(r.day) != len(days) or not np.allclose(r.day, days) for r in arm_runs):
         notes.append(f"{check.arm}: the seeds' runs were sampled on different days; no seed-mean curve")
-        return math.nan
+        return None
     curve = np.mean([np.asarray(r[check.column], float) for r in arm_runs], axis=0)
     try:
-        m = compute(check.metric, days, curve, **check.metric_kwargs())
+        return compute(check.metric, days, curve, **check.metric_kwargs()).value
     except ValueError as exc:
         notes.append(f"seed-mean curve, {check.arm}: {exc}")
-        return math.nan
-    return float(m.value)
+        return None
 
 
 def evaluate_check(check: Check, runs: dict[tuple[str, int], ArmRun], seeds: list[int]) -> CheckResult:
     notes: list[str] = []
     if check.kind in ("decreasing", "increasing"):
-        means, cens, per = {}, {}, {}
-        for arm in check.arms:
-            ms = [_measure(check, runs[(arm, s)]) for s in seeds]
-            per[arm] = [float(m.value) for m in ms]
-            means[arm] = float(np.mean(per[arm]))
-            cens[arm] = sum(m.censored for m in ms)
-            notes += sorted({f"{arm}: {m.note}" for m in ms if m.note})
-        vals = list(means.values())
-        if check.kind == "decreasing":
-            ok = all(b < a for a, b in zip(vals, vals[1:]))
+        per_arm = {arm: _seed_values(check, runs, arm, seeds, notes)[0] for arm in check.arms}
+        pairs = []
+        for a, b in zip(check.arms, check.arms[1:]):
+            pairs.append((a, b, mean_interval(paired_differences(per_arm[b], per_arm[a]))))
+        side = "below" if check.expect == "decrease" else "above"
+        ok = all(excludes(iv, 0.0, side) for _, _, iv in pairs)
+        res = CheckResult(check, ok, None, mean_interval([]), arm_per_seed=per_arm, pair_intervals=pairs,
+                          notes=sorted(set(notes)))
+        _attach_source(res)
+        return res
+    vals, cens, below = _seed_values(check, runs, check.arm, seeds, notes)
+    if check.kind != "value":
+        rvals, rcens, rbelow = _seed_values(check, runs, check.reference, seeds, notes)
+        if check.metric in EVENT_METRICS:
+            below = sum(a is None or b is None for a, b in zip(vals, rvals))
+        if check.kind == "ratio":
+            vals = [a / b if a is not None and b not in (None, 0.0) else None for a, b in zip(vals, rvals)]
         else:
-            ok = all(b > a for a, b in zip(vals, vals[1:]))
-        ok = ok and all(v == v for v in vals)
-        return CheckResult(check, ok, None, arm_means=means, arm_censored=cens, arm_per_seed=per, notes=notes)
-    per_seed, censored = [], []
-    for s in seeds:
-        m = _measure(check, runs[(check.arm, s)])
-        cen = m.censored
-        if m.note:
-            notes.append(f"seed {s}, {check.arm}: {m.note}")
-        if check.kind == "value":
-            v = m.value
-        else:
-            r = _measure(check, runs[(check.reference, s)])
-            cen = cen or r.censored
-            if r.note:
-                notes.append(f"seed {s}, {check.reference}: {r.note}")
-            if check.kind == "ratio":
-                v = m.value / r.value if r.value != 0.0 and math.isfinite(r.value) else math.nan
-            else:
-                v = m.value - r.value
-        per_seed.append(float(v))
-        censored.append(bool(cen))
-    if check.require == "curve":
-        observed = _curve_measure(check, [runs[(check.arm, s)] for s in seeds], notes)
+            vals = paired_differences(vals, rvals)
+        cens = [a or b for a, b in zip(cens, rcens)]
+    iv = mean_interval(vals)
+    observed = _curve_measure(check, [runs[(check.arm, s)] for s in seeds], notes) \
+        if check.require == "curve" else iv.mean
+    res = CheckResult(check, False, observed, iv, per_seed=vals, censored=cens, never_below=below,
+                      notes=sorted(set(notes)))
+    _attach_source(res)
+    if check.target:
+        lo, hi = res.tolerance
+        res.passed = observed is not None and lo - 1e-12 <= observed <= hi + 1e-12
+    elif check.expect == "no_change":
+        e0, e1 = check.equivalence
+        res.passed = iv.n >= 2 and iv.lo >= e0 and iv.hi <= e1
+    elif check.expect:
+        res.passed = excludes(iv, check.neutral(), "above" if check.expect == "increase" else "below")
+    elif check.require == "each":
+        res.passed = len(vals) > 0 and all(check.accepts(v) for v in vals)
     else:
-        finite = [v for v in per_seed if v == v]
-        observed = float(np.mean(per_seed)) if finite and len(finite) == len(per_seed) else math.nan
-    if check.require == "each":
-        ok = all(check.accepts(v) for v in per_seed)
+        res.passed = check.accepts(observed)
+    return res
+
+
+def _attach_source(res: CheckResult) -> None:
+    t = res.check.target
+    if t is not None:
+        table = load_table(t.table)
+        res.published = table.model_value(t.series, t.point)
+        res.tolerance = res.published.tolerance(t.k)
+        res.source = f"{table.source.short()} ({t.table})"
+        res.citation = table.source.citation()
+    elif res.check.basis:
+        tid, _, sid = res.check.basis.partition(":")
+        try:
+            table = load_table(tid)
+        except Exception:  # noqa: BLE001 - a design bound names no table
+            res.source = res.check.basis
+            return
+        res.source = f"{table.source.short()} ({res.check.basis})"
+        res.citation = table.source.citation()
+
+
+# ------------------------------------------------------------------ all claims
+
+def _signature(res: CheckResult) -> tuple | None:
+    c = res.check
+    if c.kind in ("decreasing", "increasing") or all(v is None for v in res.per_seed):
+        return None
+    numbers = tuple(None if v is None else float(f"{v:.12g}") for v in res.per_seed)
+    if c.target:
+        rule = ("data", res.tolerance)
+    elif c.expect:
+        rule = ("direction", c.expect, c.equivalence)
     else:
-        ok = check.accepts(observed)
-    return CheckResult(check, ok, observed, per_seed=per_seed, censored=censored, notes=notes)
+        rule = ("bound", tuple(c.bounds()), c.require)
+    return (c.kind, c.metric, c.column, c.window, c.day, c.level, numbers, rule)
 
 
 def evaluate(claims: list[Claim], runs_by_job: dict[tuple, ArmRun], seeds: list[int]) -> list[ClaimResult]:
     runs = {(r.job.scenario, r.job.seed): r for r in runs_by_job.values()}
-    return [ClaimResult(c, [evaluate_check(k, runs, seeds) for k in c.checks]) for c in claims]
+    results = [ClaimResult(c, [evaluate_check(k, runs, seeds) for k in c.checks]) for c in claims]
+    first: dict[tuple, tuple[str, CheckResult]] = {}
+    for r in results:
+        for c in r.checks:
+            sig = _signature(c)
+            if sig is None:
+                continue
+            if sig in first and set(first[sig][1].check.involved()) != set(c.check.involved()):
+                cid, orig = first[sig]
+                c.duplicate_of = f"{cid}: {orig.check.label}"
+            else:
+                first.setdefault(sig, (r.claim.id, c))
+    for r in results:
+        owners = {c.duplicate_of.split(":")[0] if c.duplicate_of else None for c in r.checks}
+        if len(owners) == 1 and None not in owners and owners != {r.claim.id}:
+            r.merged_with = owners.pop()
+    return results

@@ -1,9 +1,10 @@
-"""Outcome measures computed on one recorded time series.
+"""Outcome measures a claim check can ask for, on one recorded time series.
 
-Every function takes the sample times ``t`` (days) and values ``x`` of one
-observable and returns a :class:`Measure`: a number, plus a note and a
-``censored`` flag when the event it looks for did not happen inside the window
-(then the value is the window's end, i.e. "later than this").
+Each function takes the sample times ``t`` (days) and values ``x`` of one observable and returns a
+:class:`Measure`. The event measures (recovery, engraftment) use the one definition in
+:mod:`analysis.outcomes`: a course that never falls below the level has no day (``value`` None,
+status ``"never_below"``, counted apart and never averaged in); one that is not back by the end of
+the window gets the window's end as a lower bound (``censored``).
 """
 from __future__ import annotations
 
@@ -12,98 +13,82 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from analysis import outcomes as O
+
 
 @dataclass(frozen=True)
 class Measure:
-    value: float
+    value: float | None
     censored: bool = False
     note: str = ""
-
-
-def _window(t: np.ndarray, x: np.ndarray, window: tuple[float, float]):
-    a, b = window
-    m = (t >= a - 1e-9) & (t <= b + 1e-9)
-    if not m.any():
-        raise ValueError(f"no samples in days {a:g}-{b:g}")
-    return t[m], x[m]
+    status: str = "reached"      # reached | never_below | not_reached (event measures)
 
 
 def mean(t, x, window, **_):
     """Mean over the samples in the window."""
-    return Measure(float(_window(t, x, window)[1].mean()))
+    return Measure(float(O.window(t, x, window)[1].mean()))
 
 
 def minimum(t, x, window, **_):
     """Lowest value in the window."""
-    return Measure(float(_window(t, x, window)[1].min()))
+    return Measure(float(O.window(t, x, window)[1].min()))
 
 
 def maximum(t, x, window, **_):
     """Highest value in the window."""
-    return Measure(float(_window(t, x, window)[1].max()))
+    return Measure(float(O.window(t, x, window)[1].max()))
 
 
 def at(t, x, day, **_):
     """Value at the sample nearest to ``day``."""
-    i = int(np.argmin(np.abs(t - day)))
-    return Measure(float(x[i]))
+    i = int(np.argmin(np.abs(np.asarray(t, float) - day)))
+    return Measure(float(np.asarray(x, float)[i]))
 
 
 def max_abs_dev(t, x, window, level=1.0, **_):
     """Largest distance from ``level`` in the window."""
-    return Measure(float(np.max(np.abs(_window(t, x, window)[1] - level))))
+    return Measure(float(np.max(np.abs(O.window(t, x, window)[1] - level))))
 
 
 def area_below(t, x, window, level=1.0, **_):
-    """Area between ``level`` and the curve where the curve is below it (value x days), trapezoid rule."""
-    tw, xw = _window(t, x, window)
-    gap = np.maximum(0.0, level - xw)
-    if tw.size < 2:
-        return Measure(0.0)
-    return Measure(float(np.sum(0.5 * (gap[1:] + gap[:-1]) * np.diff(tw))))
+    """Area between ``level`` and the curve where the curve is below it (value x days)."""
+    return Measure(O.area_below(t, x, level, window))
 
 
 def nadir_depth(t, x, window, level=1.0, **_):
     """How far the lowest point of the window lies below ``level`` (0 if never below)."""
-    return Measure(float(max(0.0, level - _window(t, x, window)[1].min())))
+    return Measure(float(max(0.0, level - O.window(t, x, window)[1].min())))
+
+
+def nadir_day(t, x, window, origin_day=0.0, **_):
+    """Day of the lowest value in the window, counted from ``origin_day``."""
+    return Measure(O.nadir(t, x, window)[1] - origin_day)
+
+
+def _event(ev: O.EventDay, origin_day: float) -> Measure:
+    if ev.status == "reached":
+        return Measure(float(ev.day))
+    if ev.status == "never_below":
+        return Measure(None, note=ev.note(), status="never_below")
+    return Measure(float(ev.end_day - origin_day), censored=True, note=ev.note(), status="not_reached")
 
 
 def recovery_day(t, x, window, level, origin_day=0.0, **_):
-    """Day (minus ``origin_day``) the curve is back at or above ``level`` after first falling below it.
-
-    Never below the level in the window: the window's start (nothing to recover).
-    Not back by the window's end: the window's end, censored.
-    """
-    tw, xw = _window(t, x, window)
-    below = np.flatnonzero(xw < level)
-    if below.size == 0:
-        return Measure(float(tw[0] - origin_day), note=f"never below {level:g}")
-    after = np.flatnonzero(xw[below[0]:] >= level)
-    if after.size == 0:
-        return Measure(float(tw[-1] - origin_day), censored=True,
-                       note=f"not back to {level:g} by day {tw[-1]:g}")
-    return Measure(float(tw[below[0] + after[0]] - origin_day))
+    """First sample back at >= ``level`` after the nadir, counted from ``origin_day``."""
+    return _event(O.recovery(t, x, level, origin_day=origin_day, win=window), origin_day)
 
 
 def engraftment_day(t, x, window, level, consecutive=3, origin_day=0.0, **_):
-    """Clinical platelet engraftment: the first of ``consecutive`` daily counts >= ``level``
-    after the count has fallen below it; days counted from ``origin_day`` (the transplant).
+    """First of ``consecutive`` daily values >= ``level`` after the nadir, counted from ``origin_day``."""
+    return _event(O.engraftment(t, x, level, consecutive=consecutive, origin_day=origin_day, win=window),
+                  origin_day)
 
-    Daily counts are the samples at whole days. A count that never falls below the level is
-    recorded as engrafted at the origin (day 0), as registries do ("never below", CIBMTR forms).
-    Not engrafted by the window's end: the window's end, censored.
-    """
-    tw, xw = _window(t, x, window)
-    whole = np.abs(tw - np.round(tw)) < 1e-6
-    days, counts = np.round(tw[whole]), xw[whole]
-    below = np.flatnonzero(counts < level)
-    if below.size == 0:
-        return Measure(0.0, note=f"count never fell below {level:g}: engrafted at day 0")
-    ok = counts >= level
-    for i in range(below[0] + 1, days.size - consecutive + 1):
-        if ok[i:i + consecutive].all() and np.all(np.diff(days[i:i + consecutive]) == 1):
-            return Measure(float(days[i] - origin_day))
-    return Measure(float(days[-1] - origin_day), censored=True, note=f"not engrafted by day {days[-1]:g}")
+
+def half_life(t, x, day, hours=6.0, **_):
+    """Half-life (hours) of the decay that starts at ``day``, from the values at ``day`` and ``hours``
+    later (exponential decay assumed; inf if the value does not fall)."""
+    hl = O.half_life(t, x, day, hours)
+    return Measure(hl * 24.0 if math.isfinite(hl) else math.inf)
 
 
 #: metric name -> (function, the keys it needs besides the column)
@@ -115,9 +100,12 @@ METRICS = {
     "max_abs_dev": (max_abs_dev, ("window", "level")),
     "area_below": (area_below, ("window", "level")),
     "nadir_depth": (nadir_depth, ("window", "level")),
+    "nadir_day": (nadir_day, ("window",)),
     "recovery_day": (recovery_day, ("window", "level")),
     "engraftment_day": (engraftment_day, ("window", "level")),
+    "half_life": (half_life, ("day",)),
 }
+EVENT_METRICS = ("recovery_day", "engraftment_day")
 
 DESCRIPTIONS = {
     "mean": "mean of {col} over days {w}",
@@ -127,9 +115,11 @@ DESCRIPTIONS = {
     "max_abs_dev": "largest |{col} - {level:g}| in days {w}",
     "area_below": "area of {col} below {level:g} over days {w} (value x days)",
     "nadir_depth": "depth of the {col} nadir below {level:g} in days {w}",
-    "recovery_day": "day {col} is back to {level:g} after falling below it (days {w}{origin})",
-    "engraftment_day": "engraftment day: first of {consecutive} daily {col} >= {level:g} after falling below "
-                       "it (days {w}{origin})",
+    "nadir_day": "day of the lowest {col} in days {w}{origin}",
+    "recovery_day": "day {col} is back to {level:g} after its nadir (days {w}{origin})",
+    "engraftment_day": "engraftment day: first of {consecutive} daily {col} >= {level:g} after the nadir "
+                       "(days {w}{origin})",
+    "half_life": "half-life of {col} from day {day:g} (hours)",
 }
 
 

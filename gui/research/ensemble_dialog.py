@@ -10,7 +10,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QFormLayout, QLabel, QSpinBox,
                                QVBoxLayout)
 
 from studies.ensemble import start_ensemble
-from studies.outcomes import KEY_OUTCOMES, OUTCOMES, format_outcome
+from analysis.outcomes import KEY_OUTCOMES, OUTCOMES, format_outcome
 
 from .study_dialog import StudyDialog
 

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDoubleS
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
 from engine import InputError, parameter_table
-from studies.outcomes import OUTCOMES
+from analysis.outcomes import OUTCOMES
 from studies.sweep import parse_axis, start_sweep, validate_axes
 
 from .study_dialog import StudyDialog

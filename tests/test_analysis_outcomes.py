@@ -1,9 +1,11 @@
-"""Key outcomes of a run (studies.outcomes) on hand-made time series with known answers."""
+"""Outcome measures (analysis.outcomes: the one definition used by validate, GUI and studies) on
+hand-made time series with known answers."""
 import numpy as np
 import pytest
 
 from engine.observables import Observables
-from studies.outcomes import (OUTCOMES, compute_outcomes, daily_values, first_sustained_day, format_outcome)
+from analysis.outcomes import (OUTCOMES, compute_outcomes, daily_values, engraftment, first_sustained_day,
+                               format_outcome, recovery, transplant_day)
 
 
 def series(day, platelets, baseline=1000.0, chimerism=None, unit="10^3/uL"):
@@ -60,13 +62,17 @@ def test_human_engraftment_uses_20_per_nl_threshold_and_three_consecutive_days()
     assert out.days_to_recovery is None  # never back to 200 (80% of 250)
 
 
-def test_never_below_threshold_means_zero_and_never_back_means_none():
+def test_never_below_has_no_day_and_a_status_of_its_own_and_never_back_is_not_reached():
     d = np.arange(0, 20.25, 0.25)
     flat = compute_outcomes(series(d, np.full(d.size, 950.0)))
-    assert flat.days_to_recovery == 0.0 and flat.engraftment_day == 0.0
+    # never below the threshold: no day at all (never averaged in as day 0), a separate status
+    assert flat.days_to_recovery is None and flat.engraftment_day is None
+    assert flat.status("days_to_recovery") == "never_below" and flat.status("engraftment_day") == "never_below"
+    assert format_outcome(None, "engraftment_day", status="never_below") == "never below"
     assert flat.area_below_baseline == pytest.approx(50.0 * 20.0)
     falling = compute_outcomes(series(d, np.linspace(1000.0, 100.0, d.size)))
     assert falling.days_to_recovery is None and falling.engraftment_day is None
+    assert falling.status("engraftment_day") == "not_reached"
     assert falling.nadir_day == pytest.approx(20.0)
 
 
@@ -90,7 +96,7 @@ def test_baseline_options_and_plain_mapping_input():
     assert species_base.baseline == pytest.approx(1000.0)
     assert run_base.baseline == pytest.approx(800.0)
     assert run_base.nadir_rel == pytest.approx(0.5)
-    assert compute_outcomes(data, baseline=500.0).days_to_recovery == 0.0
+    assert compute_outcomes(data, baseline=500.0).days_to_recovery is None  # 80% of 500 = 400: never below
     with pytest.raises(ValueError):
         compute_outcomes({"day": [], "platelets": []})
 
@@ -100,6 +106,35 @@ def test_daily_values_and_sustained_day_helpers():
     assert days.tolist() == [0.0, 1.0, 2.0] and vals.tolist() == pytest.approx([0.0, 2.0, 4.0])
     assert first_sustained_day(np.arange(6.0), np.array([9, 1, 9, 9, 1, 9.0]), 5.0) is None
     assert first_sustained_day(np.arange(6.0), np.array([9, 1, 9, 9, 9, 1.0]), 5.0) == 2.0
+    assert first_sustained_day(np.arange(6.0), np.array([9, 9, 9, 1, 1, 1.0]), 5.0, start=3) is None
+
+
+def test_engraftment_is_counted_from_the_transplant_and_searched_after_the_nadir():
+    # transplant on day 1; count falls below 20 on day 4, lowest on day 8, a 2-day rise to 21-22 on
+    # days 6-7 before the nadir does not count; sustained >= 20 from day 16 -> 15 days after the transplant
+    d = np.arange(0.0, 40.0 + 1e-9, 0.25)
+    y = np.interp(d, [0, 3, 4, 5, 6, 7, 8, 15, 16, 40], [250, 60, 15, 12, 21, 22, 2, 19, 20, 120])
+    ev = engraftment(d, y, 20.0, origin_day=1.0)
+    assert ev.status == "reached" and ev.day == pytest.approx(15.0)
+    assert engraftment(d, y, 20.0, origin_day=0.0).day == pytest.approx(16.0)
+    # the same rule through compute_outcomes with the scenario's transplant day
+    from types import SimpleNamespace as E
+    origin = transplant_day([E(kind="irradiation", start_day=0.0), E(kind="transplant", start_day=1.0)])
+    assert origin == 1.0 and transplant_day([]) == 0.0
+    out = compute_outcomes({"day": d, "platelets": y, "platelets_rel": y / 250.0}, species="human",
+                           origin_day=origin)
+    assert out.engraftment_day == pytest.approx(15.0) and out.origin_day == 1.0
+
+
+def test_recovery_is_the_first_sample_back_after_the_nadir():
+    d = np.arange(0.0, 10.0 + 1e-9, 0.5)
+    y = np.interp(d, [0, 2, 3, 4, 6, 8, 10], [1.0, 0.7, 0.85, 0.75, 0.3, 0.9, 1.0])
+    ev = recovery(d, y, 0.8)
+    # nadir 0.3 on day 6; back to 0.8 at 6 + 2 * 0.5 / 0.6 = 7.67 -> first sample 8.0 (the early bump
+    # above 0.8 on day 3, before the nadir, does not count)
+    assert ev.day == pytest.approx(8.0)
+    assert recovery(d, y, 0.8, origin_day=2.0).day == pytest.approx(6.0)
+    assert recovery(d, y, 0.97, win=(0.0, 9.0)).status == "not_reached"
 
 
 def test_every_outcome_is_reachable_and_formatted():

@@ -1,19 +1,23 @@
-"""Run many independent simulation tasks: local processes or a Dask cluster.
+"""One runner for many independent simulation tasks: this process, a local process pool, or Dask.
 
-Both back-ends take the same list of :class:`Task` and give back the same
-:class:`TaskOutcome`: the results of the tasks that finished, the failures (each
-with the parameters of its run and the error), and whether the study was
-cancelled. One failing task never stops the others.
+Ensembles, sweeps and ``main.py validate`` hand it a list of :class:`Task` and get back a
+:class:`TaskOutcome`: the results of the tasks that finished, the failures (each with the
+parameters of its run and the error), and whether the study was cancelled. One failing task never
+stops the others.
 
-* local: ``concurrent.futures.ProcessPoolExecutor`` with the *spawn* context
-  (each worker imports ``engine`` itself); per-day progress comes back through a
-  queue, and cancelling stops running workers at their next simulated day.
-* Dask: ``dask.distributed.Client(address, timeout=...)`` and ``client.submit`` of
-  the same top-level task functions; progress per finished run. An unreachable
-  scheduler is an :class:`engine.errors.InputError` after ``connect_timeout`` s,
-  never a silent fallback to local processes.
+* ``workers=1``: the tasks run one after another in this process (no start-up cost; tests).
+* local processes: ``ProcessPoolExecutor`` with the *spawn* context; each worker imports the
+  engine itself and runs numba on one thread (on a small machine several single-threaded runs use
+  the cores better than one multi-threaded run; the numbers do not depend on the thread count).
+  Tasks start longest first (``Task.weight``) for a better packing. Per-task progress comes back
+  through a queue (:func:`report_progress`); cancelling stops running tasks at their next check
+  (:func:`cancel_requested`).
+* Dask: ``dask.distributed.Client(address)`` and ``client.submit`` of the same task functions;
+  progress per finished task. An unreachable scheduler is an :class:`engine.errors.InputError`
+  after ``connect_timeout`` s, never a silent fallback to local processes.
 
-Callbacks (``progress``) run in the thread that called :func:`run_tasks`.
+Callbacks (``progress``) run in the thread that called :func:`run_tasks`. Task functions must be
+top-level (importable) and take ``task_key=`` besides their ``args``.
 """
 from __future__ import annotations
 
@@ -29,13 +33,15 @@ from typing import Any, Callable, Protocol, Sequence
 
 from engine.errors import InputError
 
-from . import worker
-
 POLL_SECONDS = 0.2
 
 
 class CancelFlag(Protocol):
     def is_set(self) -> bool: ...
+
+
+class RunCancelled(Exception):
+    """Raised inside a task when the caller asked to cancel the study."""
 
 
 @dataclass
@@ -45,6 +51,8 @@ class Task:
     args: tuple
     #: what to report if it fails (seed, parameter values ...)
     parameters: dict[str, Any] = field(default_factory=dict)
+    #: relative cost (e.g. simulated days): longer tasks start first
+    weight: float = 1.0
 
 
 @dataclass
@@ -64,7 +72,7 @@ class StudyProgress:
     finished: int          # tasks done (successful or failed)
     failed: int
     total: int
-    fraction: float        # 0..1 including partial progress of running tasks (local only)
+    fraction: float        # 0..1, weighted by Task.weight, with partial progress of running tasks
     message: str = ""
 
 
@@ -74,7 +82,7 @@ class TaskOutcome:
     failures: list[TaskFailure]
     cancelled: bool
     wall_seconds: float
-    backend: str           # "local (K processes)" or "dask tcp://..."
+    backend: str           # "this process", "local (K processes)" or "dask tcp://..."
 
 
 def default_workers(n_tasks: int) -> int:
@@ -86,42 +94,140 @@ def _error_text(exc: BaseException) -> str:
     return text if isinstance(exc, InputError) else f"{type(exc).__name__}: {text}"
 
 
+# ------------------------------------------------------------------ inside a task
+
+_PROGRESS_QUEUE: Any = None
+_CANCEL_EVENT: Any = None
+_PROGRESS_HOOK: Callable[[Any, float], None] | None = None
+
+
+def init_local_worker(progress_queue: Any, cancel_event: Any) -> None:
+    """ProcessPoolExecutor initializer: the shared progress queue and cancel flag; one numba thread."""
+    global _PROGRESS_QUEUE, _CANCEL_EVENT
+    _PROGRESS_QUEUE = progress_queue
+    _CANCEL_EVENT = cancel_event
+    try:
+        # progress messages are disposable: never let a worker wait at exit to flush them
+        progress_queue.cancel_join_thread()
+    except AttributeError:
+        pass
+    os.environ["NUMBA_NUM_THREADS"] = "1"
+    try:
+        import numba
+
+        numba.set_num_threads(1)
+    except Exception:  # noqa: BLE001 - numba is always there in practice; threads only affect speed
+        pass
+
+
+def report_progress(task_key: Any, fraction: float) -> None:
+    """Tell the caller how far a running task is (0..1); never raises."""
+    try:
+        if _PROGRESS_QUEUE is not None:
+            _PROGRESS_QUEUE.put_nowait((task_key, float(fraction)))
+        elif _PROGRESS_HOOK is not None:
+            _PROGRESS_HOOK(task_key, float(fraction))
+    except Exception:  # noqa: BLE001 - a full or closed queue must never break a run
+        pass
+
+
+def cancel_requested() -> bool:
+    return _CANCEL_EVENT is not None and _CANCEL_EVENT.is_set()
+
+
+# ------------------------------------------------------------------ entry point
+
 def run_tasks(tasks: Sequence[Task], *, scheduler: str | None = None, workers: int | None = None,
               progress: Callable[[StudyProgress], None] | None = None, cancel: CancelFlag | None = None,
               connect_timeout: float = 5.0) -> TaskOutcome:
-    """Run the tasks on local processes (default) or on the Dask scheduler at ``scheduler``."""
+    """Run the tasks here (workers=1), on local processes (default) or on the Dask scheduler."""
     keys = [t.key for t in tasks]
     if len(set(keys)) != len(keys):
         raise ValueError("task keys must be unique")
+    if workers is not None and workers < 1:
+        raise InputError("must be at least 1", field="workers", expected=">= 1", found=workers)
     if scheduler:
         return _run_dask(tasks, scheduler, progress, cancel, connect_timeout)
+    if workers == 1 or len(tasks) <= 1:
+        return _run_here(tasks, progress, cancel)
     return _run_local(tasks, workers, progress, cancel)
 
 
-# ------------------------------------------------------------------ local processes
+class _Tally:
+    """Results, failures and weighted progress of a study."""
+
+    def __init__(self, tasks: Sequence[Task], progress):
+        self.weights = {t.key: max(1e-9, float(t.weight)) for t in tasks}
+        self.total = sum(self.weights.values()) or 1.0
+        self.n = len(tasks)
+        self.results: dict[Any, Any] = {}
+        self.failures: list[TaskFailure] = []
+        self.partial: dict[Any, float] = {}
+        self.progress = progress
+
+    def done_keys(self):
+        return set(self.results) | {f.key for f in self.failures}
+
+    def report(self, msg: str = "") -> None:
+        if not self.progress:
+            return
+        done = self.done_keys()
+        w = sum(self.weights[k] for k in done) + sum(self.weights[k] * v for k, v in self.partial.items()
+                                                      if k not in done)
+        frac = 1.0 if len(done) == self.n else min(1.0, w / self.total)
+        self.progress(StudyProgress(len(done), len(self.failures), self.n, frac, msg))
+
+    def fail(self, t: Task, exc: BaseException | None, text: str | None = None) -> None:
+        if exc is None or isinstance(exc, RunCancelled):
+            self.failures.append(TaskFailure(t.key, t.parameters, text or "cancelled"))
+            return
+        tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+        self.failures.append(TaskFailure(t.key, t.parameters, _error_text(exc), tb))
+
+
+def _ordered(tasks: Sequence[Task]) -> list[Task]:
+    return sorted(tasks, key=lambda t: -float(t.weight))
+
+
+def _run_here(tasks, progress, cancel) -> TaskOutcome:
+    global _CANCEL_EVENT, _PROGRESS_HOOK
+    t0 = time.perf_counter()
+    tally = _Tally(tasks, progress)
+    saved = (_CANCEL_EVENT, _PROGRESS_HOOK)
+
+    def hook(key, frac):
+        tally.partial[key] = max(tally.partial.get(key, 0.0), frac)
+        tally.report()
+
+    _CANCEL_EVENT, _PROGRESS_HOOK = cancel, hook
+    cancelled = False
+    try:
+        tally.report("started")
+        for t in _ordered(tasks):
+            if cancel is not None and cancel.is_set():
+                cancelled = True
+                tally.fail(t, None)
+                continue
+            try:
+                tally.results[t.key] = t.fn(*t.args, task_key=t.key)
+            except Exception as exc:  # noqa: BLE001 - reported per task, the others go on
+                tally.fail(t, exc)
+                cancelled = cancelled or isinstance(exc, RunCancelled)
+            tally.partial.pop(t.key, None)
+            tally.report()
+    finally:
+        _CANCEL_EVENT, _PROGRESS_HOOK = saved
+    return TaskOutcome(tally.results, tally.failures, cancelled, time.perf_counter() - t0, "this process")
+
 
 def _run_local(tasks, workers, progress, cancel) -> TaskOutcome:
     t0 = time.perf_counter()
-    n = len(tasks)
-    results: dict[Any, Any] = {}
-    failures: list[TaskFailure] = []
-    if n == 0:
-        return TaskOutcome(results, failures, False, 0.0, "local (0 processes)")
-    k = workers or default_workers(n)
-    if k < 1:
-        raise InputError("must be at least 1", field="workers", expected=">= 1", found=k)
-    k = min(k, n)
+    tally = _Tally(tasks, progress)
+    k = min(workers or default_workers(len(tasks)), len(tasks))
     ctx = mp.get_context("spawn")
     pq = ctx.Queue()
     stop = ctx.Event()
-    partial: dict[Any, float] = {}
     cancelled = False
-
-    def report(msg=""):
-        if progress:
-            done = len(results) + len(failures)
-            frac = (done + sum(v for key, v in partial.items() if key not in results)) / n
-            progress(StudyProgress(done, len(failures), n, min(1.0, frac), msg))
 
     def drain():
         got = False
@@ -130,44 +236,46 @@ def _run_local(tasks, workers, progress, cancel) -> TaskOutcome:
                 key, frac = pq.get_nowait()
             except (queue_mod.Empty, EOFError, OSError):
                 return got
-            if key in partial:
-                partial[key] = max(partial[key], float(frac))
+            if key in tally.weights and key not in tally.done_keys():
+                tally.partial[key] = max(tally.partial.get(key, 0.0), float(frac))
                 got = True
 
-    ex = cf.ProcessPoolExecutor(max_workers=k, mp_context=ctx, initializer=worker.init_local_worker,
-                                initargs=(pq, stop))
+    saved = os.environ.get("NUMBA_NUM_THREADS")
+    os.environ["NUMBA_NUM_THREADS"] = "1"   # inherited by the spawned workers at start-up
     try:
-        futs = {}
-        for t in tasks:
-            futs[ex.submit(t.fn, *t.args, task_key=t.key)] = t
-            partial[t.key] = 0.0
+        ex = cf.ProcessPoolExecutor(max_workers=k, mp_context=ctx, initializer=init_local_worker,
+                                    initargs=(pq, stop))
+    finally:
+        if saved is None:
+            os.environ.pop("NUMBA_NUM_THREADS", None)
+        else:
+            os.environ["NUMBA_NUM_THREADS"] = saved
+    try:
+        futs = {ex.submit(t.fn, *t.args, task_key=t.key): t for t in _ordered(tasks)}
         pending = set(futs)
-        report("started")
+        tally.report("started")
         while pending:
             done, pending = cf.wait(pending, timeout=POLL_SECONDS, return_when=cf.FIRST_COMPLETED)
             for f in done:
                 t = futs[f]
                 if f.cancelled():
-                    failures.append(TaskFailure(t.key, t.parameters, "cancelled"))
+                    tally.fail(t, None)
                     continue
                 exc = f.exception()
                 if exc is None:
-                    results[t.key] = f.result()
-                elif isinstance(exc, worker.RunCancelled):
-                    failures.append(TaskFailure(t.key, t.parameters, "cancelled"))
+                    tally.results[t.key] = f.result()
                 else:
-                    tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-                    failures.append(TaskFailure(t.key, t.parameters, _error_text(exc), tb))
-                partial.pop(t.key, None)
+                    tally.fail(t, exc)
+                tally.partial.pop(t.key, None)
             moved = drain()
             if done or moved:
-                report()
+                tally.report()
             if cancel is not None and cancel.is_set() and not cancelled:
                 cancelled = True
                 stop.set()
                 for f in pending:
                     f.cancel()
-                report("cancelling")
+                tally.report("cancelling")
     finally:
         stop.set()
         drain()
@@ -175,7 +283,8 @@ def _run_local(tasks, workers, progress, cancel) -> TaskOutcome:
         drain()
         pq.close()
         pq.cancel_join_thread()
-    return TaskOutcome(results, failures, cancelled, time.perf_counter() - t0, f"local ({k} processes)")
+    return TaskOutcome(tally.results, tally.failures, cancelled, time.perf_counter() - t0,
+                       f"local ({k} processes)")
 
 
 # ------------------------------------------------------------------ Dask
@@ -233,23 +342,15 @@ def _probe_tcp(address: str, timeout: float) -> None:
 def _run_dask(tasks, address, progress, cancel, connect_timeout) -> TaskOutcome:
     t0 = time.perf_counter()
     client = connect_dask(address, connect_timeout)
-    n = len(tasks)
-    results: dict[Any, Any] = {}
-    failures: list[TaskFailure] = []
+    tally = _Tally(tasks, progress)
     cancelled = False
-
-    def report(msg=""):
-        if progress:
-            done = len(results) + len(failures)
-            progress(StudyProgress(done, len(failures), n, done / n if n else 1.0, msg))
-
     try:
         futs = {}
         for t in tasks:
             f = client.submit(t.fn, *t.args, task_key=t.key, pure=False, retries=0)
             futs[f.key] = (f, t)
         pending = {f for f, _ in futs.values()}
-        report("submitted")
+        tally.report("submitted")
         while pending:
             done = {f for f in pending if f.done()}
             pending -= done
@@ -258,33 +359,32 @@ def _run_dask(tasks, address, progress, cancel, connect_timeout) -> TaskOutcome:
             for f in done:
                 _, t = futs[f.key]
                 if f.status == "finished":
-                    results[t.key] = f.result()
+                    tally.results[t.key] = f.result()
                 elif f.status == "cancelled":
-                    failures.append(TaskFailure(t.key, t.parameters, "cancelled"))
+                    tally.fail(t, None)
                 else:
                     exc = f.exception()
                     tb = "".join(traceback.format_tb(f.traceback())) if f.traceback() else ""
-                    failures.append(TaskFailure(t.key, t.parameters, _error_text(exc), tb))
+                    tally.failures.append(TaskFailure(t.key, t.parameters, _error_text(exc), tb))
             if done:
-                report()
+                tally.report()
             if cancel is not None and cancel.is_set() and not cancelled:
                 cancelled = True
                 client.cancel(list(pending))
                 for f in pending:
-                    _, t = futs[f.key]
-                    failures.append(TaskFailure(t.key, t.parameters, "cancelled"))
+                    tally.fail(futs[f.key][1], None)
                 pending = set()
-                report("cancelled")
+                tally.report("cancelled")
     finally:
         client.close()
-    return TaskOutcome(results, failures, cancelled, time.perf_counter() - t0, f"dask {address}")
+    return TaskOutcome(tally.results, tally.failures, cancelled, time.perf_counter() - t0, f"dask {address}")
 
 
 class StudyJob:
     """A study running in a background thread (Qt-free): ``cancel()``, ``done()``, ``result()``.
 
-    ``progress`` and ``finished`` callbacks run in the background thread; a GUI
-    must hand them to its main thread (e.g. through a Qt signal).
+    ``progress`` and ``finished`` callbacks run in the background thread; a GUI must hand them to
+    its main thread (e.g. through a Qt signal).
     """
 
     def __init__(self, fn: Callable[..., Any], kwargs: dict[str, Any],

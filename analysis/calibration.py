@@ -1,0 +1,202 @@
+"""Calibration: fit the calibrated parameters to the data tables named in resources/calibration.toml.
+
+    from analysis.calibration import calibrate, load_calibration
+    fits = calibrate("mouse")          # [Fit(name, value, method, table, series, note), ...]
+
+Each entry of ``resources/calibration.toml`` names a parameter, the species, a method and the table
+(``resources/data/<table>.toml``) and series it is fitted to. ``table_value`` entries are read first;
+then every fitted entry is updated from WT runs (``seeds``), repeated ``rounds`` times, because the
+TPO feedback makes the steady state depend on the values themselves (a fixed point, 2-4 rounds).
+
+Nothing is written: the caller prints the values for resources/parameters.toml.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from engine.errors import InputError, from_validation_error
+from engine.files import read_toml
+from engine.runtime import resource_dir
+
+METHODS = ("table_value", "release_balance", "scale_to_target", "self_consistency")
+OBSERVABLES = ("mk_density",)
+
+
+class Entry(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1)
+    species: Literal["mouse", "human"]
+    method: Literal["table_value", "release_balance", "scale_to_target", "self_consistency"]
+    table: str | None = None
+    series: str | None = None
+    point: int = Field(0, ge=0)
+    target_parameter: str | None = None
+    observable: str | None = None
+    exponent: float = Field(1.0, gt=0, le=4)
+    note: str = ""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "Entry":
+        has_table = self.table is not None or self.series is not None
+        if has_table and (self.table is None or self.series is None):
+            raise ValueError("give both 'table' and 'series'")
+        if self.method == "table_value" and not has_table:
+            raise ValueError("method 'table_value' needs 'table' and 'series'")
+        if self.method in ("release_balance", "scale_to_target") and has_table == bool(self.target_parameter):
+            raise ValueError(f"method '{self.method}' needs either 'table'/'series' or 'target_parameter'")
+        if self.method == "scale_to_target" and not self.observable:
+            raise ValueError("method 'scale_to_target' needs 'observable' (a column of the observables)")
+        if self.method == "self_consistency":
+            if has_table or self.target_parameter:
+                raise ValueError("method 'self_consistency' takes no table: it reads the model's own WT value")
+            if self.observable not in OBSERVABLES:
+                raise ValueError(f"method 'self_consistency' needs 'observable', one of {', '.join(OBSERVABLES)}")
+        return self
+
+
+class CalibrationFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    parameters: list[Entry] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique(self) -> "CalibrationFile":
+        seen = set()
+        for e in self.parameters:
+            key = (e.name, e.species)
+            if key in seen:
+                raise ValueError(f"parameter '{e.name}' ({e.species}) is listed twice")
+            seen.add(key)
+        return self
+
+
+@dataclass(frozen=True)
+class Fit:
+    name: str
+    species: str
+    value: float
+    method: str
+    table: str | None
+    series: str | None
+    note: str
+
+    def source_text(self) -> str:
+        """What parameters.toml's ``source`` should say for this value."""
+        if self.table:
+            return (f"calibrated (main.py calibrate, {self.method}): fitted to resources/data/{self.table}.toml, "
+                    f"series {self.series}; see resources/calibration.toml")
+        return f"calibrated (main.py calibrate, {self.method}): {self.note}; see resources/calibration.toml"
+
+
+def calibration_file() -> Path:
+    return resource_dir() / "calibration.toml"
+
+
+def load_calibration(path: str | Path | None = None) -> list[Entry]:
+    """The entries of resources/calibration.toml, checked against the parameter table and the data."""
+    from engine.parameters import parameter_table
+
+    path = Path(path) if path else calibration_file()
+    try:
+        doc = CalibrationFile.model_validate(read_toml(path, "calibration file"))
+    except ValidationError as err:
+        raise from_validation_error(err, str(path)) from None
+    params = parameter_table()
+    for i, e in enumerate(doc.parameters):
+        for key in ("name", "target_parameter"):
+            v = getattr(e, key)
+            if v is not None and v not in params:
+                raise InputError("unknown parameter", file=str(path), field=f"parameters[{i}].{key}",
+                                 expected="a name in resources/parameters.toml", found=v)
+        if e.table is not None:
+            _table_value(e, str(path), i)
+    return doc.parameters
+
+
+def _table_value(e: Entry, source: str = "<calibration>", index: int = 0) -> float:
+    from analysis.published import load_table
+
+    try:
+        t = load_table(e.table)
+        spec = t.spec(e.series)
+        v = t.model_value(e.series, e.point)
+    except (InputError, KeyError, IndexError) as exc:
+        raise InputError(f"no such data: {exc}", file=source, field=f"parameters[{index}]",
+                         expected="a table and series of resources/data/", found=f"{e.table}:{e.series}") from None
+    if (spec.use or t.use) != "calibration":
+        raise InputError("a calibration entry must use a calibration series", file=source,
+                         field=f"parameters[{index}].series", expected="use = 'calibration' in the data table",
+                         found=f"{e.table}:{e.series}")
+    return float(v.mean)
+
+
+def calibrate(species: str = "mouse", days: float = 24.0, seeds=(1, 2), rounds: int = 3,
+              overrides: dict | None = None, entries: list[Entry] | None = None, log=print) -> list[Fit]:
+    """Fit every calibrated parameter of ``species``; returns the fits in file order."""
+    from engine.scenario import Scenario
+    from engine.simulation import REFERENCE_TILE_UM3, Simulation
+
+    entries = [e for e in (entries if entries is not None else load_calibration()) if e.species == species]
+    if not entries:
+        raise InputError("no calibrated parameters for this species", field="--species",
+                         expected="an entry in resources/calibration.toml", found=species)
+    values = dict(overrides or {})
+    for e in entries:
+        if e.method == "table_value":
+            values[e.name] = round(_table_value(e), 6)
+            log(f"{e.name} = {values[e.name]:g} (table {e.table}: {e.series})")
+    fitted = [e for e in entries if e.method != "table_value"]
+
+    def target_of(e: Entry, p) -> float:
+        return float(values.get(e.target_parameter, p[e.target_parameter])) if e.target_parameter \
+            else _table_value(e)
+
+    for r in range(rounds if fitted else 0):
+        rates, mks, cols, plts = [], [], {}, []
+        for seed in seeds:
+            scn = Scenario(name="calibration", species=species, genotype="wt", days=days, seed=seed,
+                           parameters=dict(values))
+            sim = Simulation.from_scenario(scn)
+            sim.run()
+            o = sim.observables
+            third = len(o) // 3
+            d = o["day"]
+            rel = o["platelets_released_cum"]
+            rates.append((rel[-1] - rel[third]) * 1e6 / ((d[-1] - d[third]) * 24.0))
+            mks.append(o["mk"][third:].mean() / sim.tile_mm3)
+            plts.append(o["platelets"][third:].mean())
+            for e in fitted:
+                if e.method == "scale_to_target":
+                    cols.setdefault(e.observable, []).append(o[e.observable][third:].mean())
+            p = sim.params
+            vol_ratio = REFERENCE_TILE_UM3 / sim.tile_um3
+        rate = float(np.mean(rates)) * vol_ratio     # platelets/h in the reference tile
+        parts = []
+        for e in fitted:
+            if e.method == "release_balance":
+                new = target_of(e, p) / (rate * 1e-6 * p["platelet_lifespan_days"] * 24.0)
+                values[e.name] = round(new, 4)
+            elif e.method == "scale_to_target":
+                obs = float(np.mean(cols[e.observable]))
+                values[e.name] = round(float(p[e.name]) * (target_of(e, p) / obs) ** e.exponent, 6)
+            elif e.observable == "mk_density":
+                values[e.name] = round(float(np.mean(mks)), 1)
+            parts.append(f"{e.name} {values[e.name]:g}")
+        log(f"round {r + 1}: platelets {np.mean(plts):.1f}, release {rate:.0f}/h, MK density "
+            f"{np.mean(mks):.0f}/mm3 -> " + ", ".join(parts))
+    by_name = {e.name: e for e in entries}
+
+    def data_of(e: Entry) -> tuple[str | None, str | None]:
+        if e.table:
+            return e.table, e.series
+        if e.target_parameter in by_name:
+            return data_of(by_name[e.target_parameter])
+        return None, None
+
+    return [Fit(e.name, e.species, float(values[e.name]), e.method, *data_of(e), e.note) for e in entries]

@@ -1,0 +1,52 @@
+"""Calibration entries (resources/calibration.toml, analysis.calibration): tables, methods, sources."""
+import pytest
+
+from analysis.calibration import Entry, calibrate, load_calibration
+from engine import InputError, parameter_table
+
+
+def test_every_calibrated_parameter_names_its_method_and_data_and_its_source_says_so():
+    entries = load_calibration()
+    names = {e.name for e in entries}
+    assert {"platelet_output_scale", "mk_baseline_per_mm3", "platelet_baseline"} <= names
+    table = parameter_table()
+    for e in entries:
+        assert e.species in ("mouse", "human")
+        assert "calibrat" in table[e.name].source and "calibration.toml" in table[e.name].source, e.name
+        if e.table:
+            assert e.table in table[e.name].source or e.method != "table_value"
+
+
+def test_table_values_are_read_from_calibration_series_only(tmp_path):
+    fits = calibrate("mouse", entries=[e for e in load_calibration() if e.method == "table_value"], log=lambda *_: None)
+    assert [(f.name, f.value, f.table) for f in fits] == [("platelet_baseline", 900.0, "zingariello2017_tab1")]
+    assert "zingariello2017_tab1" in fits[0].source_text()
+    bad = tmp_path / "cal.toml"
+    bad.write_text('[[parameters]]\nname = "platelet_baseline"\nspecies = "mouse"\nmethod = "table_value"\n'
+                   'table = "zingariello2017_tab1"\nseries = "wt_tpo"\n')
+    with pytest.raises(InputError, match="calibration series"):
+        load_calibration(bad)
+
+
+@pytest.mark.parametrize("text, words", [
+    ('name = "no_such"\nspecies = "mouse"\nmethod = "table_value"\ntable = "zingariello2017_tab1"\n'
+     'series = "wt_platelets"', "unknown parameter"),
+    ('name = "platelet_baseline"\nspecies = "mouse"\nmethod = "table_value"', "needs 'table'"),
+    ('name = "mk_baseline_per_mm3"\nspecies = "mouse"\nmethod = "self_consistency"\nobservable = "x"',
+     "needs 'observable'"),
+    ('name = "platelet_output_scale"\nspecies = "mouse"\nmethod = "guess"', "not an allowed value"),
+])
+def test_bad_calibration_entries_name_the_field(tmp_path, text, words):
+    p = tmp_path / "cal.toml"
+    p.write_text("[[parameters]]\n" + text + "\n")
+    with pytest.raises(InputError) as err:
+        load_calibration(p)
+    assert "cal.toml" in str(err.value) and words in str(err.value)
+
+
+def test_a_fitted_parameter_is_a_new_entry():
+    e = Entry(name="tpo_half_life_hours", species="mouse", method="scale_to_target", observable="tpo_pg_ml",
+              target_parameter="tpo_baseline_pg_ml")
+    assert e.exponent == 1.0
+    with pytest.raises(ValueError):
+        Entry(name="tpo_half_life_hours", species="mouse", method="scale_to_target", target_parameter="x")
