@@ -18,6 +18,7 @@ from engine import Event, Scenario
 
 from . import engine_worker as W
 from .scenario_model import RESET_FIELDS, ScenarioModel
+from .thread_relay import ThreadRelay
 
 log = logging.getLogger("nichelab.gui")
 
@@ -54,6 +55,9 @@ class RunController(QObject):
         self._ticket = 0           # id of the latest Load; frames of older runs are ignored
         self._polling = False
         self._fps_times: list[float] = []
+        #: calls from study threads (ensembles, sweeps) to the GUI thread, run on every render tick
+        self.relay = ThreadRelay()
+        self._studies: list = []
         sig = self.worker.signals
         sig.built.connect(self._on_built)
         sig.busy.connect(self._on_busy)
@@ -77,8 +81,35 @@ class RunController(QObject):
         self.timer.start()
 
     def shutdown(self, timeout: float = 5.0) -> bool:
+        """Stop the render timer, cancel running studies and join the engine thread."""
         self.timer.stop()
+        self.cancel_studies(timeout)
         return self.worker.stop(timeout)
+
+    # ------------------------------------------------------------------ studies
+    def track_study(self, job) -> None:
+        """Remember a running study (studies.parallel.StudyJob) so that shutdown cancels it."""
+        self._studies = [j for j in self._studies if not j.done()]
+        self._studies.append(job)
+
+    def running_studies(self) -> list:
+        self._studies = [j for j in self._studies if not j.done()]
+        return list(self._studies)
+
+    def cancel_studies(self, timeout: float = 5.0) -> bool:
+        """Cancel every running study and wait up to ``timeout`` s for them to end; True if they did."""
+        jobs = self.running_studies()
+        for job in jobs:
+            job.cancel()
+        deadline = time.perf_counter() + timeout
+        for job in jobs:
+            try:
+                job.result(timeout=max(0.0, deadline - time.perf_counter()))
+            except TimeoutError:
+                log.warning("a study did not stop within %.1f s", timeout)
+            except Exception:  # noqa: BLE001 - its error no longer matters
+                pass
+        return all(j.done() for j in jobs)
 
     # ------------------------------------------------------------------ run control
     @property
@@ -136,16 +167,20 @@ class RunController(QObject):
     def want_field(self, enabled: bool) -> None:
         self.worker.post(W.WantField(enabled))
 
-    def request(self, fn, callback) -> None:
-        """Run ``fn(sim)`` on the engine thread; ``callback(result, error)`` runs on the GUI thread."""
+    def query(self, what: str, callback, **options) -> None:
+        """Ask the engine thread for ``what`` (a name in engine_worker.QUERIES: "run_record", "csv",
+        "metadata"); ``callback(result, error)`` runs on the GUI thread."""
+        if what not in W.QUERIES:
+            raise KeyError(f"unknown query {what!r}")
         token = next(self._tokens)
         self._requests[token] = callback
-        self.worker.post(W.Request(fn, token))
+        self.worker.post(W.Query(what, token, dict(options)))
 
     # ------------------------------------------------------------------ render tick
     def poll(self) -> bool:
         """Deliver the worker's notifications, take its newest frame and publish it (GUI thread;
         never blocks). Not re-entered from a nested event loop (e.g. an error dialog)."""
+        self.relay.pump()
         if self._polling:
             return False
         self._polling = True

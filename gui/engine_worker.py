@@ -4,11 +4,14 @@ Commands go in through a thread-safe queue and are applied between steps;
 results come out through a latest-frame slot guarded by a lock (the GUI takes
 the newest frame when its render timer fires and never waits on the engine),
 plus the observable rows recorded since the last take. One-off notifications
-(errors, inspected cells, reschedules, request results) go into an outbox
-queue; the GUI thread calls ``pump()`` (the controller does, on every render
-tick), which emits them as Qt signals in the GUI thread. No Python object
-crosses threads inside a Qt signal (PySide6 6.12 corrupted reference counts of
-such arguments, which crashed the interpreter at exit).
+(errors, inspected cells, schedule edits, query answers) go through a
+ThreadRelay (gui/thread_relay.py); the GUI thread calls ``pump()`` (the
+controller does, on every render tick), which emits them as Qt signals in the
+GUI thread. No Python object crosses threads inside a Qt signal.
+
+The GUI asks for data with named queries (``Query("csv")``), never by sending
+code to run on the live simulation: the worker knows every question it answers
+(QUERIES).
 
 Nothing here touches a widget or a GL object.
 """
@@ -34,6 +37,8 @@ from engine.events import Schedule
 from engine.runtime import kernel_cache_key, user_dir
 from engine.snapshot import Snapshot
 from engine.tile_cache import TileCache
+
+from .thread_relay import ThreadRelay
 
 log = logging.getLogger("nichelab.gui")
 
@@ -103,15 +108,42 @@ class WantField:
 
 
 @dataclass
-class Request:
-    """Run ``fn(sim)`` on the engine thread between steps; reply with ``replied(token, result, error)``."""
-    fn: Callable[[Simulation], Any]
+class Query:
+    """Ask the engine thread for ``what`` (a name in QUERIES, with ``options``); the answer comes back as
+    ``replied(token, result, error)``."""
+    what: str
     token: Any = None
+    options: dict = field(default_factory=dict)
 
 
 @dataclass
 class Quit:
     pass
+
+
+# ----------------------------------------------------------------------------- queries
+def _query_run_record(sim: Simulation, label: str | None = None):
+    """The run so far as a studies.runs.RunRecord (scenario, seed, time series, metadata)."""
+    from studies.runs import RunRecord
+
+    return RunRecord.from_simulation(sim, label=label)
+
+
+def _query_csv(sim: Simulation) -> str:
+    """The time series as CSV text with the run's metadata (seed, scenario, app version)."""
+    return sim.observables.to_csv(sim.metadata())
+
+
+def _query_metadata(sim: Simulation) -> dict:
+    return dict(sim.metadata())
+
+
+#: every question the GUI may ask the engine thread (Query.what -> function(sim, **options))
+QUERIES: dict[str, Callable[..., Any]] = {
+    "run_record": _query_run_record,
+    "csv": _query_csv,
+    "metadata": _query_metadata,
+}
 
 
 # ----------------------------------------------------------------------------- outputs
@@ -206,7 +238,7 @@ class EngineWorker:
         self.tile_cache = tile_cache
         self.niceness = int(niceness)
         self._queue: queue.Queue = queue.Queue()
-        self._outbox: queue.SimpleQueue = queue.SimpleQueue()
+        self._outbox = ThreadRelay()
         self._lock = threading.Lock()
         self._frame: Frame | None = None
         self._rows: list[list[float]] = []
@@ -245,18 +277,14 @@ class EngineWorker:
 
     def pump(self) -> int:
         """Emit the engine thread's pending notifications as signals (call from the GUI thread)."""
-        n = 0
-        while True:
-            try:
-                name, args = self._outbox.get_nowait()
-            except queue.Empty:
-                return n
-            getattr(self.signals, name).emit(*args)
-            n += 1
+        return self._outbox.pump()
 
     def _emit(self, name: str, *args) -> None:
         """Engine thread: queue a notification for pump()."""
-        self._outbox.put((name, args))
+        self._outbox.post(self._emit_now, name, args)
+
+    def _emit_now(self, name: str, args: tuple) -> None:
+        getattr(self.signals, name).emit(*args)
 
     def take(self) -> tuple[Frame | None, list[list[float]], int]:
         """Latest frame, the observable rows recorded since the last take, and their generation."""
@@ -340,7 +368,7 @@ class EngineWorker:
         loads = [i for i, c in enumerate(cmds) if isinstance(c, Load)]
         if len(loads) > 1:
             last = loads[-1]
-            keep = (SetSpeed, WantField, Quit, Request)
+            keep = (SetSpeed, WantField, Quit, Query)
             cmds = [c for i, c in enumerate(cmds) if i >= last or isinstance(c, keep)]
         return cmds
 
@@ -416,13 +444,24 @@ class EngineWorker:
         elif isinstance(cmd, WantField):
             self._want_field = bool(cmd.enabled)
             self._dirty = True
-        elif isinstance(cmd, Request):
-            try:
-                result = cmd.fn(self._sim) if self._sim is not None else None
-            except Exception as exc:  # noqa: BLE001
-                self._emit("replied", cmd.token, None, str(exc) or type(exc).__name__)
-            else:
-                self._emit("replied", cmd.token, result, None)
+        elif isinstance(cmd, Query):
+            self._answer(cmd)
+
+    def _answer(self, cmd: Query) -> None:
+        fn = QUERIES.get(cmd.what)
+        if fn is None:
+            self._emit("replied", cmd.token, None, f"unknown query {cmd.what!r}")
+            return
+        if self._sim is None:
+            self._emit("replied", cmd.token, None, "no simulation is loaded")
+            return
+        try:
+            result = fn(self._sim, **cmd.options)
+        except Exception as exc:  # noqa: BLE001 - answered as an error, the run goes on
+            log.exception("query %s failed", cmd.what)
+            self._emit("replied", cmd.token, None, str(exc) or type(exc).__name__)
+        else:
+            self._emit("replied", cmd.token, result, None)
 
     # ------------------------------------------------------------------ building
     @staticmethod

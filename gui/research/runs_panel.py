@@ -72,7 +72,7 @@ class RunsPanel(QWidget):
     def keep_current(self, label: str | None = None) -> None:
         """Record the live run (asynchronously: added when the engine thread answers)."""
         self._pending += 1
-        self.window.controller.request(lambda sim: RunRecord.from_simulation(sim, label=label), self._on_record)
+        self.window.controller.query("run_record", self._on_record, label=label)
 
     def _on_record(self, record, error) -> None:
         self._pending -= 1

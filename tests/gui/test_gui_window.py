@@ -186,13 +186,10 @@ def test_save_open_and_csv_export(qtbot, window, tmp_path):
 def test_engine_exception_is_reported_and_reset_recovers(qtbot, window, no_modal_dialogs):
     c = window.controller
 
-    def sabotage(sim):
-        def broken(hours):
-            raise RuntimeError("injected failure")
-        sim.advance = broken
-    done = []
-    c.request(sabotage, lambda r, e: done.append(e))
-    qtbot.waitUntil(lambda: bool(done), timeout=WAIT_MS)
+    def broken(hours):
+        raise RuntimeError("injected failure")
+    assert not c.running                       # the engine thread is idle: patching its run is safe
+    c.worker._sim.advance = broken
     c.play()
     qtbot.waitUntil(lambda: bool(no_modal_dialogs), timeout=WAIT_MS)
     assert "injected failure" in no_modal_dialogs[0][1]
