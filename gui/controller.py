@@ -32,6 +32,7 @@ class RunController(QObject):
     world_changed = Signal(object)       # WorldInfo: a new run (generation) began
     frame_ready = Signal(object)         # Frame: newest state, at most once per render tick
     rows_ready = Signal(list)            # observable rows since the last tick (current generation)
+    replay_ready = Signal(list)          # ViewFrames stored for replay since the last tick (current generation)
     running_changed = Signal(bool)
     busy_changed = Signal(str)
     error = Signal(str, str, str)        # title, message, details
@@ -126,9 +127,16 @@ class RunController(QObject):
     def ready(self) -> bool:
         return self.world is not None and not self.busy
 
-    def play(self) -> None:
-        """Run at the set speed; stop at the scenario's last day (if not already past it)."""
-        self.worker.post(W.Play(until_day=float(self.model.scenario.days)))
+    def play(self, until_day: float | None = None) -> None:
+        """Run at the set speed; stop at ``until_day`` (default: the scenario's last day), if not
+        already past it."""
+        end = float(self.model.scenario.days) if until_day is None else float(until_day)
+        self.worker.post(W.Play(until_day=end))
+
+    @property
+    def ticket(self) -> int:
+        """Id of the newest Load (WorldInfo.ticket of the run it starts)."""
+        return self._ticket
 
     def run_free(self) -> None:
         """Run at the set speed with no end (benchmarks, long explorations)."""
@@ -199,6 +207,9 @@ class RunController(QObject):
             self.world_changed.emit(frame.world)
         if rows and gen == self.world.generation:
             self.rows_ready.emit(rows)
+        stored, sgen = self.worker.take_replay()
+        if stored and sgen == self.world.generation:
+            self.replay_ready.emit(stored)
         if frame is self.frame:
             return False
         self.frame = frame

@@ -39,6 +39,7 @@ from engine.snapshot import Snapshot
 from engine.tile_cache import TileCache
 
 from .thread_relay import ThreadRelay
+from .view_frame import replay_frame
 
 log = logging.getLogger("nichelab.gui")
 
@@ -166,6 +167,8 @@ class WorldInfo:
     field_voxel_um: float
     field_shape: tuple[int, int, int]
     ticket: int = 0
+    #: the species' reference values of relative observables (platelet_baseline, tpo_baseline_pg_ml)
+    baselines: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -243,6 +246,8 @@ class EngineWorker:
         self._frame: Frame | None = None
         self._rows: list[list[float]] = []
         self._rows_generation = 0
+        self._replay: list = []               # compact frames for replay, one per recorded row
+        self._replay_rows = 0                 # rows recorded when the last replay frame was taken
         self._thread: threading.Thread | None = None
         self.publish_interval = 1.0 / publish_hz
         # engine-thread state (only touched by the worker thread after start())
@@ -293,6 +298,13 @@ class EngineWorker:
             self._rows = []
         return frame, rows, gen
 
+    def take_replay(self) -> tuple[list, int]:
+        """The replay frames (view_frame.ViewFrame) stored since the last take, and their generation."""
+        with self._lock:
+            frames, gen = self._replay, self._rows_generation
+            self._replay = []
+        return frames, gen
+
     def stop(self, timeout: float = 5.0) -> bool:
         """Ask the thread to finish and join it; True if it ended."""
         if self._thread is None:
@@ -326,6 +338,7 @@ class EngineWorker:
                 if self._step_due():
                     try:
                         self._sim.advance(self._sim.dt)
+                        self._store_replay()
                     except Exception as exc:  # noqa: BLE001
                         self._fail("The simulation stopped", exc)
                     else:
@@ -417,6 +430,7 @@ class EngineWorker:
             if self._sim is not None and not self._failed:
                 for _ in range(max(1, int(cmd.n))):
                     self._sim.advance(self._sim.dt)
+                    self._store_replay()
                 self._dirty = True
                 self._publish(force=True)
         elif isinstance(cmd, SetSpeed):
@@ -526,14 +540,18 @@ class EngineWorker:
             columns=tuple(sim.observables.columns), units=dict(sim.observables.units),
             normal_range=(float(p["platelet_normal_low"]), float(p["platelet_normal_high"])),
             dt_hours=float(sim.dt), field_voxel_um=float(sim.field.h),
-            field_shape=tuple(int(s) for s in sim.field.values.shape), ticket=int(ticket))
+            field_shape=tuple(int(s) for s in sim.field.values.shape), ticket=int(ticket),
+            baselines={k: float(p[k]) for k in ("platelet_baseline", "tpo_baseline_pg_ml")})
         self._published_rows = 0
         self._schedule_version += 1
         self._rate.clear()
         with self._lock:
             self._rows = []
+            self._replay = []
             self._rows_generation = self._generation
             self._frame = None
+        self._replay_rows = 0
+        self._store_replay()
         self._emit("built", self._world)
         self._dirty = True
         self._publish(force=True)
@@ -571,6 +589,16 @@ class EngineWorker:
         self._emit("rescheduled", cmd.token, cmd.old, old_actual, new_actual, float(now))
 
     # ------------------------------------------------------------------ outputs
+    def _store_replay(self) -> None:
+        """After a step: when it recorded a row of observables, keep a compact frame for replay."""
+        n = len(self._sim.observables)
+        if n <= self._replay_rows:
+            return
+        self._replay_rows = n
+        frame = replay_frame(self._sim.snapshot())
+        with self._lock:
+            self._replay.append(frame)
+
     def _steps_per_second(self) -> float:
         if len(self._rate) < 2:
             return 0.0

@@ -7,15 +7,19 @@ event or None)``; the model and the controller decide what reaches a run.
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox, QGridLayout, QGroupBox, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QCheckBox, QDoubleSpinBox, QGridLayout, QGroupBox, QLabel, QSizePolicy, QVBoxLayout,
+                               QWidget)
 
 from engine import EVENT_KINDS, Event
 from engine.scenario import PERTURBATIONS, TREATMENTS
 
 from ..texts import DOSE_TIP, DURATION_TIP, EVENT_TIPS, INSTANT_TIP, START_TIP
 
-SHORT_UNITS = {"x standard dose": "\u00d7", "x standard co-infusion": "\u00d7", "x 150 mg/kg": "\u00d7",
-               "Gy": "Gy", "donor dose units": "\u00d7"}
+#: how a dose unit is shown in the dose box: (suffix, factor from the event's dose to the shown number,
+#: decimals, step). 5-FU is shown in mg/kg (the event stores multiples of 150 mg/kg).
+DOSE_DISPLAY = {"x standard dose": (" \u00d7 std", 1.0, 2, 0.25), "x standard co-infusion": (" \u00d7 std", 1.0, 2, 0.25),
+                "x 150 mg/kg": (" mg/kg", 150.0, 0, 25.0), "Gy": (" Gy", 1.0, 1, 0.5),
+                "donor dose units": (" \u00d7", 1.0, 1, 0.5)}
 DEFAULT_DURATION = 14.0
 
 
@@ -35,12 +39,13 @@ class EventRow(QObject):
         self.instant = instant
         self.check = QCheckBox(label)
         self.check.setToolTip(EVENT_TIPS.get(kind, label))
+        suffix, self.scale, decimals, step = DOSE_DISPLAY.get(unit, (" " + unit, 1.0, 2, dose_step(maximum)))
         self.dose = QDoubleSpinBox()
-        self.dose.setRange(0.0, maximum)
-        self.dose.setDecimals(2)
-        self.dose.setSingleStep(dose_step(maximum))
-        self.dose.setValue(default)
-        self.dose.setSuffix(" " + SHORT_UNITS.get(unit, unit))
+        self.dose.setRange(0.0, maximum * self.scale)
+        self.dose.setDecimals(decimals)
+        self.dose.setSingleStep(step)
+        self.dose.setValue(default * self.scale)
+        self.dose.setSuffix(suffix)
         self.dose.setToolTip(DOSE_TIP.format(unit=unit) + "\n\n" + EVENT_TIPS.get(kind, ""))
         self.start = QDoubleSpinBox()
         self.start.setRange(0.0, 3650.0)
@@ -52,6 +57,9 @@ class EventRow(QObject):
         self.duration.setDecimals(1)
         self.duration.setValue(DEFAULT_DURATION)
         self.duration.setToolTip(DURATION_TIP)
+        for w, width in ((self.dose, 92), (self.start, 50), (self.duration, 50)):
+            w.setMinimumWidth(width)          # narrower than Qt's guess (room for 4 digits and the unit)
+            w.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Fixed)
         self.once = QLabel("once")
         self.once.setToolTip(INSTANT_TIP)
         self.once.setAlignment(Qt.AlignCenter)
@@ -73,7 +81,7 @@ class EventRow(QObject):
             return None
         return Event(kind=self.kind, start_day=float(self.start.value()),
                      duration_days=float(self.duration.value()) if not self.instant else 0.0,
-                     dose=float(self.dose.value()))
+                     dose=float(self.dose.value()) / self.scale)
 
     def set_event(self, ev: Event | None) -> None:
         """Show ``ev`` without emitting."""
@@ -82,7 +90,7 @@ class EventRow(QObject):
             w.blockSignals(True)
         self.check.setChecked(ev is not None)
         if ev is not None:
-            self.dose.setValue(float(ev.dose))
+            self.dose.setValue(float(ev.dose) * self.scale)
             self.start.setValue(float(ev.start_day))
             if not self.instant:
                 self.duration.setValue(max(0.5, float(ev.duration_days)))
@@ -112,11 +120,14 @@ class EventPanel(QWidget):
     def __init__(self, title: str, kinds, note: str, parent=None):
         super().__init__(parent)
         box = QGroupBox(title)
+        self.box = box
+        self.title = title
         grid = QGridLayout(box)
         grid.setHorizontalSpacing(6)
         grid.setVerticalSpacing(4)
-        for col, (text, tip) in enumerate([("", ""), ("Dose", "Dose; hover over a box for its unit."),
-                                           ("Start day", START_TIP), ("Days", DURATION_TIP)]):
+        for col, (text, tip) in enumerate([("", ""), ("Dose", "Dose, with its unit (\u00d7 std: multiples of the "
+                                                            "standard dose of the source experiments)."),
+                                           ("Start day", START_TIP), ("For days", DURATION_TIP)]):
             h = QLabel(f"<b>{text}</b>")
             h.setToolTip(tip)
             grid.addWidget(h, 0, col)
@@ -125,7 +136,9 @@ class EventPanel(QWidget):
             r = EventRow(kind, grid, i + 1, self)
             r.changed.connect(self.changed)
             self.rows[kind] = r
-        grid.setColumnStretch(0, 1)
+        grid.setColumnStretch(0, 3)
+        for col, stretch in ((1, 3), (2, 2), (3, 2)):
+            grid.setColumnStretch(col, stretch)
         self.note = QLabel(note)
         self.note.setWordWrap(True)
         self.note.setStyleSheet("color: #555;")

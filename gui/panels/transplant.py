@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (QCheckBox, QDoubleSpinBox, QFormLayout, QGroupBox, QLabel, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QCheckBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
+                               QVBoxLayout, QWidget)
 
 from engine import EVENT_KINDS, Event
 from engine.scenario import DOSE_UNIT_BY_SPECIES
@@ -37,7 +37,7 @@ class TransplantPanel(QWidget):
         self.msc_dose.setRange(0.25, 20.0)
         self.msc_dose.setSingleStep(0.25)
         self.msc_dose.setValue(1.0)
-        self.msc_dose.setSuffix(" \u00d7 standard")
+        self.msc_dose.setSuffix(" \u00d7 std")
         self.msc_dose.setToolTip("MSC co-infusion dose (1 = a standard co-infusion).\n\n"
                                  + EVENT_TIPS["msc_coinfusion"])
         for w in (self.dose, self.day, self.msc_dose):
@@ -48,7 +48,13 @@ class TransplantPanel(QWidget):
         form = QFormLayout(box)
         form.addRow(self.check)
         self.dose_label = QLabel("Donor cells")
-        form.addRow(self.dose_label, self.dose)
+        self.dose_unit = QLabel("")
+        self.dose_unit.setStyleSheet("color: #555;")
+        self.dose_unit.setWordWrap(True)
+        dose_row = QHBoxLayout()
+        dose_row.addWidget(self.dose)
+        dose_row.addWidget(self.dose_unit, 1)
+        form.addRow(self.dose_label, dose_row)
         form.addRow("Day", self.day)
         form.addRow(self.msc, self.msc_dose)
         note = QLabel("Condition first (Perturbations \u2192 Irradiation) so that donor cells find free "
@@ -66,7 +72,7 @@ class TransplantPanel(QWidget):
 
     def set_species(self, species: str) -> None:
         unit = pretty_unit(DOSE_UNIT_BY_SPECIES.get(species, "donor dose units"))
-        self.dose.setSuffix(f" \u00d7 {unit.lstrip(chr(0xd7))}")
+        self.dose_unit.setText(unit)
         self.dose.setToolTip(f"Donor HSC dose in {unit}.\n\n" + EVENT_TIPS["transplant"])
 
     def current_event(self) -> Event | None:

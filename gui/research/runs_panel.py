@@ -32,6 +32,7 @@ class RunsPanel(QWidget):
         self.legend = None
         lay = QVBoxLayout(self)
         row = QHBoxLayout()
+        row2 = QHBoxLayout()
         self.keep_button = QPushButton("Keep this run")
         self.keep_button.setToolTip("Keep the current run (its time series so far) for comparison")
         self.keep_button.clicked.connect(lambda: self.keep_current())
@@ -45,9 +46,11 @@ class RunsPanel(QWidget):
         for w in (self.keep_button, self.auto_check):
             row.addWidget(w)
         row.addStretch(1)
-        row.addWidget(self.remove_button)
-        row.addWidget(self.copy_button)
+        row2.addStretch(1)
+        row2.addWidget(self.remove_button)
+        row2.addWidget(self.copy_button)
         lay.addLayout(row)
+        lay.addLayout(row2)
         split = QSplitter(Qt.Vertical)
         self.list = QListWidget()
         self.list.setSelectionMode(QAbstractItemView.SingleSelection)

@@ -238,12 +238,27 @@ def test_click_a_cell_to_inspect_it(qtbot, window):
 
 
 def test_field_slice_and_colour_bar(qtbot, window):
-    window.view_panel.field_check.setChecked(True)
+    window.field_action.trigger()                       # F: the slice
+    assert window.viewport.field_mode == "slice"
     window.controller.step(1)
     qtbot.waitUntil(lambda: window.viewport.field_clim is not None, timeout=WAIT_MS)
     lo, hi = window.viewport.field_clim
     assert hi > lo >= 0
     assert window.view_panel.colorbar.hi == hi and window.view_panel.colorbar.isVisible()
+    field = window.viewport._field
+    # the automatic range spans the data (1st to 99.5th percentile) on readable numbers, no fixed 0-10
+    assert lo <= np.percentile(field, 1) and hi >= np.percentile(field, 99.5)
+    assert hi <= 2.0 * np.percentile(field, 99.5) + 1e-9
+    # an isosurface at a level inside the range, and a volume rendering
+    window.view_panel.field_mode.setCurrentIndex(window.view_panel.field_mode.findData("isosurface"))
+    assert window.viewport.field_iso is not None and window.viewport.field_iso.visible
+    assert lo < window.viewport.iso_level < hi
+    assert window.view_panel.iso.isVisible() and not window.view_panel.slice.isVisible()
+    window.view_panel.field_mode.setCurrentIndex(window.view_panel.field_mode.findData("volume"))
+    assert window.viewport.field_volume is not None and window.viewport.field_volume.visible
+    assert not window.viewport.field_iso.visible
+    window.view_panel.field_mode.setCurrentIndex(window.view_panel.field_mode.findData("off"))
+    assert not window.viewport.field_volume.visible and not window.view_panel.colorbar.isVisible()
 
 
 def test_schedule_markers_follow_the_scenario(qtbot, window, small_scenario):
@@ -255,9 +270,12 @@ def test_schedule_markers_follow_the_scenario(qtbot, window, small_scenario):
     qtbot.waitUntil(lambda: window.plots.marker_count > 0, timeout=WAIT_MS)
     # 4 plots x (line) for 5-FU, 4 x (line + region) for SDF-1
     assert window.plots.marker_count == 12
+    # the schedule strip labels both, in different lanes when they would overlap
+    labels = window.plots.strip_labels()
+    assert sorted(t for t, _x, _lane in labels) == ["5-FU", "SDF-1"]
     assert window.perturbations.rows["fu5"].check.isChecked()
     assert window.treatments.rows["sdf1"].duration.value() == 5.0
-    assert window.dock_treatments.windowTitle() == "Treatments (1)"
+    assert window.dock_schedule.windowTitle() == "Schedule (2)"
 
 
 def test_play_stops_at_the_end_of_the_scenario(qtbot, window):
@@ -280,12 +298,14 @@ def test_legend_entries_hide_and_show_what_they_name(qtbot, window):
     legend = window.view_panel.legend
     vp = window.viewport
     stroma = next(it for it in legend.items if getattr(it, "cls", None) is not None and it.cls.key == "stroma")
-    n_pick = len(vp._pick_slots)
+    # stroma is hidden at start (the overview preset), so the haematopoietic cells stand out
+    assert not stroma.isChecked() and not vp.stroma.visible
+    n_pick = len(vp._pick_ids)
     stroma.click()
-    assert not vp.stroma.visible and not vp.class_visible(P.CLASS_INDEX["stroma"])
-    assert len(vp._pick_slots) < n_pick          # hidden cells cannot be clicked either
+    assert vp.stroma.visible and vp.class_visible(P.CLASS_INDEX["stroma"])
+    assert len(vp._pick_ids) > n_pick
     stroma.click()
-    assert vp.stroma.visible and len(vp._pick_slots) == n_pick
+    assert not vp.stroma.visible and len(vp._pick_ids) == n_pick         # hidden cells cannot be clicked
     vessels = next(it for it in legend.items if getattr(it, "key", None) == "vessels")
     vessels.click()
     assert not vp.vessels.visible
