@@ -325,26 +325,27 @@ def field_step(values, source, lam, dt, factors, a):
 # ---------------------------------------------------------------- the comparison
 def _inputs(sim):
     """Everything one step reads, copied from the simulation's current state."""
-    from engine.systemic import emax
+    from engine.census import C_MSC, tally
+    from engine.interventions import treatment_effects
+    from engine.sdf1_sources import deposit_sdf1
 
     p = sim.params
     st = sim.store
-    members = sim._members()
-    lv = sim.systemic.levels
-    mp = sim._motility_vector(lv)
-    counts = FT.tally(st.kind, st.state, st.origin, st.maturity, members, sim.occupant)
-    fp = sim._fate_vector(lv, counts)
-    if hasattr(FT, "F_CXCR4"):
-        fp[FT.F_CXCR4] = mp[MO.M_CXCR4]
+    members = sim.living()
+    fx = treatment_effects(p, sim.systemic.levels)
+    mp = MO.motility_parameters(p, sim.dt, fx.cxcr4)
+    counts = tally(st.kind, st.state, st.origin, st.maturity, members, sim.occupant)
+    free_fraction = float(np.count_nonzero(sim.occupant < 0)) / len(sim.sites)
+    fp = FT.fate_parameters(p, sim.dt, fx, sim.systemic.expansion_factor(), free_fraction, counts[C_MSC] > 0)
     f = sim.field
+    tile = sim.tile
     # the field's sources and loss rates as the engine builds them for this state
     src = np.zeros(f.shape)
     lam = np.full(f.shape, p["sdf1_decay_per_h"])
-    car_rate = p["sdf1_car_secretion"] / sim.voxel_um3
-    endo_rate = p["sdf1_endothelial_secretion"] + p["sdf1_plasma_to_field"] * emax(lv["sdf1"])
-    FT.deposit_sdf1(st.kind, st.pos, members, src, lam, f.h, car_rate, car_rate * p["msc_sdf1_factor"],
-                    p["sdf1_uptake_per_cell"] / sim.voxel_um3, sim.endo_idx, sim.endo_seg, endo_rate,
-                    sim.vessels.integrity)
+    car_rate = p["sdf1_car_secretion"] / tile.voxel_um3
+    deposit_sdf1(st.kind, st.pos, members, src, lam, f.h, car_rate, car_rate * p["msc_sdf1_factor"],
+                 p["sdf1_uptake_per_cell"] / tile.voxel_um3, tile.wall_voxels, tile.wall_segments, fx.wall_sdf1,
+                 sim.vessels.integrity)
     return {"members": members, "mp": mp, "fp": fp, "src": src, "lam": lam,
             "arrays": {k: getattr(st, k).copy() for k in ("pos", "kind", "state", "maturity", "age", "timer", "link")},
             "field": f.values.copy()}
@@ -361,7 +362,7 @@ def _numpy_phases(sim, inp):
     values = field_step(inp["field"].copy(), inp["src"], inp["lam"], f.dt, f.factors, f.a)
     t1 = time.perf_counter()
     mob, new = move(arr["pos"], arr["kind"], arr["state"], arr["maturity"], members, values, f.h, v.lookup,
-                    v.lookup_h, v.p0, v.p1, v.radius, sim.size, inp["mp"], sim.rp, sim.rmax, sim.grid.cell,
+                    v.lookup_h, v.p0, v.p1, v.radius, sim.size, inp["mp"], sim.rp, sim.tile.rmax, sim.grid.cell,
                     sim.grid.shape, sim.seed, sim.step_index)
     arr["pos"][mob] = new
     t2 = time.perf_counter()
@@ -394,7 +395,7 @@ def compare(sim, repeats: int = 3) -> dict:
     # one engine step from the same state
     st = sim.store
     kind_before = st.kind.copy()
-    sim._step()
+    sim.step()
     mob = out["mob"]
     still = (st.kind[mob] == kind_before[mob]) & (kind_before[mob] != A.HSPC)  # HSPCs may lodge on a site
     dpos = np.abs(st.pos[mob[still]] - out["new"][still]).max() if still.any() else 0.0

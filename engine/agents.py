@@ -29,11 +29,17 @@ RELEASING = 2   # MK shedding proplatelets into the lumen
 HOST = 0
 DONOR = 1
 
-BYTES_PER_AGENT = 3 * 8 + 1 + 1 + 1 + 4 + 8 * 4  # pos, kind, origin, state, link, age/maturity/timer/progress
+#: pos, kind, origin, state, link, age/maturity/timer/progress, id
+BYTES_PER_AGENT = 3 * 8 + 1 + 1 + 1 + 4 + 8 * 4 + 8
 
 
 class AgentStore:
-    """All agents. Arrays are indexed by slot; read them, do not resize them."""
+    """All agents. Arrays are indexed by slot; read them, do not resize them.
+
+    A slot is reused after its agent dies; ``uid`` gives every agent an id of its own for its
+    whole life (never reused within a run), so that a view can follow a cell from frame to frame.
+    Ids are handed out in allocation order (serial code), so they are the same in every run of the
+    same scenario and seed."""
 
     def __init__(self, capacity: int):
         self.capacity = 0
@@ -46,6 +52,9 @@ class AgentStore:
         self.maturity = np.zeros(0)
         self.timer = np.zeros(0)
         self.progress = np.zeros(0)
+        self.uid = np.zeros(0, np.int64)
+        #: the id the next allocated agent gets
+        self.next_uid = np.zeros(1, np.int64)
         self.free = np.zeros(0, np.int64)
         self.top = np.zeros(1, np.int64)
         self.grow(capacity)
@@ -69,6 +78,7 @@ class AgentStore:
         self.maturity = ext(self.maturity, 0.0)
         self.timer = ext(self.timer, 0.0)
         self.progress = ext(self.progress, 0.0)
+        self.uid = ext(self.uid, -1)
         # free stack: pop from the end. New slots go underneath the ones already free,
         # in descending order, so the lowest new index is handed out first.
         new_slots = np.arange(capacity - 1, old - 1, -1, dtype=np.int64)
@@ -92,19 +102,29 @@ class AgentStore:
 
     def arrays(self):
         return (self.pos, self.kind, self.origin, self.state, self.link, self.age, self.maturity,
-                self.timer, self.progress)
+                self.timer, self.progress, self.uid)
 
     def nbytes(self) -> int:
         return sum(a.nbytes for a in self.arrays()) + self.free.nbytes
 
 
+    def slot_of(self, agent_id: int) -> int:
+        """Slot of the living agent with id ``agent_id``; -1 when it no longer lives."""
+        hit = np.flatnonzero((self.uid == agent_id) & (self.kind >= 0))
+        return int(hit[0]) if hit.size else -1
+
+
 @njit(cache=True, nogil=True)
-def alloc(kind, free, top, new_kind):
+def alloc(kind, free, top, new_kind, uid, next_uid):
+    """Take the slot on top of the free-slot stack for a new agent of ``new_kind`` with the next
+    id; -1 when none is free."""
     if top[0] <= 0:
         return -1
     top[0] -= 1
     i = free[top[0]]
     kind[i] = new_kind
+    uid[i] = next_uid[0]
+    next_uid[0] += 1
     return i
 
 

@@ -3,20 +3,23 @@
 ``decide_fates`` runs in parallel and only writes each agent's own entries (its
 state, maturity, and flags/counts for what must happen to it). The serial
 ``apply_fates`` then carries out deaths and births in slot order, so results
-never depend on the number of threads.
+never depend on the number of threads. :func:`fate_parameters` packs what the
+kernels read (the ``F_*`` entries) from the parameters and this step's effects.
+
+Where the biology sits: HSPC self-renewal and MK-lineage output (TPO), MK progenitor
+division at the vessel wall, MK maturation (IL-6/IL-11), docking and staying docked
+(VCAM-1/VLA-4, SDF-1 activation of VLA-4), survival at and away from the sinusoids,
+platelet release into the lumen -- all in :func:`_decide`.
 """
 from __future__ import annotations
+
+import math
 
 import numpy as np
 from numba import njit, prange
 
-from .agents import (DOCKED, DONOR, FREE, HSPC, LODGED, MK, MKP, MSC, PLATELET, RELEASING, STROMA,
-                     alloc, radius_of, release)
-from .cell_lists import cell_coords
-from .field import value_at
-from .prefetch import PREFETCH_AHEAD, prefetch
+from .agents import DOCKED, FREE, HSPC, LODGED, MK, MKP, MSC, RELEASING, alloc, radius_of, release
 from .rng import S_BIRTH, S_DEATH, S_DIVIDE, S_DOCK, S_PLACE, S_UNDOCK, normal, uniform
-from .vessels import vessel_near
 
 # indices into the fate parameter vector
 (F_DT, F_HSPC_DEATH, F_HSPC_FREE_DEATH, F_DIV_BASE, F_DIV_EXPAND, F_FREE_FRAC, F_MSC_BOOST,
@@ -27,6 +30,14 @@ from .vessels import vessel_near
  # per-step probabilities of the hazards that are the same for every agent (set by hit_probabilities)
  F_P_HSPC_DEATH, F_P_HSPC_FREE_DEATH, F_P_MKP_DEATH, F_P_MK_DEATH_AWAY, F_P_MSC_DEATH) = range(37)
 F_SIZE = 37
+
+# what apply_fates counts each step (entries of its ``counters``)
+FC_RELEASED = 0       # platelets released into the sinusoids (in the tile)
+FC_MK_DONE = 1        # megakaryocytes that finished releasing
+FC_NEW_MKP = 2        # new MK progenitors
+FC_HSPC_DIVISIONS = 3  # HSPC self-renewing divisions
+FC_MK_DEATHS = 4      # megakaryocytes that died before releasing
+FC_SIZE = 5
 
 # flags
 FL_DIE = 1
@@ -76,29 +87,6 @@ def needs_vessel(kind, state):
     """Agents whose fate depends on the nearest sinusoid: MK progenitors (niche-supported
     division) and free megakaryocytes (docking)."""
     return kind == MKP or (kind == MK and state == FREE)
-
-
-@njit(cache=True, nogil=True, parallel=True)
-def vessel_contacts(kind, state, pos, order, lookup, lh, p0, p1, vrad, field, fh, near_seg, near_d,
-                    near_c):
-    """For every agent in ``order`` that :func:`needs_vessel`: its nearest sinusoid segment
-    (``near_seg``, -1 if none within reach), the distance to that segment's axis (``near_d``)
-    and the SDF-1 concentration of its voxel (``near_c``), indexed by agent slot; what
-    :func:`decide_fates` reads.
-
-    The plain form. The simulation gets the same numbers from the last pass of
-    :func:`engine.motility.move_mobile`, which has just looked up the sinusoid at the new
-    position of every mobile cell (a superset of these agents): the look-up grid and field
-    reads then come from cache (tests/test_engine_speedups.py checks they agree). Inside the
-    decision loop each of these scattered reads waited for the last (3-4x slower)."""
-    for m in prange(order.size):
-        i = order[m]
-        if needs_vessel(kind[i], state[i]):
-            x, y, z = pos[i, 0], pos[i, 1], pos[i, 2]
-            s, d, cx, cy, cz = vessel_near(x, y, z, lookup, lh, p0, p1, vrad)
-            near_seg[i] = s
-            near_d[i] = d
-            near_c[i] = value_at(field, x, y, z, fh)
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -286,9 +274,9 @@ def _place_near(pos, j, x, y, z, spread, size, seed, step, i, stream):
 
 
 @njit(cache=True, nogil=True)
-def _spawn_mkp(kind, origin, state, link, age, maturity, timer, pos, free, top, parent, size, seed,
-               step, stream):
-    j = alloc(kind, free, top, MKP)
+def _spawn_mkp(kind, origin, state, link, age, maturity, timer, pos, free, top, uid, next_uid, parent, size,
+               seed, step, stream):
+    j = alloc(kind, free, top, MKP, uid, next_uid)
     if j < 0:
         return -1
     origin[j] = origin[parent]
@@ -303,13 +291,12 @@ def _spawn_mkp(kind, origin, state, link, age, maturity, timer, pos, free, top, 
 
 
 @njit(cache=True, nogil=True)
-def apply_fates(kind, origin, state, link, age, maturity, timer, pos, members, flags, nspawn, released,
-                free, top, sites, occupant, size, daughter_radius, capture_radius, seed, step, counters, homing,
-                born, born_parent):
+def apply_fates(kind, origin, state, link, age, maturity, timer, pos, uid, next_uid, members, flags, nspawn,
+                released, free, top, sites, occupant, size, daughter_radius, capture_radius, seed, step, counters,
+                homing, born, born_parent):
     """Serial: deaths, transitions, births, lodging of the agents ``members`` in their order (the
     step passes the agents :func:`decide_fates` listed as having work; any list that holds them
-    all, e.g. every cell, gives the same result). counters[:] gets
-    [platelets released, MKs completed, new MKPs, HSPC divisions, MK deaths]. ``homing``:
+    all, e.g. every cell, gives the same result). ``counters`` gets this step's ``FC_*`` counts. ``homing``:
     whether any HSPC may be homing (False skips the lodging pass: none is).
 
     The platelet particles a releasing MK sheds only take their slots here (in order, from the
@@ -334,11 +321,12 @@ def apply_fates(kind, origin, state, link, age, maturity, timer, pos, members, f
             for r in range(min(nspawn[i], top[0])):   # (as alloc: the top of the free-slot stack)
                 top[0] -= 1
                 born[nb] = free[top[0]]
+                uid[born[nb]] = -1    # (display particles have no id)
                 born_parent[nb] = i
                 nb += 1
         if k == HSPC and (f & FL_DIE) == 0:
             for r in range(nspawn[i]):
-                if _spawn_mkp(kind, origin, state, link, age, maturity, timer, pos, free, top, i,
+                if _spawn_mkp(kind, origin, state, link, age, maturity, timer, pos, free, top, uid, next_uid, i,
                               size, seed, step, S_PLACE + 3 * (r % 3)) >= 0:
                     new_mkp += 1
             if f & FL_DIVIDE:
@@ -346,7 +334,7 @@ def apply_fates(kind, origin, state, link, age, maturity, timer, pos, members, f
                 site = _nearest_free_site(pos[i, 0], pos[i, 1], pos[i, 2], sites, occupant,
                                           daughter_radius)
                 if site >= 0:
-                    j = alloc(kind, free, top, HSPC)
+                    j = alloc(kind, free, top, HSPC, uid, next_uid)
                     if j >= 0:
                         origin[j] = origin[i]
                         state[j] = LODGED
@@ -357,13 +345,13 @@ def apply_fates(kind, origin, state, link, age, maturity, timer, pos, members, f
                         timer[j] = 0.0
                         pos[j, 0], pos[j, 1], pos[j, 2] = sites[site, 0], sites[site, 1], sites[site, 2]
                 else:
-                    if _spawn_mkp(kind, origin, state, link, age, maturity, timer, pos, free, top, i,
+                    if _spawn_mkp(kind, origin, state, link, age, maturity, timer, pos, free, top, uid, next_uid, i,
                                   size, seed, step, S_PLACE + 9) >= 0:
                         new_mkp += 1
         if k == MKP and (f & FL_DIVIDE):
             timer[i] += 1.0
-            j = _spawn_mkp(kind, origin, state, link, age, maturity, timer, pos, free, top, i, size, seed,
-                           step, S_PLACE + 12)
+            j = _spawn_mkp(kind, origin, state, link, age, maturity, timer, pos, free, top, uid, next_uid, i,
+                           size, seed, step, S_PLACE + 12)
             if j >= 0:
                 age[j] = age[i]
                 timer[j] = timer[i]
@@ -398,229 +386,54 @@ def apply_fates(kind, origin, state, link, age, maturity, timer, pos, members, f
                 link[i] = site
                 occupant[site] = i
                 pos[i, 0], pos[i, 1], pos[i, 2] = sites[site, 0], sites[site, 1], sites[site, 2]
-    counters[0] = total_released
-    counters[1] = mk_done
-    counters[2] = new_mkp
-    counters[3] = divisions
-    counters[4] = mk_deaths
+    counters[FC_RELEASED] = total_released
+    counters[FC_MK_DONE] = mk_done
+    counters[FC_NEW_MKP] = new_mkp
+    counters[FC_HSPC_DIVISIONS] = divisions
+    counters[FC_MK_DEATHS] = mk_deaths
     return nb
 
 
-@njit(cache=True, nogil=True, parallel=True)
-def place_particles(kind, origin, state, link, age, maturity, timer, progress, pos, born, born_parent, p0, p1,
-                    life, seed, step):
-    """New platelet particles in the slots ``born`` (from :func:`apply_fates`): each on its parent
-    MK's sinusoid (``link``), near the point closest to the parent, moving with the flow. Each
-    particle's numbers depend on its own slot and its parent only, so they are made in parallel."""
-    for b in prange(born.size):
-        j = born[b]
-        i = born_parent[b]
-        s = link[i]
-        ax, ay, az = p0[s, 0], p0[s, 1], p0[s, 2]
-        dx, dy, dz = p1[s, 0] - ax, p1[s, 1] - ay, p1[s, 2] - az
-        L2 = dx * dx + dy * dy + dz * dz
-        t = 0.5
-        if L2 > 0:
-            t = ((pos[i, 0] - ax) * dx + (pos[i, 1] - ay) * dy + (pos[i, 2] - az) * dz) / L2
-            t = min(max(t, 0.0), 1.0)
-        kind[j] = PLATELET
-        origin[j] = origin[i]
-        state[j] = 0
-        link[j] = s
-        age[j] = 0.0
-        maturity[j] = 0.0
-        timer[j] = life * (0.5 + uniform(seed, step, j, S_PLACE + 5))
-        u = min(max(t + 0.05 * normal(seed, step, j, S_PLACE + 6), 0.0), 1.0)
-        progress[j] = u
-        pos[j, 0] = ax + u * dx
-        pos[j, 1] = ay + u * dy
-        pos[j, 2] = az + u * dz
-
-
-@njit(cache=True, nogil=True, parallel=True)
-def move_platelets(kind, link, progress, timer, pos, members, p0, p1, vlen, edge_to, out_start, out_segs,
-                   flow, dt, seed, step, flags):
-    """Advance display platelets along sinusoids; at a branch point pick an outgoing segment
-    (``out_segs[out_start[node]:out_start[node + 1]]``: the segments leaving a node)."""
-    for m in prange(members.size):
-        i = members[m]
-        if kind[i] != PLATELET:
-            continue
-        flags[i] = 0
-        timer[i] -= dt
-        if timer[i] <= 0.0:
-            flags[i] = FL_DIE
-            continue
-        s = link[i]
-        t = progress[i] + flow * dt / max(vlen[s], 1.0)
-        hops = 0
-        while t >= 1.0 and hops < 16:
-            node = edge_to[s]
-            first = out_start[node]
-            nout = out_start[node + 1] - first
-            if nout == 0:
-                break
-            nxt = out_segs[first + int(uniform(seed, step, i, S_PLACE + 7 + hops) * nout)]
-            t = (t - 1.0) * vlen[s] / max(vlen[nxt], 1.0)
-            s = nxt
-            hops += 1
-        if t >= 1.0:
-            flags[i] = FL_DIE  # left the tile
-            continue
-        link[i] = s
-        progress[i] = t
-        pos[i, 0] = p0[s, 0] + t * (p1[s, 0] - p0[s, 0])
-        pos[i, 1] = p0[s, 1] + t * (p1[s, 1] - p0[s, 1])
-        pos[i, 2] = p0[s, 2] + t * (p1[s, 2] - p0[s, 2])
-
-
-@njit(cache=True, nogil=True)
-def free_flagged(kind, members, flags, free, top):
-    n = 0
-    for m in range(members.size):
-        i = members[m]
-        if flags[i] & FL_DIE:
-            release(kind, free, top, i)
-            flags[i] = 0
-            n += 1
-    return n
-
-
-@njit(cache=True, nogil=True)
-def event_kill(kind, state, link, members, p_kill, seed, step, stream, occupant, free, top):
-    """Kill agents with a per-kind probability p_kill[kind] (5-FU, irradiation).
-
-    Returns the number killed per kind (array of 6)."""
-    killed = np.zeros(6, np.int64)
-    for m in range(members.size):
-        i = members[m]
-        k = kind[i]
-        if k < 0 or k >= p_kill.size:
-            continue
-        if uniform(seed, step, i, stream) < p_kill[k]:
-            if k == HSPC and state[i] == LODGED and link[i] >= 0:
-                occupant[link[i]] = -1
-            release(kind, free, top, i)
-            killed[k] += 1
-    return killed
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _count(out, k, state, origin, maturity):
-    """Add one living agent to the observables' counts (see :func:`tally`)."""
-    if k == HSPC:
-        if state == LODGED:
-            out[10] += 1
-        if origin == DONOR:
-            out[1] += 1
-        else:
-            out[0] += 1
-    elif k == MKP:
-        out[2] += 1
-    elif k == MK:
-        out[3] += 1
-        if state == DOCKED:
-            out[4] += 1
-        elif state == RELEASING:
-            out[5] += 1
-        out[9] += 2.0 ** (1.0 + 5.0 * maturity)
-    elif k == 3:
-        out[6] += 1
-    elif k == MSC:
-        out[7] += 1
-    elif k == PLATELET:
-        out[8] += 1
-
-
-@njit(cache=True, nogil=True)
-def tally(kind, state, origin, maturity, members, occupant):
-    """Counts for observables: [hspc_host, hspc_donor, mkp, mk, mk_docked, mk_releasing,
-    stroma, msc, platelets, sum of MK ploidy, lodged, sites]."""
-    out = np.zeros(12)
-    for m in range(members.size):
-        i = members[m]
-        _count(out, kind[i], state[i], origin[i], maturity[i])
-    out[11] = occupant.size
-    return out
-
-
-@njit(cache=True, nogil=True)
-def census(kind, state, origin, maturity, occupant, cells, platelets):
-    """One pass over all slots: the counts of :func:`tally` for the living agents, and the
-    slots of the cells (every living agent but platelet particles) and of the platelet
-    particles, in slot order, into ``cells`` and ``platelets``. Returns
-    (counts, number of cells, number of platelet particles)."""
-    out = np.zeros(12)
-    nc = 0
-    npl = 0
-    for i in range(kind.size):
-        k = kind[i]
-        if k < 0:
-            continue
-        if k == PLATELET:
-            platelets[npl] = i
-            npl += 1
-        else:
-            cells[nc] = i
-            nc += 1
-        _count(out, k, state[i], origin[i], maturity[i])
-    out[11] = occupant.size
-    return out, nc, npl
-
-
-@njit(cache=True, nogil=True)
-def births_needed(members, nspawn, flags):
-    """Free slots the coming :func:`apply_fates` may take: spawned agents plus HSPC daughters."""
-    n = 0
-    for m in range(members.size):
-        i = members[m]
-        n += nspawn[i]
-        if flags[i] & FL_DIVIDE:
-            n += 1
-    return n
-
-
-@njit(cache=True, nogil=True)
-def list_kind(kind, k, out):
-    """Slots holding agents of kind ``k`` into ``out`` (at least ``kind.size`` long), in slot
-    order; returns how many. (Every slot is written to ``out[n]`` and kept by counting it: no
-    branch to mispredict where the kinds are mixed.)"""
-    n = 0
-    for i in range(kind.size):
-        out[n] = i
-        n += kind[i] == k
-    return n
-
-
-@njit(cache=True, nogil=True, parallel=True)
-def deposit_sdf1(kind, pos, members, source, lam, h, car_rate, msc_rate, uptake, endo_idx,
-                 endo_seg, endo_rate, integrity):
-    """Fill the SDF-1 source and loss-rate grids from cells (serial, in the order of
-    ``members``) and then from sinusoid walls (parallel: ``endo_idx`` lists each wall voxel
-    once, so every voxel still gets its additions in the same order).
-
-    The cells' voxels lie scattered over grids far larger than the caches (28 MB each at 100k
-    agents): the line of the cell PREFETCH_AHEAD members on is requested early, so that many
-    are in flight at once (half the time of the serial loop at 100k agents)."""
-    nx, ny, nz = source.shape
-    flat_src = source.reshape(-1)
-    flat_lam = lam.reshape(-1)
-    last = members.size - 1
-    for m in range(members.size):
-        a = members[min(m + PREFETCH_AHEAD, last)]
-        ax, ay, az = cell_coords(pos[a, 0], pos[a, 1], pos[a, 2], h, nx, ny, nz)
-        if kind[a] == STROMA or kind[a] == MSC:
-            prefetch(flat_src, (ax * ny + ay) * nz + az)
-        else:
-            prefetch(flat_lam, (ax * ny + ay) * nz + az)
-        i = members[m]
-        k = kind[i]
-        ix, iy, iz = cell_coords(pos[i, 0], pos[i, 1], pos[i, 2], h, nx, ny, nz)
-        if k == STROMA:
-            source[ix, iy, iz] += car_rate
-        elif k == MSC:
-            source[ix, iy, iz] += msc_rate
-        elif k == HSPC or k == MKP or k == MK:
-            lam[ix, iy, iz] += uptake
-    for q in prange(endo_idx.size):
-        flat_src[endo_idx[q]] += endo_rate * integrity[endo_seg[q]]
+def fate_parameters(params, dt: float, effects, expansion_factor: float, free_fraction: float,
+                    msc_present: bool) -> np.ndarray:
+    """The fate vector (``F_*`` entries) for one step: the parameters in per-hour units, this
+    step's treatment effects (:class:`engine.interventions.Effects`), the TPO expansion factor
+    (:meth:`engine.systemic.Systemic.expansion_factor`), the share of empty niche sites and
+    whether any infused MSC lives."""
+    p = params
+    fp = np.zeros(F_SIZE)
+    fp[F_DT] = dt
+    fp[F_HSPC_DEATH] = p["hspc_death_per_day"] / 24.0
+    fp[F_HSPC_FREE_DEATH] = p["hspc_free_death_per_day"] / 24.0 / (
+        1.0 + p["msc_homing_boost"] * (1.0 if msc_present else 0.0) + p["ev_homing_boost"] * effects.ev)
+    fp[F_DIV_BASE] = p["hspc_division_base_per_day"] / 24.0
+    fp[F_DIV_EXPAND] = p["hspc_expansion_per_day"] / 24.0
+    fp[F_FREE_FRAC] = free_fraction
+    fp[F_MSC_BOOST] = p["msc_expansion_boost"]
+    fp[F_MSC_RADIUS] = p["msc_support_radius_um"]
+    fp[F_EV_BOOST] = p["ev_expansion_boost"] * effects.ev
+    fp[F_MKP_OUT] = p["hspc_mkp_output_per_day"] / 24.0 * expansion_factor
+    fp[F_MKP_DEATH] = p["mkp_death_per_day"] / 24.0
+    fp[F_MKP_STAGE] = p["mkp_stage_hours"]
+    fp[F_MAT_RATE] = (1.0 + effects.maturation_boost) / (p["mk_maturation_days"] * 24.0)
+    fp[F_AWAY_FACTOR] = p["mk_maturation_away_factor"]
+    fp[F_CAP_AWAY] = p["mk_maturity_cap_away"]
+    fp[F_MK_DEATH_AWAY] = p["mk_death_away_per_day"] / 24.0
+    fp[F_MK_DEATH_CONTACT] = p["mk_death_contact_per_day"] / 24.0
+    fp[F_DOCK_RATE] = p["dock_rate_per_h"]
+    fp[F_UNDOCK_RATE] = p["undock_rate_per_h"]
+    fp[F_VLA4] = effects.vla4
+    fp[F_GAP] = p["contact_gap_um"]
+    fp[F_RELEASE_H] = p["mk_release_hours"]
+    fp[F_YIELD] = p["platelets_per_mk"]
+    fp[F_PARTICLES] = p["platelet_particles_per_mk"]
+    fp[F_MSC_DEATH] = math.log(2.0) / (p["msc_half_life_days"] * 24.0)
+    fp[F_PARTICLE_LIFE] = p["platelet_particle_life_hours"]
+    fp[F_SDF1_GAIN] = p["sdf1_integrin_activation"]
+    fp[F_SDF1_REF] = p["sdf1_reference_ng_ml"]
+    fp[F_CXCR4] = effects.cxcr4
+    fp[F_MKP_NICHE_DIV] = p["mkp_niche_division_per_day"] / 24.0
+    fp[F_MKP_MAX_GEN] = p["mkp_niche_max_divisions"]
+    fp[F_NICHE_CAP] = p["mkp_niche_signal_cap"]
+    hit_probabilities(fp)
+    return fp

@@ -63,8 +63,9 @@ def _solve_line(line, tmp, a, cp, inv):
         line[i] = tmp[i]
 
 
-# The kernels below do exactly the arithmetic of react() + _solve_line (same operations in the
-# same order for every voxel, hence the same bits) but many lines at once: each recurrence runs
+# The kernels below do exactly the arithmetic of the exact reaction (``react`` in
+# tests/reference/kernels.py) + _solve_line (same operations in the same order for every voxel,
+# hence the same bits) but many lines at once: each recurrence runs
 # along its axis while the innermost loop walks contiguous memory, which vectorises and stays in
 # cache. Two parallel launches per step:
 #   react_diffuse_x: for a chunk of x-lines (a contiguous range q of the flattened (y, z) index),
@@ -119,7 +120,7 @@ def _backward_row(crow, nxt, w):
 
 @njit(cache=True, nogil=True, parallel=True)
 def react_diffuse_x(c, source, lam, dt, l0, a, cp, inv, nchunk, clear):
-    """Reaction (exact, as react()) then the implicit x sweep. ``l0``: the loss rate most voxels
+    """Reaction (exact, as the reference react) then the implicit x sweep. ``l0``: the loss rate most voxels
     have (any value gives the same result; the right one is faster). With ``clear``, each row of
     ``source`` and ``lam`` is set to 0 and ``l0`` once the reaction has read it (as
     :meth:`DiffusionField.reset_rates` would, while the rows are in cache)."""
@@ -145,21 +146,6 @@ def react_diffuse_x(c, source, lam, dt, l0, a, cp, inv, nchunk, clear):
                 _scale_row(crow, inv[0])
             else:
                 _forward_row(crow, c2[i - 1, lo:hi], a, inv[i])
-        for i in range(nx - 2, -1, -1):
-            _backward_row(c2[i, lo:hi], c2[i + 1, lo:hi], cp[i])
-
-
-@njit(cache=True, nogil=True, parallel=True)
-def diffuse_x(c, a, cp, inv, nchunk):
-    nx, ny, nz = c.shape
-    m = ny * nz
-    c2 = c.reshape((nx, m))
-    for ch in prange(nchunk):
-        lo = ch * m // nchunk
-        hi = (ch + 1) * m // nchunk
-        _scale_row(c2[0, lo:hi], inv[0])
-        for i in range(1, nx):
-            _forward_row(c2[i, lo:hi], c2[i - 1, lo:hi], a, inv[i])
         for i in range(nx - 2, -1, -1):
             _backward_row(c2[i, lo:hi], c2[i + 1, lo:hi], cp[i])
 
@@ -234,36 +220,6 @@ def diffuse_yz(c, a, cpy, invy, cpz, invz, z_in_place=True):
         else:
             buf = np.empty((nz, ZBLOCK))
             _solve_z_plane(c[i], a, cpz, invz, buf)
-
-
-@njit(cache=True, nogil=True, parallel=True)
-def diffuse_y(c, a, cp, inv):
-    for i in prange(c.shape[0]):
-        _solve_y_plane(c[i], a, cp, inv)
-
-
-@njit(cache=True, nogil=True, parallel=True)
-def diffuse_z(c, a, cp, inv):
-    nx, ny, nz = c.shape
-    for i in prange(nx):
-        buf = np.empty((nz, ZBLOCK))
-        _solve_z_plane(c[i], a, cp, inv, buf)
-
-
-@njit(cache=True, nogil=True, parallel=True)
-def react(c, source, lam, dt):
-    """Exact update of dc/dt = source - lam*c over dt, voxel by voxel (reference form)."""
-    nx, ny, nz = c.shape
-    for i in prange(nx):
-        for j in range(ny):
-            for k in range(nz):
-                L = lam[i, j, k]
-                s = source[i, j, k]
-                if L > 1e-12:
-                    e = np.exp(-L * dt)
-                    c[i, j, k] = c[i, j, k] * e + s * (1.0 - e) / L
-                else:
-                    c[i, j, k] = c[i, j, k] + s * dt
 
 
 def line_chunks(shape, target_bytes: int = 1 << 20, min_line_block: int = 64, min_chunks: int = 8) -> int:
@@ -349,13 +305,9 @@ class DiffusionField:
             self.base_loss = float(base_loss)
         self.rates_clear = True
 
-    def diffuse(self):
-        (cpx, ix), (cpy, iy), (cpz, iz) = self.factors
-        diffuse_x(self.values, self.a, cpx, ix, self.nchunk)
-        diffuse_yz(self.values, self.a, cpy, iy, cpz, iz, z_sweep_in_place(self.shape[2]))
-
     def step(self, clear: bool = False):
-        """Reaction then diffusion over one dt (same numbers as react() then diffuse()).
+        """Reaction then diffusion over one dt (same numbers as the exact reaction then an x, y and z
+        sweep of single-line Thomas solves: tests/reference/kernels.py).
 
         ``clear``: the sources and loss rates are used up: they are left as ``reset_rates`` with
         the current base loss leaves them, set during the reaction pass (the simulation resets

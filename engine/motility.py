@@ -106,39 +106,6 @@ def _outside_lumen(x, y, z, ri, s, lookup, lh, p0, p1, vrad, size):
     return x, y, z, s, d
 
 
-@njit(cache=True, nogil=True, parallel=True)
-def move_cells(pos, kind, state, maturity, members, new_pos, field, h, lookup, lh, p0, p1, vrad, size,
-               mp, rp, seed, step):
-    """New positions for ``members`` (indices into the agent arrays) into ``new_pos``.
-
-    The plain reference form, with an all-pairs neighbour search (for tests); the simulation
-    runs :func:`move_mobile`, which must give the same numbers (tests/test_engine_speedups.py)."""
-    dt = mp[M_DT]
-    for m in prange(members.size):
-        i = members[m]
-        x, y, z = pos[i, 0], pos[i, 1], pos[i, 2]
-        k = kind[i]
-        if not is_mobile(k, state[i]):
-            new_pos[i, 0], new_pos[i, 1], new_pos[i, 2] = x, y, z
-            continue
-        ri = radius_of(k, maturity[i], rp)
-        sig, chi = _motility_of(k, mp)
-        vx, vy, vz = _chemotaxis_velocity(field, h, x, y, z, chi, mp[M_VMAX])
-        sx, sy, sz = np.int64(0), np.int64(0), np.int64(0)
-        for q in range(members.size):
-            j = members[q]
-            px, py, pz = _push(x - pos[j, 0], y - pos[j, 1], z - pos[j, 2], ri,
-                               radius_of(kind[j], maturity[j], rp), mp[M_REPULSE])
-            sx += px
-            sy += py
-            sz += pz
-        n1, n2, n3 = normal3(seed, step, i, S_MOVE)
-        nx_, ny_, nz_ = _tentative(x, y, z, ri, vx, vy, vz, sig, sx, sy, sz, n1, n2, n3, dt, size)
-        s = lookup_segment(nx_, ny_, nz_, lookup, lh)
-        nx_, ny_, nz_, s, d = _outside_lumen(nx_, ny_, nz_, ri, s, lookup, lh, p0, p1, vrad, size)
-        new_pos[i, 0], new_pos[i, 1], new_pos[i, 2] = nx_, ny_, nz_
-
-
 @njit(cache=True, nogil=True)
 def _first_rows(cnt, start, ncell):
     """Each chunk's first row in each cell (into ``cnt``) and each cell's first row (into ``start``):
@@ -276,7 +243,7 @@ def _exclude_and_step(lo, hi, kind, mobile, mobile_q, moved, start, bodies, cell
 def move_mobile(kind, pos, mobile, mobile_q, moved, start, bodies, cell, gnx, gny, gnz,
                 field, h, lookup, lh, p0, p1, vrad, size, mp, rmax, seed, step, near_seg, near_d, near_c):
     """New positions of the ``mobile`` agents into ``pos`` (and into ``moved[m]``, in the order
-    of ``mobile``): the same numbers as :func:`move_cells`, read from the cell-ordered ``bodies``
+    of ``mobile``): the same numbers as the plain all-pairs form in tests/reference/kernels.py, read from the cell-ordered ``bodies``
     of :func:`sort_bodies` (``start``: rows of each grid cell). Every cell moves from the old
     positions: until the last pass writes ``pos``, only ``bodies`` (their copy) is read.
 
@@ -287,7 +254,8 @@ def move_mobile(kind, pos, mobile, mobile_q, moved, start, bodies, cell, gnx, gn
        the cell only the z-window, one contiguous run), random step, step limit, tile walls;
     3. the sinusoid lumen wall; then, at the final position, the nearest sinusoid and the
        SDF-1 level that the fate decisions need (``near_seg``, ``near_d``, ``near_c`` by agent
-       slot: the numbers of :func:`engine.fates.vessel_contacts`, while the grids are in cache)."""
+       slot: the numbers of the plain form ``vessel_contacts`` in tests/reference/kernels.py, while
+       the grids are in cache)."""
     # 1. chemotaxis up the SDF-1 gradient, speed capped. These field reads miss the caches: the
     # lines of the cell PREFETCH_AHEAD iterations on are requested early, so that many are in flight
     last = mobile.size - 1
@@ -325,3 +293,21 @@ def chemotaxis_displacement(field, h, x, y, z, chi, vmax, dt):
     """Directed displacement of one cell over dt (the movement's chemotaxis; used by tests and docs)."""
     vx, vy, vz = _chemotaxis_velocity(field, h, x, y, z, chi, vmax)
     return vx * dt, vy * dt, vz * dt
+
+
+def motility_parameters(params, dt: float, cxcr4: float) -> np.ndarray:
+    """The motility vector (``M_*`` entries) for one step; ``cxcr4``: the CXCR4 activity left
+    (1 without a CXCR4 block)."""
+    p = params
+    mp = np.zeros(M_SIZE)
+    mp[M_DT] = dt
+    mp[M_SIG_HSPC] = p["hspc_random_motility"]
+    mp[M_SIG_MKP] = p["mkp_random_motility"]
+    mp[M_SIG_MK] = p["mk_random_motility"]
+    mp[M_CHI_HSPC] = p["hspc_chemotaxis"]
+    mp[M_CHI_MKP] = p["mkp_chemotaxis"]
+    mp[M_CHI_MK] = p["mk_chemotaxis"]
+    mp[M_VMAX] = p["max_speed_um_per_h"]
+    mp[M_REPULSE] = p["repulsion_stiffness"]
+    mp[M_CXCR4] = cxcr4
+    return mp

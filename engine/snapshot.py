@@ -19,7 +19,7 @@ class Snapshot:
     maturity: np.ndarray     # 0..1 (MKs)
     radius: np.ndarray       # um
     age_hours: np.ndarray
-    slots: np.ndarray        # agent slot ids, for sim.describe_agent(slot)
+    ids: np.ndarray          # stable agent ids, for sim.describe_agent(id); -1 for platelet particles
     vessel_integrity: np.ndarray
     vessel_vcam: np.ndarray
     #: SDF-1 field (float32, ng/mL) or None if not requested

@@ -39,7 +39,6 @@ class Systemic:
         self.k_r = k_total * f_r
         self.mk_share = p["tpo_mk_clearance_share"]
         self.production = 0.0 if genotype == "thpo_ko" else k_total * self.T0
-        self.il6_tpo = p["il6_tpo_induction"]
         self.ec50 = p["tpo_signal_ec50_rel"]
         self.signal_wt = 1.0 / (1.0 + self.ec50)
         self.a0 = p["tpo_independent_output"]
@@ -64,20 +63,27 @@ class Systemic:
         """MK-lineage output relative to WT baseline: TPO-independent part + Mpl signal."""
         return self.a0 + (1.0 - self.a0) * self.tpo_signal() / self.signal_wt
 
-    def tpo_steady_state(self, platelets: float, mk_mass: float) -> float:
+    def tpo_steady_state(self, platelets: float, mk_mass: float, production_factor: float = 1.0) -> float:
+        """Plasma TPO at which production (x ``production_factor``, e.g. IL-6 induction) balances
+        clearance with the given platelet count and MK number."""
         clear = self.k_ns + self.k_r * self.mpl * self._receptor_mass(platelets, mk_mass)
-        return self.production * (1.0 + self.il6_tpo * emax(self.levels["il6"])) / clear
+        return self.production * production_factor / clear
 
     def _receptor_mass(self, platelets, mk_mass):
         return (1.0 - self.mk_share) * platelets / self.P0 + self.mk_share * mk_mass / self.mk_reference
 
     # ------------------------------------------------------------ integration
-    def advance(self, dt: float, release_rate: float, mk_mass: float, targets: dict[str, float],
-                level_taus: dict[str, float]) -> None:
-        """Advance by dt hours. release_rate: platelets added to blood per hour (10^3/uL/h)."""
+    def advance_levels(self, dt: float, targets: dict[str, float], level_taus: dict[str, float]) -> None:
+        """Each treatment level relaxes toward the sum of the doses active now (time constant
+        ``level_taus[kind]`` hours)."""
         for k in LEVEL_KINDS:
             tau = level_taus[k]
             self.levels[k] += (targets.get(k, 0.0) - self.levels[k]) * (1.0 - math.exp(-dt / tau))
+
+    def advance_blood(self, dt: float, release_rate: float, mk_mass: float, tpo_production: float = 1.0) -> None:
+        """Advance blood platelets and plasma TPO by dt hours. release_rate: platelets added to blood
+        per hour (10^3/uL/h); mk_mass: megakaryocytes in the tile; tpo_production: hepatic
+        production x this (IL-6 induction)."""
         # platelets: Erlang chain, exact exponential step per stage (feed held constant over dt)
         rate = self.n_stages / self.lifespan_h
         e = math.exp(-rate * dt)
@@ -91,6 +97,6 @@ class Systemic:
             inflow = out_mean
         # TPO: production minus clearance, exact for the frozen clearance rate
         clear = self.k_ns + self.k_r * self.mpl * self._receptor_mass(self.platelets, mk_mass)
-        prod = self.production * (1.0 + self.il6_tpo * emax(self.levels["il6"]))
+        prod = self.production * tpo_production
         ec = math.exp(-clear * dt)
         self.tpo = self.tpo * ec + prod / clear * (1.0 - ec)

@@ -28,11 +28,11 @@ log = logging.getLogger("nichelab")
 
 FORMAT = 1
 #: parts of a Simulation whose own attributes are saved (dotted prefix -> attribute of the simulation)
-PARTS = ("store", "field", "vessels", "systemic", "grid", "obs")
+PARTS = ("store", "tile", "tile.field", "tile.vessels", "tile.grid", "systemic", "obs")
 #: attributes rebuilt from the scenario and seed when the tile is restored (never saved): derived
 #: from the geometry and the parameters, and the same in every build of the same key
-REBUILT = {"scenario", "params", "schedule", "vessels.lookup", "endo_idx", "endo_seg", "field.factors",
-           "obs.columns", "obs.units", *PARTS}
+REBUILT = {"scenario", "params", "schedule", "tile.vessels.lookup", "tile.wall_voxels", "tile.wall_segments",
+           "tile.field.factors", "obs.columns", "obs.units", *PARTS}
 _SCALARS = (bool, int, float, str, type(None), np.bool_, np.integer, np.floating)
 
 
@@ -50,7 +50,10 @@ def _unscalar(v, tag):
 def _objects(sim):
     yield "", sim
     for part in PARTS:
-        yield part + ".", getattr(sim, part)
+        obj = sim
+        for name in part.split("."):
+            obj = getattr(obj, name)
+        yield part + ".", obj
 
 
 def capture(sim: Simulation) -> tuple[dict[str, np.ndarray], dict]:

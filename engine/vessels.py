@@ -49,7 +49,7 @@ _BIN = 6  # voxels per bin edge for the segment candidate lists
 def nearest_segment_grid(p0, p1, radius, shape, h, cutoff):
     """For each voxel centre, the segment whose wall is nearest (or -1 beyond cutoff).
 
-    Exactly the grid of :func:`nearest_segment_grid_reference` (the nearest wall within the
+    Exactly the grid of the plain form in tests/reference/kernels.py (the nearest wall within the
     segment's box and ``cutoff``; on a tie the lower segment index), computed voxel by voxel:
     each bin of _BIN^3 voxels lists the segments whose box reaches it, sorted by a lower bound
     of their wall distance from anywhere in the bin, and a voxel stops looking once that bound
@@ -141,36 +141,6 @@ def _fill_nearest_segment_grid(seg, p0, p1, radius, h, cutoff):
                     seg[i, j, k] = best_s
 
 
-@njit(cache=True, nogil=True)
-def nearest_segment_grid_reference(p0, p1, radius, shape, h, cutoff):
-    """For each voxel centre, the segment whose wall is nearest (or -1 beyond cutoff).
-
-    The plain segment-by-segment form (slow, and a float64 grid of the lookup's size on top);
-    :func:`nearest_segment_grid` gives the same grid (tests check it)."""
-    nx, ny, nz = shape[0], shape[1], shape[2]
-    best = np.full((nx, ny, nz), 1e30)
-    seg = np.full((nx, ny, nz), -1, np.int32)
-    for s in range(p0.shape[0]):
-        lo = np.minimum(p0[s], p1[s]) - radius[s] - cutoff
-        hi = np.maximum(p0[s], p1[s]) + radius[s] + cutoff
-        i0, i1 = max(int(lo[0] / h), 0), min(int(hi[0] / h) + 1, nx)
-        j0, j1 = max(int(lo[1] / h), 0), min(int(hi[1] / h) + 1, ny)
-        k0, k1 = max(int(lo[2] / h), 0), min(int(hi[2] / h) + 1, nz)
-        for i in range(i0, i1):
-            x = (i + 0.5) * h
-            for j in range(j0, j1):
-                y = (j + 0.5) * h
-                for k in range(k0, k1):
-                    z = (k + 0.5) * h
-                    d, t, cx, cy, cz = point_segment(x, y, z, p0[s, 0], p0[s, 1], p0[s, 2],
-                                                     p1[s, 0], p1[s, 1], p1[s, 2])
-                    wall = d - radius[s]
-                    if wall < best[i, j, k] and wall <= cutoff:
-                        best[i, j, k] = wall
-                        seg[i, j, k] = s
-    return seg
-
-
 @njit(cache=True, nogil=True, inline="always")
 def vessel_near(x, y, z, lookup, h, p0, p1, radius):
     """Nearest segment to a point: (segment, distance to its axis, closest axis point) or seg -1."""
@@ -256,14 +226,10 @@ class VesselNetwork:
         # segments leaving it, in segment order (CSR): a platelet particle reaching the node picks one
         self.out_start = np.concatenate([[0], np.cumsum(np.bincount(edges[:, 0], minlength=n))]).astype(np.int64)
         self.out_segs = np.argsort(edges[:, 0], kind="stable").astype(np.int64)
+        #: each segment's length (um) and the node its flow runs to
+        self.length = np.linalg.norm(self.p1 - self.p0, axis=1)
+        self.edge_to = edges[:, 1].astype(np.int64)
 
     @property
     def count(self) -> int:
         return self.p0.shape[0]
-
-    @property
-    def length(self) -> np.ndarray:
-        return np.linalg.norm(self.p1 - self.p0, axis=1)
-
-    def total_volume_um3(self) -> float:
-        return float(np.sum(np.pi * self.radius**2 * self.length))

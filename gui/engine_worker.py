@@ -33,7 +33,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from engine import AddEvent, Event, InputError, Scenario, Simulation
-from engine.events import Schedule
+from engine.schedule import Schedule
 from engine.runtime import kernel_cache_key, user_dir
 from engine.snapshot import Snapshot
 from engine.tile_cache import TileCache

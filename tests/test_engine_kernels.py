@@ -150,7 +150,7 @@ def test_sdf1_deposit_adds_in_member_order_as_a_numpy_reference():
     """deposit_sdf1 (serial cell loop with prefetches, parallel wall loop) gives the bits of plain
     sequential additions: the cells' in the order of ``members``, then each wall voxel's once."""
     from engine.agents import HSPC, MK, MKP, MSC, PLATELET, STROMA
-    from engine.fates import deposit_sdf1
+    from engine.sdf1_sources import deposit_sdf1
 
     rng = np.random.default_rng(7)
     shape, h = (13, 11, 7), 10.0

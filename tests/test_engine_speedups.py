@@ -8,13 +8,16 @@ import pytest
 
 from engine import agents as A
 from engine.agents import AgentStore, alloc, release
-from engine.field import DiffusionField, _solve_line, react, thomas_factors
+from engine.field import DiffusionField, _solve_line, thomas_factors
 from engine.cell_lists import CellGrid
-from engine.fates import needs_vessel, vessel_contacts
-from engine.motility import M_SIZE, is_mobile, move_cells, move_mobile, sort_bodies
+from engine.fates import needs_vessel
+from engine.motility import M_SIZE, is_mobile, move_mobile, sort_bodies
+from engine import census as CE
 from engine import fates as FT
 from engine import motility as MO
-from engine.vessels import VesselNetwork, nearest_segment_grid, nearest_segment_grid_reference
+from engine import platelet_particles as PP
+from engine.vessels import VesselNetwork, nearest_segment_grid
+from tests.reference.kernels import births_needed, move_cells, nearest_segment_grid_reference, react, vessel_contacts
 
 
 def reference_field_step(c, source, lam, dt, a):
@@ -116,7 +119,7 @@ def test_move_mobile_matches_move_cells_bit_for_bit(small_sim):
     leaves for the fate decisions are those of vessel_contacts at the new positions."""
     sim = small_sim
     st, v, f = sim.store, sim.vessels, sim.field
-    members = sim._members()
+    members = sim.living()
     cells = members[st.kind[members] != A.PLATELET]
     mp = np.zeros(M_SIZE)
     mp[:] = [1.0, 4.0, 3.0, 1.5, 40.0, 40.0, 40.0, 8.0, 0.4, 0.8]  # strong chemotaxis and crowding
@@ -147,7 +150,7 @@ def test_move_mobile_matches_move_cells_bit_for_bit(small_sim):
         moved = np.zeros((cap, 3))
         new = pos.copy()
         move_mobile(st.kind, new, mobile[:n], mobile_q[:n], moved, start, bodies, grid.cell, *grid.shape,
-                    f.values, f.h, v.lookup, v.lookup_h, v.p0, v.p1, v.radius, sim.size, mp, sim.rmax, 7, 3,
+                    f.values, f.h, v.lookup, v.lookup_h, v.p0, v.p1, v.radius, sim.size, mp, sim.tile.rmax, 7, 3,
                     *near)
         assert np.array_equal(moved[:n], new[mobile[:n]])
         results.append(new)
@@ -248,7 +251,7 @@ def test_platelet_particles_pick_the_segments_leaving_a_node_as_a_scan_does():
     flow, dt, seed, step = 90.0, 1.0, 11, 4
     ref = _platelet_hops_reference(v, link, progress, flow * dt, seed, step)
     link0 = link.copy()
-    FT.move_platelets(kind, link, progress, timer, pos, np.arange(n, dtype=np.int64), v.p0, v.p1, v.length,
+    PP.move_platelets(kind, link, progress, timer, pos, np.arange(n, dtype=np.int64), v.p0, v.p1, v.length,
                       v.edges[:, 1].astype(np.int64), v.out_start, v.out_segs, flow, dt, seed, step, flags)
     left = (flags & FT.FL_DIE) != 0
     assert [r[0] == -1 for r in ref] == left.tolist()
@@ -279,7 +282,7 @@ def test_slot_order_does_not_depend_on_initial_capacity():
         for step in range(400):
             st.ensure_free(8)
             for _ in range(int(rng.integers(0, 6))):
-                i = alloc(st.kind, st.free, st.top, A.MKP)
+                i = alloc(st.kind, st.free, st.top, A.MKP, st.uid, st.next_uid)
                 got.append(int(i))
                 live.append(int(i))
             for _ in range(int(rng.integers(0, 4))):
@@ -292,11 +295,11 @@ def test_slot_order_does_not_depend_on_initial_capacity():
 
 
 def test_census_matches_tally_and_the_plain_lists(small_sim):
-    from engine.fates import births_needed, census, list_kind, tally
+    from engine.census import census, list_kind, tally
 
     sim = small_sim
     st = sim.store
-    members = sim._members()
+    members = sim.living()
     cap = st.capacity
     cells_out = np.full(cap, -1, np.int64)
     plt_out = np.full(cap, -1, np.int64)
@@ -320,7 +323,6 @@ def test_fate_decisions_count_births_and_list_the_agents_with_work(monkeypatch):
     import engine.simulation as ES
     from engine import Simulation, load_scenario
     from engine.agents import FREE, HSPC
-    from engine.fates import births_needed
 
     decide = ES.decide_fates
     seen = []
@@ -357,7 +359,10 @@ def test_fate_decisions_list_the_same_agents_for_any_number_of_threads():
     sim.advance(4 * sim.dt)
     st, v = sim.store, sim.vessels
     cells = np.flatnonzero((st.kind >= 0) & (st.kind != A.PLATELET))
-    fp = sim._fate_vector(sim.systemic.levels, sim._counts)
+    from engine.interventions import treatment_effects
+
+    fx = treatment_effects(sim.params, sim.systemic.levels)
+    fp = FT.fate_parameters(sim.params, sim.dt, fx, sim.systemic.expansion_factor(), 0.03, False)
     out = []
     for threads in (1, 7):
         s = {name: getattr(st, name).copy() for name in ("kind", "state", "age", "maturity", "timer", "link")}

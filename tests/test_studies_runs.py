@@ -15,7 +15,7 @@ def finished_sim():
     scn = load_scenario("lesson_wt_reference").copy_with(days=2.0, parameters=dict(TINY))
     sim = Simulation.from_scenario(scn, seed=7)
     sim.advance(24.0)
-    sim.apply(AddEvent(Event(kind="fgf4", start_day=0.0, duration_days=3.0, dose=2.0)))  # starts "now"
+    sim.apply(AddEvent(Event(kind="fgf4", start_day=0.0, duration_days=3.0, dose=2.0), past="start_now"))
     sim.advance(24.0)
     return sim
 

@@ -230,7 +230,7 @@ def test_click_a_cell_to_inspect_it(qtbot, window):
     slot = vp.pick(x, y)
     assert slot >= 0
     qtbot.mouseClick(vp.canvas.native, Qt.LeftButton, pos=QPoint(int(round(x)), int(round(y))))
-    qtbot.waitUntil(lambda: window.inspector.info.get("slot") is not None, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.inspector.info.get("id") is not None, timeout=WAIT_MS)
     info = window.inspector.info
     assert info["type"] in ("HSPC", "MK progenitor", "megakaryocyte", "CAR/MSC stroma", "infused MSC")
     assert window.inspector.values["Type"].text() not in ("", "\u2013")

@@ -1,0 +1,197 @@
+"""What every treatment and perturbation does -- the one place to look for an event kind's effects.
+
+Continuous treatments (IL-6, IL-11, SDF-1, FGF-4, MSC-EVs) and perturbations (anti-VE-cadherin,
+CXCR4 block, VLA-4 block) act through a plasma level (:mod:`engine.systemic`); each step
+:func:`treatment_effects` turns the levels into the factors the rest of the model reads:
+
+=====================  =================================================================
+IL-6, IL-11            MK maturation speed (fates); IL-6 also hepatic TPO production (systemic)
+SDF-1                  SDF-1 entering the marrow at the sinusoid walls (sdf1_sources)
+FGF-4                  VCAM-1 on the sinusoid endothelium (endothelium), hence MK adhesion (fates)
+MSC-EVs                HSPC self-renewal and the survival of homing HSPCs (fates)
+anti-VE-cadherin       sinusoid integrity (endothelium)
+CXCR4 block            chemotaxis (motility) and SDF-1 activation of VLA-4 (fates)
+VLA-4 block            MK docking, staying docked, niche-supported MkP division (fates)
+=====================  =================================================================
+
+Instant events are given by :func:`give`: 5-FU and irradiation kill cells (:func:`kill_probabilities`,
+:func:`event_kill`) and damage sinusoids (:func:`vessel_damage`); a transplant infuses donor HSPCs
+over a few hours; an MSC infusion (or MSC co-infusion with a transplant) adds MSCs next to sinusoids.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit
+
+from . import agents as A
+from .agents import HSPC, LODGED, release
+from .rng import S_EVENT, uniform
+from .scenario import Event
+from .systemic import LEVEL_KINDS, emax
+from .world import DONOR_WALL_GAP_UM, MSC_WALL_GAP_UM, add_agents
+
+#: random streams of the instant events (each kind its own)
+S_KILL_FU5 = S_EVENT + 1
+S_KILL_IRRADIATION = S_EVENT + 2
+#: purposes of the per-step infusion generators (see :func:`event_rng`)
+R_DONOR_COUNT, R_MSC, R_DONOR_PLACE = 1, 2, 3
+
+
+@dataclass(frozen=True)
+class Effects:
+    """The treatments' effects at one step, as factors the mechanisms read (1 or 0: no effect)."""
+    maturation_boost: float     # added to 1 in the MK maturation speed (IL-6 + IL-11)
+    tpo_production: float       # hepatic TPO production x this (IL-6)
+    wall_sdf1: float            # SDF-1 secreted per wall voxel, endothelium + exogenous (ng/mL/h)
+    vcam_target: float          # endothelial VCAM-1 target x this (FGF-4)
+    integrity_target: float     # sinusoid integrity tends to this (anti-VE-cadherin)
+    cxcr4: float                # CXCR4 activity left (CXCR4 block)
+    vla4: float                 # VLA-4 activity left (VLA-4 block)
+    ev: float                   # MSC-EV effect E(level), 0..2
+
+
+def treatment_effects(params, levels: dict[str, float]) -> Effects:
+    p = params
+    return Effects(
+        maturation_boost=p["il6_maturation_boost"] * emax(levels["il6"]) + p["il11_maturation_boost"] * emax(
+            levels["il11"]),
+        tpo_production=1.0 + p["il6_tpo_induction"] * emax(levels["il6"]),
+        wall_sdf1=p["sdf1_endothelial_secretion"] + p["sdf1_plasma_to_field"] * emax(levels["sdf1"]),
+        vcam_target=1.0 + p["fgf4_vcam_gain"] * emax(levels["fgf4"]),
+        integrity_target=1.0 - min(1.0, p["niche_disruption_integrity_loss"] * emax(levels["niche_disruption"])),
+        cxcr4=1.0 - min(1.0, p["cxcr4_block_efficacy"] * emax(levels["cxcr4_block"])),
+        vla4=1.0 - min(1.0, p["vla4_block_efficacy"] * emax(levels["vla4_block"])),
+        ev=emax(levels["msc_ev"]),
+    )
+
+
+def level_time_constants(params) -> dict[str, float]:
+    """Time constant (h) with which each plasma level follows its dose: the treatments' onset,
+    and the MSC-EVs' plasma half-life."""
+    taus = {k: params["treatment_onset_hours"] for k in LEVEL_KINDS}
+    taus["msc_ev"] = params["ev_half_life_hours"] / math.log(2.0)
+    return taus
+
+
+# ----------------------------------------------------------------------------- cytotoxic events
+def kill_probabilities(event: Event, params) -> dict[str, float]:
+    """Death probability per cell kind of a cytotoxic event (5-FU: per 150 mg/kg, compounded
+    over the dose; irradiation: exponential survival with a D0 per kind)."""
+    if event.kind == "fu5":
+        dose = float(event.dose)
+
+        def p(base):
+            return 1.0 - (1.0 - base) ** dose
+
+        return {"hspc": p(params["fu5_kill_hspc"]), "mkp": p(params["fu5_kill_mkp"]),
+                "mk": p(params["fu5_kill_mk"])}
+    if event.kind == "irradiation":
+        gy = float(event.dose)
+        return {"hspc": 1.0 - math.exp(-gy / params["irradiation_d0_hspc_gy"]),
+                "mkp": 1.0 - math.exp(-gy / params["irradiation_d0_mkp_gy"]),
+                "mk": 1.0 - math.exp(-gy / params["irradiation_d0_mk_gy"])}
+    return {}
+
+
+def vessel_damage(event: Event, params) -> float:
+    """Fraction of sinusoid integrity a cytotoxic event takes at once (before each segment's
+    susceptibility)."""
+    if event.kind == "fu5":
+        return min(1.0, params["fu5_vessel_damage"] * min(float(event.dose), 1.5))
+    if event.kind == "irradiation":
+        return min(0.95, params["irradiation_vessel_damage_per_gy"] * float(event.dose))
+    return 0.0
+
+
+@njit(cache=True, nogil=True)
+def event_kill(kind, state, link, members, p_kill, seed, step, stream, occupant, free, top):
+    """Kill agents with a per-kind probability p_kill[kind] (5-FU, irradiation).
+
+    Returns the number killed per kind (array of 6)."""
+    killed = np.zeros(6, np.int64)
+    for m in range(members.size):
+        i = members[m]
+        k = kind[i]
+        if k < 0 or k >= p_kill.size:
+            continue
+        if uniform(seed, step, i, stream) < p_kill[k]:
+            if k == HSPC and state[i] == LODGED and link[i] >= 0:
+                occupant[link[i]] = -1
+            release(kind, free, top, i)
+            killed[k] += 1
+    return killed
+
+
+def _cytotoxic(sim, event: Event) -> None:
+    probs = kill_probabilities(event, sim.params)
+    pk = np.zeros(6)
+    pk[A.HSPC], pk[A.MKP], pk[A.MK] = probs["hspc"], probs["mkp"], probs["mk"]
+    st = sim.store
+    event_kill(st.kind, st.state, st.link, sim.living(), pk, sim.seed, sim.step_index,
+               S_KILL_FU5 if event.kind == "fu5" else S_KILL_IRRADIATION, sim.occupant, st.free, st.top)
+    v = sim.vessels
+    v.integrity *= np.clip(1.0 - vessel_damage(event, sim.params) * v.damage_scale, 0.0, 1.0)
+
+
+# ----------------------------------------------------------------------------- infusions
+def event_rng(seed: int, purpose: int, step: int) -> np.random.Generator:
+    """A generator of its own for each kind of infusion at each step, so that arms of an
+    experiment with the same seed get the same donor cells whether or not MSCs are co-infused."""
+    return np.random.default_rng([seed, purpose, step])
+
+
+def stochastic_round(x: float, rng) -> int:
+    base = int(math.floor(x))
+    return base + (1 if rng.uniform() < x - base else 0)
+
+
+def _transplant(sim, event: Event) -> None:
+    """Donor HSPCs (``donor_agents_per_dose_unit`` per dose unit in the default tile) arrive in
+    equal parts over ``transplant_spread_hours`` (see :func:`infuse_due`)."""
+    p = sim.params
+    n = stochastic_round(float(event.dose) * p["donor_agents_per_dose_unit"] * sim.tile.volume_scale,
+                         event_rng(sim.seed, R_DONOR_COUNT, sim.step_index))
+    hours = max(1, int(round(p["transplant_spread_hours"] / sim.dt)))
+    base, extra = divmod(n, hours)
+    for h in range(hours):
+        c = base + (1 if h < extra else 0)
+        if c:
+            sim.pending_infusions.append((sim.time_hours + h * sim.dt, A.HSPC, c))
+    if event.msc_coinfusion > 0:
+        infuse_msc(sim, event.msc_coinfusion)
+
+
+def infuse_msc(sim, dose: float) -> None:
+    """MSCs (``msc_agents_per_dose_unit`` per dose unit in the default tile) settle next to
+    sinusoid walls."""
+    rng = event_rng(sim.seed, R_MSC, sim.step_index)
+    n = stochastic_round(dose * sim.params["msc_agents_per_dose_unit"] * sim.tile.volume_scale, rng)
+    if n:
+        add_agents(sim.store, A.MSC, sim.tile.perivascular_points(n, MSC_WALL_GAP_UM, rng), origin=A.DONOR)
+
+
+def infuse_due(sim, t_end: float) -> None:
+    """Donor cells of a transplant whose arrival falls before ``t_end`` enter the tile next to
+    sinusoid walls (extravasated), homing."""
+    keep = []
+    for (t, kind, count) in sim.pending_infusions:
+        if t < t_end - 1e-9:
+            pts = sim.tile.perivascular_points(count, DONOR_WALL_GAP_UM,
+                                               event_rng(sim.seed, R_DONOR_PLACE, sim.step_index))
+            add_agents(sim.store, kind, pts, origin=A.DONOR, state=A.FREE)
+        else:
+            keep.append((t, kind, count))
+    sim.pending_infusions = keep
+
+
+def give(sim, event: Event) -> None:
+    """Give an instant event (5-FU, irradiation, transplant, MSC infusion) now."""
+    if event.kind in ("fu5", "irradiation"):
+        _cytotoxic(sim, event)
+    elif event.kind == "transplant":
+        _transplant(sim, event)
+    elif event.kind == "msc":
+        infuse_msc(sim, float(event.dose))

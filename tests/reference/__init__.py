@@ -1,0 +1,1 @@
+"""Reference (plain) forms of optimised engine code, used only by the tests."""
