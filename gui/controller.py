@@ -5,6 +5,15 @@ commands, and the worker's output into Qt signals that views connect to. The
 render timer lives here: at ~30 Hz it takes the latest frame (never waiting on
 the engine) and emits it. Other panels (lessons, run comparison, ensembles)
 can connect to the same signals without touching the viewport or the plots.
+
+Schedule edits (``edit_event``) mean what the panel row shows: before the run
+has started they edit the scenario document and rebuild the run (instant: the
+equilibrated tile is reused); during a run they become engine commands on the
+event's id (AddEvent, EditEvent, RemoveEvent), and the document takes the
+engine's schedule back, so Reset runs the edited scenario from day 0. A command
+the engine refuses (an event already given, a start in the past) changes
+nothing and comes back as ``edit_refused``: the window asks the user to start it
+now, to reset with the change, or to cancel (``resolve``).
 """
 from __future__ import annotations
 
@@ -14,7 +23,9 @@ import time
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from engine import Event, Scenario
+from dataclasses import dataclass
+
+from engine import AddEvent, EditEvent, Event, RemoveEvent, Scenario, SetParameter
 
 from . import engine_worker as W
 from .scenario_model import RESET_FIELDS, ScenarioModel
@@ -26,6 +37,24 @@ log = logging.getLogger("nichelab.gui")
 SPEEDS = [("1 h/s", 1.0), ("6 h/s", 6.0), ("12 h/s", 12.0), ("1 day/s", 24.0), ("2 days/s", 48.0),
           ("5 days/s", 120.0), ("Max", None)]
 DEFAULT_SPEED = 24.0
+
+
+@dataclass
+class EditRequest:
+    """A schedule edit asked for by a panel: ``new`` None removes, ``event_id`` None adds."""
+    kind: str
+    event_id: int | None
+    new: Event | None
+    #: filled when the engine refused it
+    message: str = ""
+    #: the refusal was "starts before now": the edit could start it now instead
+    can_start_now: bool = False
+    day: float = 0.0
+
+    def describe(self) -> str:
+        if self.new is None:
+            return "remove the event"
+        return ("add " if self.event_id is None else "change it to ") + self.new.summary()
 
 
 class RunController(QObject):
@@ -40,6 +69,8 @@ class RunController(QObject):
     reached = Signal(float)
     reset_pending_changed = Signal(bool)  # panels hold settings the running simulation does not have
     status_message = Signal(str)
+    schedule_changed = Signal(object)     # engine_worker.ScheduleState: the run's schedule after an edit
+    edit_refused = Signal(object)         # EditRequest the engine refused (message filled in)
 
     def __init__(self, model: ScenarioModel, render_hz: float = 30.0, parent=None):
         super().__init__(parent)
@@ -66,10 +97,11 @@ class RunController(QObject):
         sig.running_changed.connect(self._on_running)
         sig.reached.connect(self.reached)
         sig.inspected.connect(self._on_inspected)
-        sig.rescheduled.connect(self._on_rescheduled)
+        sig.applied.connect(self._on_applied)
         sig.replied.connect(self._on_replied)
+        self._edits: dict[int, EditRequest] = {}
+        self.schedule: W.ScheduleState | None = None
         model.field_changed.connect(self._on_field_changed)
-        model.event_changed.connect(self._on_event_changed)
         model.loaded.connect(lambda _s: self.reset())
         self.timer = QTimer(self)
         self.timer.setInterval(max(1, int(round(1000.0 / render_hz))))
@@ -165,12 +197,16 @@ class RunController(QObject):
         self.speed = hours_per_second
         self.worker.post(W.SetSpeed(hours_per_second))
 
-    def apply(self, command) -> None:
-        """Send an engine command (AddEvent, SetParameter) to the running simulation."""
-        self.worker.post(W.Apply(command))
+    def apply(self, command, callback=None) -> None:
+        """Send an engine command (engine.commands) to the running simulation; ``callback(state,
+        error)`` gets the schedule afterwards (or the refusal)."""
+        token = next(self._tokens)
+        if callback is not None:
+            self._requests[token] = callback
+        self.worker.post(W.Apply(command, token))
 
-    def inspect(self, slot: int) -> None:
-        self.worker.post(W.Inspect(int(slot)))
+    def inspect(self, agent_id: int) -> None:
+        self.worker.post(W.Inspect(int(agent_id)))
 
     def want_field(self, enabled: bool) -> None:
         self.worker.post(W.WantField(enabled))
@@ -204,7 +240,10 @@ class RunController(QObject):
             return False
         if self.world is None or frame.world.generation != self.world.generation:
             self.world = frame.world
+            self.schedule = frame.schedule
             self.world_changed.emit(frame.world)
+            if frame.schedule is not None:
+                self.schedule_changed.emit(frame.schedule)
         if rows and gen == self.world.generation:
             self.rows_ready.emit(rows)
         stored, sgen = self.worker.take_replay()
@@ -213,6 +252,8 @@ class RunController(QObject):
         if frame is self.frame:
             return False
         self.frame = frame
+        if frame.schedule is not None:
+            self.schedule = frame.schedule
         now = time.perf_counter()
         self._fps_times.append(now)
         self._fps_times = [t for t in self._fps_times if now - t <= 2.0]
@@ -245,19 +286,97 @@ class RunController(QObject):
         else:
             self.reset()
 
-    def _on_event_changed(self, old: Event | None, new: Event | None) -> None:
-        if self.started:
-            self.worker.post(W.ReplaceEvent(old, new, token=(old, new)))
-        else:
+    # ------------------------------------------------------------------ schedule edits
+    def edit_event(self, kind: str, event_id: int | None, new: Event | None) -> None:
+        """A panel row's edit: ``new`` replaces event ``event_id`` (None: add ``new``; ``new`` None:
+        remove the event)."""
+        req = EditRequest(kind, event_id, new, day=self.day)
+        if not self.started:
+            self._edit_document(req)
             self.reset()   # day 0: rebuild (the equilibrated tile is reused, so this is instant)
+            return
+        if event_id is None:
+            if new is None:
+                return
+            cmd = AddEvent(new)
+        elif new is None:
+            cmd = RemoveEvent(int(event_id))
+        else:
+            cmd = EditEvent(int(event_id), new)
+        token = next(self._tokens)
+        self._edits[token] = req
+        self.worker.post(W.Apply(cmd, token))
 
-    def _on_rescheduled(self, token, old, old_actual, new_actual, now: float) -> None:
-        _, new = token
-        self.model.sync_event(old, old_actual, new, new_actual)
-        if new_actual is not None:
-            self.status_message.emit(f"Scheduled {new_actual.summary()} (from day {now:.1f}).")
-        elif old is not None:
-            self.status_message.emit(f"Stopped {old.label} on day {now:.1f}.")
+    def resolve(self, req: EditRequest, choice: str) -> None:
+        """The user's answer to a refused edit: "start_now", "reset" (run the edited scenario from day 0)
+        or "cancel" (the panels show the schedule as it is)."""
+        if choice == "start_now" and req.new is not None:
+            cmd = (AddEvent(req.new, past="start_now") if req.event_id is None
+                   else EditEvent(int(req.event_id), req.new, past="start_now"))
+            token = next(self._tokens)
+            self._edits[token] = EditRequest(req.kind, req.event_id, req.new, day=self.day)
+            self.worker.post(W.Apply(cmd, token))
+        elif choice == "reset":
+            self._edit_document(req)
+            self.reset()
+            self.status_message.emit("Started again from day 0 with the change.")
+        else:
+            if self.schedule is not None:
+                self.schedule_changed.emit(self.schedule)
+
+    def _edit_document(self, req: EditRequest) -> None:
+        """Make the edit in the scenario document (what Reset runs)."""
+        m = self.model
+        index = self._document_index(req)
+        if index is None:
+            if req.new is not None:
+                m.add_event(req.new)
+        else:
+            m.replace_event(index, req.new)
+
+    def _document_index(self, req: EditRequest) -> int | None:
+        """Where event ``req.event_id`` sits in the document's event list (the run's schedule lists the
+        document's events in the same order); None for a new event."""
+        events = self.model.scenario.events
+        if req.event_id is not None and self.schedule is not None:
+            ids = [it.id for it in self.schedule.items]
+            if req.event_id in ids:
+                i = ids.index(req.event_id)
+                if i < len(events) and events[i].kind == req.kind:
+                    return i
+        if req.event_id is None:
+            return None
+        same = [i for i, e in enumerate(events) if e.kind == req.kind]
+        return same[-1] if same else None
+
+    def _on_applied(self, token, state, error) -> None:
+        req = self._edits.pop(token, None)
+        cb = self._requests.pop(token, None)
+        if state is not None and isinstance(state, W.ScheduleState) and self.world is not None \
+                and state.generation == self.world.generation:
+            self.schedule = state
+            if error is None:
+                self.model.set_events(list(state.planned))
+            self.schedule_changed.emit(state)
+        if cb is not None:
+            cb(state, error)
+        if req is None:
+            return
+        if error is not None:
+            message, fld, expected = error
+            req.message = message
+            req.day = state.day if state is not None else self.day
+            req.can_start_now = req.new is not None and fld == "start_day" and bool(expected) \
+                and str(expected).startswith(">=")
+            self.edit_refused.emit(req)
+        elif req.new is None:
+            self.status_message.emit(f"Removed {req.kind} from the schedule (day {state.day:.1f}).")
+        else:
+            self.status_message.emit(f"Scheduled {req.new.summary()} (now day {state.day:.1f}).")
+
+    def set_parameter_now(self, name: str, value: float) -> None:
+        """Change a parameter of the running simulation from now on (recorded in its edit log)."""
+        self.apply(SetParameter(name, float(value)))
 
     # ------------------------------------------------------------------ worker replies
     def _on_built(self, world: W.WorldInfo) -> None:

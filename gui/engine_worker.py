@@ -32,7 +32,7 @@ from typing import Any, Callable
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
-from engine import AddEvent, Event, InputError, Scenario, Simulation
+from engine import InputError, Scenario, Simulation
 from engine.schedule import Schedule
 from engine.runtime import kernel_cache_key, user_dir
 from engine.snapshot import Snapshot
@@ -86,21 +86,17 @@ class RunUntil:
 
 @dataclass
 class Apply:
-    """An engine command (AddEvent, SetParameter) applied between steps."""
+    """An engine command (engine.commands: AddEvent, EditEvent, RemoveEvent, SetParameter) applied
+    between steps; the answer comes back as ``applied(token, result, error)`` with the schedule as it
+    then stands. A refused command (an InputError: e.g. an edit of an event already given) changes
+    nothing; its error is the tuple (message, field, expected)."""
     command: Any
-
-
-@dataclass
-class ReplaceEvent:
-    """Mid-run change of a treatment: end ``old`` now (if live), schedule ``new`` from now."""
-    old: Event | None
-    new: Event | None
     token: Any = None
 
 
 @dataclass
 class Inspect:
-    slot: int
+    agent_id: int
 
 
 @dataclass
@@ -123,10 +119,13 @@ class Quit:
 
 
 # ----------------------------------------------------------------------------- queries
-def _query_run_record(sim: Simulation, label: str | None = None):
-    """The run so far as a studies.runs.RunRecord (scenario, seed, time series, metadata)."""
-    from studies.runs import RunRecord
+def _query_run_record(sim: Simulation, label: str | None = None, name: str | None = None):
+    """The run so far as a studies.runs.RunRecord (scenario, seed, time series, metadata); ``name``:
+    the scenario's name as the window shows it now (an edit may have renamed it)."""
+    from studies.runs import RunRecord, default_label, treatment_summary
 
+    if label is None and name:
+        label = default_label(name, int(sim.seed), treatment_summary(sim.schedule.events))
     return RunRecord.from_simulation(sim, label=label)
 
 
@@ -171,6 +170,18 @@ class WorldInfo:
     baselines: dict = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class ScheduleState:
+    """The run's schedule as the engine holds it: each event with its id and status, the edited
+    scenario's events (what Reset runs), and the edits made during the run."""
+    generation: int
+    day: float
+    items: tuple                       # engine.schedule.ScheduledEvent (id, event, status)
+    planned: tuple                     # engine Events
+    edit_log: tuple = ()
+    result: Any = None                 # what the command returned (AddEvent: the new id)
+
+
 @dataclass
 class Frame:
     """The latest state for the view."""
@@ -185,6 +196,7 @@ class Frame:
     markers: list = field(default_factory=list)
     events: list = field(default_factory=list)
     failed: bool = False
+    schedule: ScheduleState | None = None
 
 
 class WorkerSignals(QObject):
@@ -195,12 +207,8 @@ class WorkerSignals(QObject):
     running_changed = Signal(int)                # 1 running, 0 paused
     reached = Signal(float)                     # RunUntil target reached (day)
     inspected = Signal(int, object)             # generation, dict
-    rescheduled = Signal(object, object, object, object, float)  # token, old, old_actual, new_actual, day
+    applied = Signal(object, object, object)    # token, ScheduleState or command result, error or None
     replied = Signal(object, object, object)    # token, result, error message
-
-
-def _event_key(e: Event):
-    return (e.kind, float(e.start_day), float(e.duration_days), float(e.dose), float(e.msc_coinfusion))
 
 
 #: the engine thread (and the numba worker threads it starts) runs this much "nicer" than the GUI
@@ -268,7 +276,6 @@ class EngineWorker:
         self._schedule_version = 0
         self._rate = deque(maxlen=64)     # (wall time, steps_done)
         self._pristine: tuple[tuple, Simulation] | None = None
-        self._aliases: dict[tuple, Event] = {}
 
     # ------------------------------------------------------------------ GUI-thread API
     def start(self) -> None:
@@ -446,14 +453,9 @@ class EngineWorker:
                 self._stop_at = None
                 self._set_running(True)
         elif isinstance(cmd, Apply):
-            if self._sim is not None:
-                self._sim.apply(cmd.command)
-                self._schedule_version += 1
-                self._dirty = True
-        elif isinstance(cmd, ReplaceEvent):
-            self._replace_event(cmd)
+            self._apply(cmd)
         elif isinstance(cmd, Inspect):
-            info = self._sim.describe_agent(int(cmd.slot)) if self._sim is not None else {}
+            info = self._sim.describe_agent(int(cmd.agent_id)) if self._sim is not None else {}
             self._emit("inspected", self._generation, _plain(info))
         elif isinstance(cmd, WantField):
             self._want_field = bool(cmd.enabled)
@@ -529,7 +531,6 @@ class EngineWorker:
                 self._emit("busy", "")
             self._pristine = (key, copy.deepcopy(sim))
         self._sim = sim
-        self._aliases = {}
         self._failed = False
         self._generation += 1
         p = sim.params
@@ -556,37 +557,27 @@ class EngineWorker:
         self._dirty = True
         self._publish(force=True)
 
-    def _replace_event(self, cmd: ReplaceEvent) -> None:
+    def _apply(self, cmd: Apply) -> None:
         sim = self._sim
         if sim is None or self._failed:
+            self._emit("applied", cmd.token, None, ("no simulation is running", None, None))
             return
-        now_h = sim.time_hours
-        now = sim.day
-        old_actual = None
-        if cmd.old is not None:
-            key = _event_key(cmd.old)
-            ev = self._aliases.get(key)
-            if ev is None:
-                live = [e for e in sim.schedule.events if _event_key(e) == key]
-                ev = live[-1] if live else None
-            old_actual = cmd.old
-            if ev is not None and any(e is ev for e in sim.schedule.events):
-                started = ev.start_day * 24.0 < now_h - 1e-9
-                # not given / not started yet: withdrawn; a running treatment ends now (engine rules)
-                if sim.schedule.cancel(ev, now_h):
-                    old_actual = (cmd.old.model_copy(update={"duration_days": ev.duration_days})
-                                  if started and not ev.instant else None)
-        new_actual = None
-        if cmd.new is not None:
-            new_actual = cmd.new.model_copy()
-            if new_actual.start_day < now:
-                new_actual.start_day = now
-            sim.apply(AddEvent(new_actual))
-            # the engine keeps its own copy; remember it under the name the GUI knows it by
-            self._aliases[_event_key(cmd.new)] = sim.schedule.events[-1]
+        try:
+            result = sim.apply(cmd.command)
+        except InputError as exc:        # refused: nothing changed; the GUI asks what to do
+            self._emit("applied", cmd.token, self._schedule_state(), (str(exc), exc.field, exc.expected))
+            return
         self._schedule_version += 1
         self._dirty = True
-        self._emit("rescheduled", cmd.token, cmd.old, old_actual, new_actual, float(now))
+        self._emit("applied", cmd.token, self._schedule_state(result), None)
+        self._publish(force=True)
+
+    def _schedule_state(self, result=None) -> ScheduleState:
+        sim = self._sim
+        return ScheduleState(generation=self._generation, day=float(sim.day),
+                             items=tuple(sim.schedule.items(sim.time_hours)),
+                             planned=tuple(sim.schedule.planned_events()),
+                             edit_log=tuple(sim.schedule.edit_log), result=result)
 
     # ------------------------------------------------------------------ outputs
     def _store_replay(self) -> None:
@@ -619,13 +610,13 @@ class EngineWorker:
         obs = sim.observables
         rows = [list(r) for r in obs.since(self._published_rows)]
         self._published_rows += len(rows)
-        live = [e for e in sim.schedule.events if not _cancelled(e)]
+        live = sim.schedule.planned_events()
         markers = [(e.start_day, e.start_day if e.instant else e.start_day + e.duration_days, e.summary())
                    for e in live]
         frame = Frame(generation=self._generation, world=self._world, snapshot=snap, day=sim.day,
                       step=sim.steps_done, running=self._running, steps_per_second=self._steps_per_second(),
-                      schedule_version=self._schedule_version, markers=markers,
-                      events=[e.model_copy() for e in live], failed=self._failed)
+                      schedule_version=self._schedule_version, markers=markers, events=live,
+                      failed=self._failed, schedule=self._schedule_state())
         with self._lock:
             self._frame = frame
             if self._rows_generation == self._generation:
@@ -651,10 +642,6 @@ class EngineWorker:
             log.exception("could not publish the state after an error")
             self._dirty = False       # do not retry (and re-report) on every loop
         self._emit("error", title, message, details)
-
-
-def _cancelled(e: Event) -> bool:
-    return (e.instant and not e.dose and not e.msc_coinfusion) or (not e.instant and e.duration_days <= 0)
 
 
 def _plain(value):

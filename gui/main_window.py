@@ -23,6 +23,7 @@ from engine.runtime import APP_NAME
 
 from . import dialogs
 from . import palette as P
+from . import schedule_questions
 from .controller import RunController
 from .file_actions import FileActions
 from .frame_pacer import PLOTS, VIEW, FramePacer
@@ -31,6 +32,7 @@ from .panels.events import perturbations_panel, treatments_panel
 from .panels.genotype import GenotypePanel
 from .panels.run_controls import RunControls
 from .panels.scenario_picker import ScenarioPicker
+from .panels.schedule_list import ScheduleList
 from .panels.transplant import TransplantPanel
 from .plots import LivePlots
 from .plot_panel import PlotsPanel
@@ -60,6 +62,14 @@ PAINT_REST = 1.0
 PLOT_INTERVAL_S = 0.25
 
 
+def _schedule_key(state) -> tuple | None:
+    """What the panels show of a schedule: ids, events and statuses (not the day)."""
+    if state is None:
+        return None
+    return (state.generation, tuple((it.id, it.status, it.event.kind, it.event.start_day, it.event.duration_days,
+                                     it.event.dose, it.event.msc_coinfusion) for it in state.items))
+
+
 class MainWindow(QMainWindow):
     def __init__(self, parent=None, *, start: bool = True):
         super().__init__(parent)
@@ -69,6 +79,8 @@ class MainWindow(QMainWindow):
         self.controller = RunController(self.model, parent=self)
         self.files = FileActions(self)
         self._inspect_id = -1
+        self._schedule_key = None
+        self._chosen_events: dict[str, int] = {}
         self.replay = ReplayStore()
         self._replaying: int | None = None      # index of the stored frame shown, None: live
         self._last_inspect = 0.0
@@ -148,6 +160,8 @@ class MainWindow(QMainWindow):
         lay = QVBoxLayout(sched)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(2)
+        self.schedule_list = ScheduleList()
+        lay.addWidget(self.schedule_list)
         for panel in (self.treatments, self.perturbations, self.transplant):
             lay.addWidget(panel)
         lay.addStretch(1)
@@ -242,13 +256,18 @@ class MainWindow(QMainWindow):
             f"Day {day:g} reached. Press Play to run on, or Reset to start again.", 8000))
         m.loaded.connect(self._on_loaded)
         m.field_changed.connect(self._on_field_changed)
-        m.event_changed.connect(lambda _o, _n: self._refresh_events())
-        m.events_synced.connect(self._refresh_events)
+        m.event_changed.connect(lambda _o, _n: self._on_document_events())
+        m.texts_changed.connect(self._update_title)
+        m.texts_changed.connect(self._show_explanation)
+        c.schedule_changed.connect(self._show_schedule)
+        c.edit_refused.connect(self._on_edit_refused)
+        self.schedule_list.picked.connect(self._on_schedule_pick)
+        self.schedule_list.remove_requested.connect(lambda kind, eid: c.edit_event(kind, eid, None))
         m.dirty_changed.connect(lambda _d: self._update_title())
         m.path_changed.connect(lambda _p: self._update_title())
         self.genotype.changed.connect(m.set_field)
         for panel in (self.treatments, self.perturbations, self.transplant):
-            panel.changed.connect(m.set_event)
+            panel.changed.connect(c.edit_event)
         self.picker.load_requested.connect(self.load_builtin)
         vp, vpanel = self.viewport, self.view_panel
         vp.cell_picked.connect(self._on_pick)
@@ -329,6 +348,7 @@ class MainWindow(QMainWindow):
         self.plots_panel.set_buffer(self.plots.buffer, world.units)
         self.plots.set_published(self._published_series())
         self.plots.set_x_span(self.model.scenario.days)
+        self._chosen_events = {}
         self._clear_inspection()
         self.replay.clear()
         self.show_live()
@@ -378,6 +398,10 @@ class MainWindow(QMainWindow):
         self._pending_frame = None
         if self._replaying is None:
             self.viewport.set_snapshot(frame.snapshot)
+        for panel in (self.treatments, self.perturbations, self.transplant):
+            panel.set_now(frame.day)
+        if frame.schedule is not None and _schedule_key(frame.schedule) != self._schedule_key:
+            self._show_schedule(frame.schedule)       # an event started, was given or ended
         if self.plots.markers_differ(frame.events):
             self._pending_events = frame.events
             self.pacer.want(PLOTS)       # markers change the plots: their own paint
@@ -535,11 +559,38 @@ class MainWindow(QMainWindow):
         self._show_explanation()
 
     def _refresh_events(self) -> None:
+        """Panels show the document's events (before the run's schedule is known)."""
         for panel in (self.treatments, self.perturbations, self.transplant):
             panel.show_events(self.model)
+        self._on_document_events()
+
+    def _on_document_events(self) -> None:
         self._show_explanation()
-        n = sum(panel.active_count() for panel in (self.treatments, self.perturbations, self.transplant))
+        n = len(self.model.scenario.events)
         self.dock_schedule.setWindowTitle(f"Schedule ({n})" if n else "Schedule")
+
+    def _show_schedule(self, state) -> None:
+        """The panels and the schedule list show the run's schedule (ids and statuses)."""
+        self._schedule_key = _schedule_key(state)
+        if state is None:
+            return
+        for panel in (self.treatments, self.perturbations, self.transplant):
+            panel.show_schedule(state.items, state.day, self._chosen_events)
+        self.schedule_list.show_state(state)
+        self._on_document_events()
+
+    def _on_schedule_pick(self, kind: str, event_id: int) -> None:
+        self._chosen_events[kind] = event_id
+        if self.controller.schedule is not None:
+            self._show_schedule(self.controller.schedule)
+
+    def _on_edit_refused(self, req) -> None:
+        if self.headless:
+            print(f"nichelab: schedule edit refused: {req.message}", file=sys.stderr)
+            self.controller.resolve(req, "cancel")
+            return
+        choice = schedule_questions.ask(self, req)
+        self.controller.resolve(req, choice)
 
     def _show_explanation(self) -> None:
         m = self.model

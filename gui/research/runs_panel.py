@@ -75,7 +75,8 @@ class RunsPanel(QWidget):
     def keep_current(self, label: str | None = None) -> None:
         """Record the live run (asynchronously: added when the engine thread answers)."""
         self._pending += 1
-        self.window.controller.query("run_record", self._on_record, label=label)
+        self.window.controller.query("run_record", self._on_record, label=label,
+                                     name=self.window.model.scenario.name)
 
     def _on_record(self, record, error) -> None:
         self._pending -= 1
