@@ -102,6 +102,7 @@ class RunController(QObject):
         self._edits: dict[int, EditRequest] = {}
         self.schedule: W.ScheduleState | None = None
         model.field_changed.connect(self._on_field_changed)
+        model.parameters_changed.connect(self._on_parameters_changed)
         model.loaded.connect(lambda _s: self.reset())
         self.timer = QTimer(self)
         self.timer.setInterval(max(1, int(round(1000.0 / render_hz))))
@@ -283,6 +284,13 @@ class RunController(QObject):
         if self.started:
             self._set_reset_pending(True)
             self.status_message.emit(f"The new {name} applies when you press Reset.")
+        else:
+            self.reset()
+
+    def _on_parameters_changed(self) -> None:
+        if self.started:
+            self._set_reset_pending(True)
+            self.status_message.emit("The changed parameters apply when you press Reset.")
         else:
             self.reset()
 

@@ -8,6 +8,7 @@ live plots (and their table) on the right, at full height.
 """
 from __future__ import annotations
 
+import html
 import logging
 import sys
 import time
@@ -18,7 +19,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QDockWidget, QLabel, QMainWindow, QProgressBar, QScrollArea, QSizePolicy,
                                QTabWidget, QVBoxLayout, QWidget)
 
-from engine import GENOTYPES, InputError, load_scenario
+from engine import GENOTYPES, InputError, SetParameter, load_scenario
 from engine.runtime import APP_NAME
 
 from . import dialogs
@@ -32,6 +33,7 @@ from .panels.events import perturbations_panel, treatments_panel
 from .panels.genotype import GenotypePanel
 from .panels.run_controls import RunControls
 from .panels.scenario_picker import ScenarioPicker
+from .panels.parameters import ParameterPanel
 from .panels.schedule_list import ScheduleList
 from .panels.transplant import TransplantPanel
 from .plots import LivePlots
@@ -168,6 +170,9 @@ class MainWindow(QMainWindow):
         self.schedule_panel = sched
         self.dock_schedule = self.add_dock("Schedule", sched, name="dock_schedule", tabify_with=self.dock_scenario,
                                            scroll=True)
+        self.parameters = ParameterPanel()
+        self.dock_parameters = self.add_dock("Parameters", self.parameters, name="dock_parameters",
+                                             tabify_with=self.dock_schedule)
         # (older names: the schedule's three parts used to be docks of their own)
         self.dock_treatments = self.dock_perturbations = self.dock_transplant = self.dock_schedule
         self.dock_plots = self.add_dock("Live plots", self.plots_panel, Qt.RightDockWidgetArea, name="dock_plots")
@@ -260,6 +265,10 @@ class MainWindow(QMainWindow):
         m.texts_changed.connect(self._update_title)
         m.texts_changed.connect(self._show_explanation)
         c.schedule_changed.connect(self._show_schedule)
+        self.parameters.changed.connect(m.set_parameter)
+        self.parameters.apply_now.connect(self._apply_parameter_now)
+        m.parameters_changed.connect(self._update_title)
+        m.parameters_changed.connect(self._show_explanation)
         c.edit_refused.connect(self._on_edit_refused)
         self.schedule_list.picked.connect(self._on_schedule_pick)
         self.schedule_list.remove_requested.connect(lambda kind, eid: c.edit_event(kind, eid, None))
@@ -400,6 +409,8 @@ class MainWindow(QMainWindow):
             self.viewport.set_snapshot(frame.snapshot)
         for panel in (self.treatments, self.perturbations, self.transplant):
             panel.set_now(frame.day)
+        if self.parameters.started != self.controller.started:
+            self.parameters.set_started(self.controller.started)
         if frame.schedule is not None and _schedule_key(frame.schedule) != self._schedule_key:
             self._show_schedule(frame.schedule)       # an event started, was given or ended
         if self.plots.markers_differ(frame.events):
@@ -539,7 +550,17 @@ class MainWindow(QMainWindow):
         return self._replaying is not None
 
     # ------------------------------------------------------------------ model -> panels
+    def _apply_parameter_now(self, name: str, value: float) -> None:
+        def done(_state, error):
+            if error is not None:
+                self._error("Cannot change the parameter now", error[0])
+            else:
+                self.statusBar().showMessage(f"{name} = {value:g} from day {self.controller.day:.1f} on "
+                                             "(recorded in the run's metadata)", 8000)
+        self.controller.apply(SetParameter(name, value), done)
+
     def _on_loaded(self, scn) -> None:
+        self.parameters.show_scenario(scn, started=False)
         self.genotype.show_scenario(scn)
         self.transplant.set_species(scn.species)
         self.run_controls.set_seed(scn.seed)
@@ -598,12 +619,24 @@ class MainWindow(QMainWindow):
         self.picker.show_scenario(m.scenario, src)
 
     def _update_title(self) -> None:
+        """Window title and the toolbar's scenario label: name, unsaved mark, and a gear when
+        parameters differ from their defaults."""
         m = self.model
         star = "*" if m.dirty else ""
         geno = GENOTYPES.get(m.scenario.genotype, m.scenario.genotype)
-        self.setWindowTitle(f"{m.scenario.name}{star} \u2014 {APP_NAME}")
-        self.run_controls.scenario_label.setText(f"<b>{m.scenario.name}</b>{star}  \u00b7  {m.scenario.species}, "
-                                                 f"{geno}  ")
+        changed = self.parameters.changed_names() if hasattr(self, "parameters") else []
+        gear = f"  \u2699 {len(changed)} parameter{'s' if len(changed) != 1 else ''} changed" if changed else ""
+        self.setWindowTitle(f"{m.scenario.name}{star}{gear} \u2014 {APP_NAME}")
+        label = self.run_controls.scenario_label
+        text = f"{m.scenario.name}{star}"
+        fm = label.fontMetrics()
+        text = fm.elidedText(text, Qt.ElideRight, 360)
+        label.setText(f"<b>{html.escape(text)}</b>  \u00b7  {m.scenario.species}, {geno}"
+                      + (f" <span style='color:#8a5a00'>{gear}</span>" if gear else "") + "  ")
+        label.setToolTip(f"{m.scenario.name}{star}\n" + ("Parameters changed from the defaults: "
+                                                         + ", ".join(f"{k} = {m.scenario.parameters[k]:g}"
+                                                                     for k in changed) if changed else
+                                                         "All parameters at their defaults."))
 
     # ------------------------------------------------------------------ closing
     def closeEvent(self, event) -> None:
