@@ -63,8 +63,15 @@ def install_research_features(window):
         v.addAction(r.dock_lessons.toggleViewAction())
         v.addAction(r.dock_runs.toggleViewAction())
     if h is not None:
-        r.glossary_action = act(h, "&Glossary", lambda: _show(window, GlossaryDialog(window)), "F1",
-                                "Search the terms used in NicheLab")
+        from .help_dialog import HelpDialog
+
+        first = h.actions()[0] if h.actions() else None
+        r.help_action = act(h, "&User guide and shortcuts", lambda: _show(window, HelpDialog(window)), "F1",
+                            "A short guide to the window and every keyboard shortcut", first)
+        r.glossary_action = act(h, "&Glossary", lambda: _show(window, GlossaryDialog(window)), "Shift+F1",
+                                "Search the terms used in NicheLab", first)
+        if first is not None:
+            h.insertSeparator(first)
     return r
 
 

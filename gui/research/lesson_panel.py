@@ -88,6 +88,8 @@ class LessonPanel(QWidget):
         self.answers: dict[str, str] = {}
         #: extra scenario parameters (tests and screenshots use a small tile)
         self.scenario_overrides: dict[str, float] = {}
+        #: a shorter scenario length (tests and screenshots)
+        self.days_override: float | None = None
         #: the run started from a step, kept when it reaches ``day``: (ticket, day, label)
         self._pending_keep: tuple[int, float, str] | None = None
         self._image_dialog = None
@@ -324,6 +326,8 @@ class LessonPanel(QWidget):
             return False
         if self.scenario_overrides:
             scn = scn.copy_with(parameters={**dict(scn.parameters), **self.scenario_overrides})
+        if self.days_override:
+            scn = scn.copy_with(days=float(self.days_override))
         builtin = ref if ref in builtin_scenarios() else None
         c = w.controller
         c.load_scenario(scn, path=None if builtin else ref, builtin_id=builtin)
