@@ -286,6 +286,7 @@ class MainWindow(QMainWindow):
         vpanel.camera_button.clicked.connect(lambda: vp.reset_camera())
         vpanel.preset_chosen.connect(self.apply_preset)
         vpanel.depth_check.toggled.connect(vp.set_depth_cue)
+        vpanel.section.currentIndexChanged.connect(lambda i: vp.set_section(vpanel.section.itemData(i)))
         vpanel.field_mode_chosen.connect(self._on_field_mode)
         vpanel.slice.valueChanged.connect(self._on_slice)
         vpanel.iso.valueChanged.connect(self._on_iso)
@@ -306,6 +307,7 @@ class MainWindow(QMainWindow):
         vp = self.viewport
         vp.apply_preset(key)
         self.view_panel.set_preset(key)
+        self.view_panel.set_section(vp.section_um)
         self.view_panel.legend.sync(vp._class_visible, {"vessels": vp._vessels_on, "bone": vp.bone.visible})
 
     def load_builtin(self, sid: str) -> bool:

@@ -84,21 +84,24 @@ class ViewPreset:
     bone: bool = True
     #: camera zoom relative to the overview (1 = whole tile)
     zoom: float = 1.0
+    #: thickness (µm) of the section through the tile's centre, facing the camera (None: whole tile)
+    section_um: float | None = None
 
 
 _ALL = frozenset(c.key for c in CELL_CLASSES)
 VIEW_PRESETS: tuple[ViewPreset, ...] = (
     ViewPreset("overview", "Overview",
-               "Haematopoietic cells, megakaryocytes, infused MSCs and platelets; stroma hidden.",
-               frozenset(c.key for c in CELL_CLASSES if c.shown)),
+               "Haematopoietic cells, megakaryocytes, infused MSCs and platelets in a 200 \u00b5m slice through "
+               "the tile; stroma hidden.",
+               frozenset(c.key for c in CELL_CLASSES if c.shown), section_um=200.0),
     ViewPreset("megakaryocytes", "Focus on megakaryocytes",
-               "Only megakaryocytes, their progenitors and the sinusoids, closer in: watch them dock (white "
-               "ring) and release platelets (yellow ring).",
-               frozenset({"mkp", "mk", "mk_docked", "mk_releasing"}), zoom=0.6),
+               "Only megakaryocytes, their progenitors and the sinusoids, closer in and in a 120 \u00b5m "
+               "section: watch them dock (white ring) and release platelets (yellow ring).",
+               frozenset({"mkp", "mk", "mk_docked", "mk_releasing"}), zoom=0.7, section_um=120.0),
     ViewPreset("stem_cells", "Stem cells and niches",
                "Host and donor stem cells with the stroma and infused MSCs that make their niches.",
-               frozenset({"hsc_host", "hsc_donor", "stroma", "msc"})),
-    ViewPreset("everything", "Everything", "Every cell class, stroma included.", _ALL),
+               frozenset({"hsc_host", "hsc_donor", "stroma", "msc"}), section_um=200.0),
+    ViewPreset("everything", "Everything", "Every cell class, stroma included, in the whole tile.", _ALL),
 )
 PRESET_INDEX = {p.key: i for i, p in enumerate(VIEW_PRESETS)}
 

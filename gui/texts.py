@@ -81,6 +81,8 @@ VIEW_TIPS = {
               "Shift+drag to pan.",
     "preset": "What the view shows: an overview, megakaryocytes and their sinusoids up close, or stem cells "
               "and their niches. The legend below switches single cell classes on and off.",
+    "section": "Show the whole tile, or only a section through its middle that faces you (like a thick "
+               "histological slice): fewer cells in front of each other. It turns with the camera.",
     "depth": "Depth cue: cells far from the camera fade towards the background, so that near cells stand "
              "out of the crowd.",
     "replay": "Scrub back through the run: the view shows the cells as they were (one stored picture per "

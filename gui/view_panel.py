@@ -100,6 +100,13 @@ class ViewPanel(QWidget):
         self.preset.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
         self.preset.setMinimumContentsLength(8)
         self.preset.activated.connect(lambda i: self.preset_chosen.emit(self.preset.itemData(i)))
+        self.section = QComboBox()
+        for thickness in (None, 200.0, 120.0, 60.0):
+            self.section.addItem("Whole tile" if thickness is None else f"{thickness:g} \u00b5m slice", thickness)
+        self.section.setToolTip(VIEW_TIPS["section"])
+        self.section.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+        self.section.setMinimumContentsLength(7)
+        self.section.setCurrentIndex(max(0, self.section.findData(P.VIEW_PRESETS[0].section_um)))
         self.depth_check = QCheckBox("Depth cue")
         self.depth_check.setChecked(True)
         self.depth_check.setToolTip(VIEW_TIPS["depth"])
@@ -163,8 +170,8 @@ class ViewPanel(QWidget):
         controls = QHBoxLayout()
         controls.setContentsMargins(4, 0, 4, 0)
         controls.setSpacing(6)
-        for w in (self.camera_button, self.preset, self.field_mode, self.slice, self.slice_label, self.iso,
-                  self.iso_label):
+        for w in (self.camera_button, self.preset, self.section, self.field_mode, self.slice, self.slice_label,
+                  self.iso, self.iso_label):
             controls.addWidget(w)
         hint = ElidedLabel("Drag: rotate \u00b7 scroll: zoom \u00b7 Shift+drag: pan \u00b7 click a cell: inspect")
         hint.setStyleSheet("color: #666;")
@@ -186,7 +193,7 @@ class ViewPanel(QWidget):
         lay.addWidget(self.legend)
         lay.addLayout(controls)
         lay.addLayout(replay_row)
-        for w in (self.camera_button, self.preset, self.field_mode, self.depth_check):
+        for w in (self.camera_button, self.preset, self.section, self.field_mode, self.depth_check):
             w.setSizePolicy(QSizePolicy.Maximum, QSizePolicy.Fixed)
 
     # ------------------------------------------------------------------ overlays
@@ -243,6 +250,12 @@ class ViewPanel(QWidget):
 
     def set_preset(self, key: str) -> None:
         self.preset.setCurrentIndex(max(0, self.preset.findData(key)))
+
+    def set_section(self, thickness: float | None) -> None:
+        i = max(0, self.section.findData(thickness))
+        self.section.blockSignals(True)
+        self.section.setCurrentIndex(i)
+        self.section.blockSignals(False)
 
     # ------------------------------------------------------------------ replay
     def set_replay_days(self, days: list[float], follow: bool) -> None:

@@ -29,6 +29,7 @@ import vispy
 vispy.use("pyside6")
 from vispy import scene  # noqa: E402
 from vispy.color import Colormap, get_colormap  # noqa: E402
+from vispy.visuals.filters.clipping_planes import PlanesClipper  # noqa: E402
 from vispy.visuals.transforms import STTransform  # noqa: E402
 
 from . import palette as P  # noqa: E402
@@ -44,6 +45,8 @@ FIELD_CMAP = "viridis"
 DEPTH_CUE_FAR = 0.35
 #: the SDF-1 field's drawing modes (labels for the view panel)
 FIELD_MODES = {"off": "off", "slice": "slice", "isosurface": "isosurface", "volume": "volume"}
+#: the thicknesses of section offered (µm; None: the whole tile)
+SECTIONS = (None, 200.0, 120.0, 60.0)
 #: an isosurface is rebuilt at most this often while the field changes (marching cubes on the CPU)
 ISO_INTERVAL_S = 0.5
 
@@ -255,6 +258,12 @@ class Viewport(QWidget):
         for vis in (self.cells, self.glyphs, self.stroma, self.platelets, self.highlight, self.vessels,
                     self.scale_bar, self.scale_text, self.bone_text, self.bone_grid):
             vis.visible = False
+        # a section through the tile's centre, facing the camera: two clipping planes shared by the
+        # cells, vessels and field (the bone and the tile outline stay whole, for orientation)
+        self.section_um: float | None = P.VIEW_PRESETS[0].section_um
+        self.clipper = PlanesClipper()
+        for vis in (self.cells, self.glyphs, self.stroma, self.platelets, self.vessels):
+            vis.attach(self.clipper)
         # state
         self._size = np.array([800.0, 800.0, 300.0])
         self._class_visible = P.DEFAULT_SHOWN.copy()
@@ -385,9 +394,34 @@ class Viewport(QWidget):
             self._class_visible[i] = c.key in preset.classes
         self.set_layer_visible("vessels", preset.vessels)
         self.set_layer_visible("bone", preset.bone)
+        self.section_um = preset.section_um
         self.reset_camera()
         if self._frame is not None:
             self.set_frame(self._frame)
+
+    def set_section(self, thickness_um: float | None) -> None:
+        """Show only a section of this thickness through the tile's centre, facing the camera (None:
+        the whole tile)."""
+        self.section_um = None if not thickness_um else float(thickness_um)
+        self._update_section()
+        self._cue_key = None
+        self._refresh_depth_cue()
+        self.canvas.update()
+
+    def _update_section(self) -> None:
+        if not hasattr(self, "clipper"):
+            return
+        if self.section_um is None:
+            self.clipper.clipping_planes = np.empty((0, 2, 3), np.float32)
+            return
+        centre = 0.5 * self._size
+        try:
+            d = centre - self.camera_position()
+        except Exception:  # noqa: BLE001 - a degenerate camera: no section
+            return
+        n = d / max(float(np.linalg.norm(d)), 1e-9)
+        half = 0.5 * self.section_um
+        self.clipper.clipping_planes = np.array([[centre - n * half, n], [centre + n * half, -n]], np.float32)
 
     def set_depth_cue(self, on: bool) -> None:
         self.depth_cue = bool(on)
@@ -410,6 +444,7 @@ class Viewport(QWidget):
         if key == self._cue_key:
             return
         self._cue_key = key
+        self._update_section()
         if not self._depth_parts:
             return
         eye = None
@@ -425,6 +460,9 @@ class Viewport(QWidget):
                                 for z in (0, self._size[2])], float)
             dist = np.linalg.norm(corners - eye[None, :], axis=1)
             near, far = float(dist.min()), float(dist.max())
+            if self.section_um is not None:            # fade across the section, not the tile
+                mid = float(np.linalg.norm(0.5 * self._size - eye))
+                near, far = mid - 0.5 * self.section_um, mid + 0.5 * self.section_um
         bg = np.array(P.hex_to_rgba(P.VIEW_BACKGROUND), np.float32)
         for vis, pos, face, kw in self._depth_parts:
             if eye is not None and len(pos):

@@ -5,7 +5,7 @@ import itertools
 
 import numpy as np
 
-from colour_vision import DEFICIENCIES, blend, delta_e, hex_rgb, simulate
+from gui.colour_vision import DEFICIENCIES, blend, delta_e, hex_rgb, simulate
 
 #: below this CIE76 Delta E two colours are hard to tell apart at a glance (about 10x a just-noticeable
 #: difference); such classes must differ in symbol or size too

@@ -4,7 +4,7 @@ Machado, Oliveira & Fernandes (2009), "A physiologically-based model for simulat
 deficiency", IEEE TVCG 15(6):1291-1298, doi:10.1109/TVCG.2009.113: the severity-1.0 matrices of
 their Table, applied to linear RGB. Differences are CIE76 Delta E in CIELAB (D65).
 
-    python tests/gui/colour_vision.py shot.png      # writes shot.deuteranopia.png, ... beside it
+    python -m gui.colour_vision shot.png      # writes shot.deuteranopia.png, ... beside it
 """
 from __future__ import annotations
 
