@@ -50,11 +50,23 @@ class EditRequest:
     #: the refusal was "starts before now": the edit could start it now instead
     can_start_now: bool = False
     day: float = 0.0
+    #: the user asked to keep the current run (for comparison) before a reset
+    keep_current: bool = False
 
     def describe(self) -> str:
+        label = self.new.label if self.new is not None else self.kind
         if self.new is None:
-            return "remove the event"
-        return ("add " if self.event_id is None else "change it to ") + self.new.summary()
+            return f"remove {label}"
+        if self.event_id is None:
+            return f"add {label} on day {self.new.start_day:g}"
+        return f"change {label}"
+
+    def reason(self) -> str:
+        """The engine's message without its field prefix, as a sentence."""
+        import re
+
+        text = re.sub(r"^field '[^']*':\s*", "", self.message.strip())
+        return text[:1].upper() + text[1:] if text else ""
 
 
 class RunController(QObject):

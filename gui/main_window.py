@@ -434,6 +434,19 @@ class MainWindow(QMainWindow):
         self.plots.flush(force=True)
         self.plots_panel.refresh()
 
+    def resizeEvent(self, ev) -> None:
+        """Side panels take a share of the width (more room for the plots on a large screen); refitted
+        when the window's width changes a lot (maximised, restored), not on small drags."""
+        super().resizeEvent(ev)
+        w = self.width()
+        fitted = getattr(self, "_docks_fitted_at", 0)
+        if fitted and abs(w - fitted) < 0.15 * fitted:
+            return
+        self._docks_fitted_at = w
+        left = max(LEFT_DOCK_MIN_WIDTH, min(460, int(0.25 * w)))
+        right = max(RIGHT_DOCK_MIN_WIDTH, min(620, int(0.30 * w)))
+        self.resizeDocks([self.dock_scenario, self.dock_plots], [left, right], Qt.Horizontal)
+
     def event(self, ev) -> bool:
         """Time every repaint of the window (it includes the 3D paint and the OpenGL composition)."""
         pacer = getattr(self, "pacer", None)
@@ -613,6 +626,9 @@ class MainWindow(QMainWindow):
             self.controller.resolve(req, "cancel")
             return
         choice = schedule_questions.ask(self, req)
+        runs = getattr(getattr(self, "research", None), "runs", None)
+        if choice == "reset" and req.keep_current and runs is not None:
+            runs.keep_current()          # asked before the reset: the engine answers it first
         self.controller.resolve(req, choice)
 
     def _show_explanation(self) -> None:

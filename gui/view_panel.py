@@ -73,8 +73,10 @@ class CellCard(QWidget):
 
     def show_info(self, info: dict) -> None:
         self.inspector.show_info(info)
-        self.adjustSize()
         self.setVisible(True)
+        self.layout().activate()
+        self.resize(INSPECTOR_WIDTH, self.layout().heightForWidth(INSPECTOR_WIDTH)
+                    if self.layout().hasHeightForWidth() else self.sizeHint().height())
         self.raise_()
 
 

@@ -30,12 +30,13 @@ def dose_step(maximum: float) -> float:
     return 0.5 if maximum >= 20 else 0.25
 
 
-STATUS_TEXT = {"planned": "planned", "running": "running", "given": "given", "over": "over"}
-STATUS_TIPS = {"planned": "Not started yet: any change applies as shown.",
-               "running": "Being given now: a new dose or duration applies from now on; its start cannot move "
+#: a status as a small mark after the row (the schedule list above spells it out)
+STATUS_TEXT = {"planned": "\u25cb", "running": "\u25b6", "given": "\u2713", "over": "\u2713"}
+STATUS_TIPS = {"planned": "Planned, not started yet: any change applies as shown.",
+               "running": "Running, being given now: a new dose or duration applies from now on; its start cannot move "
                           "in this run.",
-               "given": "Already given in this run: a change needs a reset (you will be asked).",
-               "over": "Already over in this run: a change needs a reset (you will be asked)."}
+               "given": "Given already in this run: a change needs a reset (you will be asked).",
+               "over": "Over already in this run: a change needs a reset (you will be asked)."}
 
 
 def ceil_tenth(day: float) -> float:
@@ -82,7 +83,8 @@ class EventRow(QObject):
         self.once.setToolTip(INSTANT_TIP)
         self.once.setAlignment(Qt.AlignCenter)
         self.status = QLabel("")
-        self.status.setStyleSheet("color: #555; font-size: 8pt;")
+        self.status.setStyleSheet("color: #555;")
+        self.status.setFixedWidth(14)
         #: the scheduled event this row shows (None: not scheduled, or not yet known to the engine)
         self.event_id: int | None = None
         #: the run's current day (a row ticked during a run starts now, not in the past)

@@ -13,8 +13,8 @@ import html
 import math
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QCheckBox, QDoubleSpinBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSizePolicy,
-                               QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QDoubleSpinBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton,
+                               QSizePolicy, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
 
 from engine import parameter_table
 
@@ -61,6 +61,11 @@ class ParameterPanel(QWidget):
         self.tree.setAlternatingRowColors(True)
         self.tree.currentItemChanged.connect(lambda cur, _p: self._show_current(cur))
         self.tree.setMinimumHeight(120)
+        header = self.tree.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeToContents)
         # the selected parameter: everything about it, and its editor
         self.title = QLabel()
         self.title.setWordWrap(True)
@@ -133,7 +138,6 @@ class ParameterPanel(QWidget):
             self._items[name] = it
         self.tree.expandAll()
         self._refresh_rows()
-        self.tree.resizeColumnToContents(1)
 
     def _refresh_rows(self) -> None:
         for name, it in self._items.items():
@@ -201,6 +205,7 @@ class ParameterPanel(QWidget):
             it.setHidden(False)
             it.parent().setHidden(False)
             self.tree.setCurrentItem(it)
+            self.tree.scrollToItem(it, QTreeWidget.PositionAtCenter)
 
     def _show_current(self, item) -> None:
         name = item.data(0, NAME_ROLE) if item is not None else None

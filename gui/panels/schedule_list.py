@@ -28,8 +28,8 @@ class ScheduleList(QWidget):
         self.tree.setToolTip("The run's schedule as the simulation holds it. Pick an event to edit it in its "
                              "row below.")
         self.tree.itemClicked.connect(self._on_item)
-        self.tree.setMinimumHeight(60)
-        self.tree.setMaximumHeight(130)
+        self.tree.setMinimumHeight(44)
+        self.tree.setMaximumHeight(140)
         self.remove_button = QPushButton("Remove")
         self.remove_button.setToolTip("Withdraw the picked event (a running treatment ends now)")
         self.remove_button.setEnabled(False)
@@ -55,6 +55,10 @@ class ScheduleList(QWidget):
         keep = current.data(0, Qt.UserRole) if current is not None else None
         self.tree.clear()
         self._items = list(state.items) if state is not None else []
+        if not self._items:
+            row = QTreeWidgetItem(["no treatments or perturbations", "", ""])
+            row.setFlags(Qt.NoItemFlags)
+            self.tree.addTopLevelItem(row)
         for it in sorted(self._items, key=lambda it: (it.event.start_day, it.id)):
             e = it.event
             end = e.start_day if e.instant else e.start_day + e.duration_days
@@ -69,10 +73,9 @@ class ScheduleList(QWidget):
                 self.tree.setCurrentItem(row)
         for c in range(3):
             self.tree.resizeColumnToContents(c)
-        if not self._items:
-            row = QTreeWidgetItem(["no treatments or perturbations", "", ""])
-            row.setFlags(Qt.NoItemFlags)
-            self.tree.addTopLevelItem(row)
+        rows = max(1, self.tree.topLevelItemCount())
+        row_h = self.tree.sizeHintForRow(0) if self.tree.topLevelItemCount() else 18
+        self.tree.setFixedHeight(min(140, self.tree.header().height() + rows * max(row_h, 16) + 6))
         log = list(state.edit_log) if state is not None else []
         self.log.setText(("Changed during this run: " + "; ".join(log[-3:])) if log else "")
         self.log.setVisible(bool(log))

@@ -22,7 +22,9 @@ def answers(monkeypatch):
 
     def ask(parent, req):
         asked.append(req)
-        return queue.pop(0) if queue else "cancel"
+        answer = queue.pop(0) if queue else "cancel"
+        req.keep_current = answer == "reset"          # the dialog's "keep the current run" box
+        return answer
     monkeypatch.setattr(schedule_questions, "ask", ask)
     return asked, queue
 
@@ -76,6 +78,15 @@ def test_unticking_msc_after_the_transplant_resets_with_one_plain_transplant(qtb
     qtbot.waitUntil(lambda: c.schedule is not None and c.schedule.generation == c.world.generation, timeout=WAIT_MS)
     assert [(it.event.start_day, it.event.msc_coinfusion) for it in c.schedule.items] == [(0.5, 0.0)]
     assert tp.day.value() == 0.5 and not tp.msc.isChecked()       # the Day box did not change itself
+    # the run before the reset was kept: the comparison holds the MSC run and, once run, the plain one
+    runs = window.research.runs
+    qtbot.waitUntil(lambda: len(runs.runs) == 1, timeout=WAIT_MS)
+    assert "MSC" in runs.runs[0].treatment_summary
+    _run_to(qtbot, window, 1.5)
+    runs.keep_current()
+    qtbot.waitUntil(lambda: len(runs.runs) == 2, timeout=WAIT_MS)
+    assert "MSC" not in runs.runs[1].treatment_summary
+    assert "msc_coinfusion" in runs.runs[0].scenario_toml and "msc_coinfusion" not in runs.runs[1].scenario_toml
 
 
 def test_a_start_in_the_past_is_asked_about(qtbot, window, small_scenario, answers):
@@ -85,7 +96,7 @@ def test_a_start_in_the_past_is_asked_about(qtbot, window, small_scenario, answe
     c = window.controller
     _run_to(qtbot, window, 1.0)
     row = window.treatments.rows["sdf1"]
-    assert row.status.text() == "planned"
+    assert row.status.toolTip().startswith("Planned")
     # typing start day 0.5 while the run is on day 1: asked, and "start now" starts it on day 1
     queue.append("start_now")
     row.start.setValue(0.5)
@@ -103,7 +114,7 @@ def test_a_running_treatment_keeps_its_start_when_its_dose_changes(qtbot, window
     _load(qtbot, window, scn)
     _run_to(qtbot, window, 1.0)
     row = window.treatments.rows["fgf4"]
-    assert row.status.text() == "running"
+    assert row.status.toolTip().startswith("Running")
     row.dose.setValue(2.0)
     qtbot.waitUntil(lambda: window.model.event_for("fgf4").dose == 2.0, timeout=WAIT_MS)
     ev = window.model.event_for("fgf4")
