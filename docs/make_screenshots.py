@@ -204,6 +204,8 @@ def review_size(args, out: Path, size) -> None:
     win.apply_preset("overview")
     for mode in ("slice", "isosurface", "volume"):
         vp = win.view_panel
+        if vp.field_mode.findData(mode) < 0:
+            continue
         vp.field_mode.setCurrentIndex(vp.field_mode.findData(mode))
         c.step(1)
         s.wait(lambda: win.viewport.field_clim is not None)

@@ -187,6 +187,7 @@ class LivePlots(pg.GraphicsLayoutWidget):
         self._published: list = []
         self._baselines: dict[str, float] = {}
         self._published_legend: dict[str, str] = {}
+        self._runs_legend = ""
         # 0. schedule strip
         self.p_evt = self.addPlot(row=0, col=0)
         self.p_evt.hideAxis("bottom")
@@ -320,7 +321,7 @@ class LivePlots(pg.GraphicsLayoutWidget):
         self._info["platelets"].set_readout(
             f"{prefix}{_swatch(c['platelets'])} <b>{val('platelets', '{:,.0f}')}</b> "
             f"{P.pretty_unit(units['platelets'])} ({val('platelets_rel', '{:.0%}')}) {band}"
-            + pub.get("platelets", ""))
+            + pub.get("platelets", "") + self._runs_legend)
         self._info["engraftment"].set_readout(
             f"{prefix}{_swatch(c['donor_chimerism'])} donor <b>{val('donor_chimerism', '{:.0%}')}</b> "
             f"{_swatch(c['niche_occupancy'], True)} niches {val('niche_occupancy', '{:.0%}')}"
@@ -600,6 +601,11 @@ class LivePlots(pg.GraphicsLayoutWidget):
     @property
     def marker_count(self) -> int:
         return len(self._marker_items)
+
+    def set_runs_legend(self, entries: list[tuple[str, str]]) -> None:
+        """Kept runs drawn on the platelet plot: (colour, short name) each, named in the title row."""
+        self._runs_legend = "".join(f" {_swatch(colour)}\u00a0{html.escape(text)}" for colour, text in entries)
+        self._readouts()
 
     # ------------------------------------------------------------------ published data
     def set_published(self, series: list) -> None:

@@ -71,7 +71,7 @@ RUN_TIPS = {
 
 VIEW_TIPS = {
     "field": "Show the SDF-1 (CXCL12) concentration: on a horizontal slice, as the surface where it reaches "
-             "a chosen level (isosurface), or as a glowing volume. Stromal CAR cells and the sinusoid walls "
+             "a chosen level (isosurface), or as a glowing volume (when PyOpenGL is installed). Stromal CAR cells and the sinusoid walls "
              "secrete it; megakaryocyte progenitors climb its gradient. The colour range follows the data "
              "(F toggles the slice).",
     "slice": "Height of the SDF-1 slice above the bone surface (\u00b5m).",

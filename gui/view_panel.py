@@ -14,7 +14,7 @@ from . import palette as P
 from .legend import ColorBar, LegendBar
 from .panels.inspector import InspectorPanel
 from .texts import VIEW_TIPS
-from .viewport import Viewport
+from .viewport import Viewport, volume_rendering_available
 
 INSPECTOR_WIDTH = 270
 
@@ -113,8 +113,10 @@ class ViewPanel(QWidget):
         self.depth_check.setChecked(True)
         self.depth_check.setToolTip(VIEW_TIPS["depth"])
         self.field_mode = QComboBox()
-        for key, label in (("off", "SDF-1: off"), ("slice", "SDF-1: slice"), ("isosurface", "SDF-1: isosurface"),
-                           ("volume", "SDF-1: volume")):
+        modes = [("off", "SDF-1: off"), ("slice", "SDF-1: slice"), ("isosurface", "SDF-1: isosurface")]
+        if volume_rendering_available():      # (3D textures need PyOpenGL)
+            modes.append(("volume", "SDF-1: volume"))
+        for key, label in modes:
             self.field_mode.addItem(label, key)
         self.field_mode.setToolTip(VIEW_TIPS["field"])
         self.field_mode.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
@@ -172,9 +174,20 @@ class ViewPanel(QWidget):
         controls = QHBoxLayout()
         controls.setContentsMargins(4, 0, 4, 0)
         controls.setSpacing(6)
-        for w in (self.camera_button, self.preset, self.section, self.field_mode, self.slice, self.slice_label,
-                  self.iso, self.iso_label):
+        for w in (self.camera_button, self.preset, self.section, self.field_mode):
             controls.addWidget(w)
+        # the field's slider gets a row of its own while a slice or surface is shown (never widens the window)
+        self.field_row = QWidget()
+        frow = QHBoxLayout(self.field_row)
+        frow.setContentsMargins(4, 0, 4, 0)
+        self.field_row_label = QLabel("SDF-1")
+        for w in (self.field_row_label, self.slice, self.slice_label, self.iso, self.iso_label):
+            frow.addWidget(w)
+        self.slice.setMaximumWidth(16777215)
+        self.iso.setMaximumWidth(16777215)
+        frow.setStretch(1, 1)
+        frow.setStretch(3, 1)
+        self.field_row.setVisible(False)
         hint = ElidedLabel("Drag: rotate \u00b7 scroll: zoom \u00b7 Shift+drag: pan \u00b7 click a cell: inspect")
         hint.setStyleSheet("color: #666;")
         hint.setAlignment(Qt.AlignLeft | Qt.AlignVCenter)
@@ -194,6 +207,7 @@ class ViewPanel(QWidget):
         lay.addWidget(viewport, 1)
         lay.addWidget(self.legend)
         lay.addLayout(controls)
+        lay.addWidget(self.field_row)
         lay.addLayout(replay_row)
         for w in (self.camera_button, self.preset, self.section, self.field_mode, self.depth_check):
             w.setSizePolicy(QSizePolicy.Maximum, QSizePolicy.Fixed)
@@ -240,6 +254,8 @@ class ViewPanel(QWidget):
         self.slice_label.setVisible(mode == "slice")
         self.iso.setVisible(mode == "isosurface")
         self.iso_label.setVisible(mode == "isosurface")
+        self.field_row.setVisible(mode in ("slice", "isosurface"))
+        self.field_row_label.setText({"slice": "SDF-1 slice height", "isosurface": "SDF-1 surface level"}.get(mode, ""))
         self.colorbar.setVisible(mode != "off")
         if mode != "off":
             self._place_overlays()

@@ -45,6 +45,13 @@ FIELD_CMAP = "viridis"
 DEPTH_CUE_FAR = 0.35
 #: the SDF-1 field's drawing modes (labels for the view panel)
 FIELD_MODES = {"off": "off", "slice": "slice", "isosurface": "isosurface", "volume": "volume"}
+
+
+def volume_rendering_available() -> bool:
+    """vispy's volume rendering needs 3D textures, which it reaches through PyOpenGL (optional)."""
+    import importlib.util
+
+    return importlib.util.find_spec("OpenGL") is not None
 #: the thicknesses of section offered (µm; None: the whole tile)
 SECTIONS = (None, 200.0, 120.0, 60.0)
 #: an isosurface is rebuilt at most this often while the field changes (marching cubes on the CPU)
@@ -616,6 +623,8 @@ class Viewport(QWidget):
         """'off', 'slice', 'isosurface' or 'volume'."""
         if mode not in FIELD_MODES:
             raise ValueError(f"unknown field mode {mode!r}")
+        if mode == "volume" and not volume_rendering_available():
+            mode = "isosurface"
         self._field_mode = mode
         self._last_iso = 0.0
         self._show_field()

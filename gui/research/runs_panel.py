@@ -186,36 +186,36 @@ class RunsPanel(QWidget):
         for item in self.overlays.values():
             plot.removeItem(item)
         self.overlays = {}
-        if self.legend is not None:
-            self.legend.clear()
         recs = self.checked_records()
         self.list.blockSignals(True)
         k = 0
         for i in range(self.list.count()):
             it = self.list.item(i)
+            rec = self.runs.get(it.data(Qt.UserRole))
+            gear = f"{GEAR} " if uses_non_defaults(rec) else ""
             if it.checkState() == Qt.Checked:
                 it.setForeground(pg.mkColor(RUN_COLOURS[k % len(RUN_COLOURS)]))
+                it.setText(f"Run {k + 1}: {gear}{rec.label or rec.legend()}")
                 k += 1
             else:
                 it.setForeground(pg.mkColor("#777777"))
+                it.setText(f"{gear}{rec.label or rec.legend()}")
         self.list.blockSignals(False)
-        if recs and self.legend is None:
-            self.legend = pg.LegendItem(offset=(-6, 22), labelTextSize="7pt", verSpacing=-8,
-                                        brush=pg.mkBrush(255, 255, 255, 200))
-            self.legend.setParentItem(plot.vb)
         ymax = 0.0
+        legend = []
         for k, rec in enumerate(recs):
             colour = RUN_COLOURS[k % len(RUN_COLOURS)]
             style = Qt.DashLine if k >= len(RUN_COLOURS) else Qt.SolidLine
             item = pg.PlotDataItem(rec["day"], rec["platelets"], pen=pg.mkPen(colour, width=2.0, style=style))
             item.setZValue(5)
+            item.setToolTip(f"Run {k + 1}: {rec.label}")
             plot.addItem(item)
             self.overlays[rec.run_id] = item
-            self.legend.addItem(item, _legend_text(rec))
+            legend.append((colour, f"Run {k + 1}"))
             if len(rec):
                 ymax = max(ymax, float(max(rec["platelets"])))
-        if self.legend is not None:
-            self.legend.setVisible(bool(recs))
+        self.window.plots.set_runs_legend(legend)
+        self.legend = legend
         if ymax > 0:
             lo, hi = plot.vb.viewRange()[1]
             if ymax > hi:
