@@ -194,6 +194,10 @@ class LivePlots(pg.GraphicsLayoutWidget):
         self.p_evt.getAxis("left").setWidth(52)
         self.p_evt.getAxis("left").setStyle(showValues=False, tickLength=0)
         self.p_evt.getAxis("left").setPen(pg.mkPen(None))
+        self.p_evt.showAxis("right")
+        self.p_evt.getAxis("right").setWidth(34)
+        self.p_evt.getAxis("right").setStyle(showValues=False, tickLength=0)
+        self.p_evt.getAxis("right").setPen(pg.mkPen(None))
         self.p_evt.setMouseEnabled(x=True, y=False)
         self.p_evt.setMenuEnabled(False)
         self.p_evt.hideButtons()
@@ -246,7 +250,12 @@ class LivePlots(pg.GraphicsLayoutWidget):
             p.showGrid(x=True, y=True, alpha=0.15)
             p.setMenuEnabled(True)                    # the view menu and "Export..."
             p.getAxis("left").setWidth(52)
-            p.getAxis("right").setWidth(34) if p is self.p_mk else None
+            # every plot has a right axis of the same width (only the MK plot labels it), so that the
+            # x-linked views are equally wide and show the same days
+            p.showAxis("right")
+            p.getAxis("right").setWidth(34)
+            if p is not self.p_mk:
+                p.getAxis("right").setStyle(showValues=False)
             p.setClipToView(True)
             p.setDownsampling(auto=True, mode="peak")
             p.vb.setMouseEnabled(x=True, y=True)
@@ -604,7 +613,11 @@ class LivePlots(pg.GraphicsLayoutWidget):
 
     def set_runs_legend(self, entries: list[tuple[str, str]]) -> None:
         """Kept runs drawn on the platelet plot: (colour, short name) each, named in the title row."""
-        self._runs_legend = "".join(f" {_swatch(colour)}\u00a0{html.escape(text)}" for colour, text in entries)
+        if entries:
+            self._runs_legend = " runs" + "".join(f"\u00a0{_swatch(colour)}{html.escape(text.split()[-1])}"
+                                                  for colour, text in entries)
+        else:
+            self._runs_legend = ""
         self._readouts()
 
     # ------------------------------------------------------------------ published data

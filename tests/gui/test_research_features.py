@@ -74,7 +74,7 @@ def test_two_kept_runs_overlay_and_compare(qtbot, window, small_scenario):
     wait_day(qtbot, window, 1.0)
     _keep(qtbot, window, 1)
     assert len(plot.listDataItems()) == curves_before + 2
-    assert len(runs.legend) == 2 and "Run 2" in window.plots.readout_text("platelets")   # named in the title row
+    assert len(runs.legend) == 2 and " runs" in window.plots.readout_text("platelets")   # named in the title row
     assert runs.table.columnCount() == 2              # one column per run, one row per outcome
     table = runs.comparison()
     assert [r.label for r in table.rows] == [r.label or r.legend() for r in runs.runs]
