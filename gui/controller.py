@@ -107,7 +107,7 @@ class RunController(QObject):
         sig.busy.connect(self._on_busy)
         sig.error.connect(self.error)
         sig.running_changed.connect(self._on_running)
-        sig.reached.connect(self.reached)
+        sig.reached.connect(self._on_reached)
         sig.inspected.connect(self._on_inspected)
         sig.applied.connect(self._on_applied)
         sig.replied.connect(self._on_replied)
@@ -410,6 +410,12 @@ class RunController(QObject):
         running = bool(running)
         self.running = running
         self.running_changed.emit(running)
+
+    def _on_reached(self, day: float) -> None:
+        # the worker published the frame of that moment before it said so: take it first, so that
+        # receivers see the run (world, frame) that reached the day
+        self._take_frame()
+        self.reached.emit(day)
 
     def _on_inspected(self, generation: int, info: dict) -> None:
         if self.world is not None and generation == self.world.generation:
