@@ -26,13 +26,17 @@ from ..parameter_use import readable_name, unit_text, unused_reason
 from .study_dialog import StudyDialog
 
 
-def axis_title(name: str) -> str:
-    """'Rise of VCAM-1 per unit FGF-4 (×)' style axis label of a parameter."""
+def axis_title(name: str, limit: int = 48) -> str:
+    """'Fractional rise of endothelial VCAM-1 … (unit)' style axis label of a parameter (shortened on a
+    word boundary to ``limit`` characters)."""
     p = parameter_table().get(name)
     if p is None:
         return name
     unit = unit_text(p.unit)
-    return f"{readable_name(p)}" + (f" ({unit})" if unit else "")
+    text = readable_name(p)
+    if len(text) > limit:
+        text = text[:limit].rsplit(" ", 1)[0] + "\u2026"
+    return text + (f" ({unit})" if unit else "")
 
 
 class AxisRow(QWidget):
@@ -180,7 +184,10 @@ class SweepDialog(StudyDialog):
         self.status.setText(msg)
         self.plot.clear()
         g = res.grid()
-        label = f"{OUTCOMES[res.outcome].label} ({res.outcome_unit})"
+        from ..palette import pretty_unit
+
+        unit = res.outcome_unit
+        label = OUTCOMES[res.outcome].label + (f" ({pretty_unit(unit)})" if unit and unit != "1" else "")
         if len(res.axes) == 1:
             x = res.axes[0].values
             self.plot.plot(x, g, pen=pg.mkPen("#0072B2", width=2), symbol="o", symbolBrush="#0072B2")
