@@ -20,19 +20,26 @@ WHITE = "#FFFFFF"
 #: the eight Okabe-Ito colours in the order series of a plot take them
 SERIES = (BLUE, VERMILLION, BLUISH_GREEN, REDDISH_PURPLE, ORANGE, SKY_BLUE, YELLOW, BLACK)
 
-#: colour of each kind of cell (keys as the 3D view's cell classes)
+#: colour of each kind of cell (keys as the 3D view's cell classes). Chosen with a colour-vision
+#: simulation (Machado et al. 2009) on the 3D view's dark background: where two classes come within
+#: Delta E 20 for some reader (host HSC / MKP, donor HSC / platelet, MK / MSC ...), they also differ
+#: in symbol or size (gui/palette.py), so colour is never the only cue.
 CELL = {
-    "hsc_host": BLUE,
+    "hsc_host": SKY_BLUE,
     "hsc_donor": ORANGE,
-    "mkp": SKY_BLUE,
+    "mkp": BLUE,
     "mk": REDDISH_PURPLE,
     "stroma": BLUISH_GREEN,
     "msc": BLUISH_GREEN,
     "platelet": YELLOW,
 }
+#: outlines that mark a megakaryocyte's state in the 3D view
+MK_DOCKED_EDGE = WHITE
+MK_RELEASING_EDGE = YELLOW
 
 VESSEL = VERMILLION
-VESSEL_DISRUPTED = GREY
+#: damaged sinusoids: a pale grey (lighter than the dim stroma, so the two differ in lightness too)
+VESSEL_DISRUPTED = "#D9D9D9"
 BONE = "#DCD3BC"
 
 #: colour of each observable when it is drawn on its own

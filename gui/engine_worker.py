@@ -4,11 +4,14 @@ Commands go in through a thread-safe queue and are applied between steps;
 results come out through a latest-frame slot guarded by a lock (the GUI takes
 the newest frame when its render timer fires and never waits on the engine),
 plus the observable rows recorded since the last take. One-off notifications
-(errors, inspected cells, reschedules, request results) go into an outbox
-queue; the GUI thread calls ``pump()`` (the controller does, on every render
-tick), which emits them as Qt signals in the GUI thread. No Python object
-crosses threads inside a Qt signal (PySide6 6.12 corrupted reference counts of
-such arguments, which crashed the interpreter at exit).
+(errors, inspected cells, schedule edits, query answers) go through a
+ThreadRelay (gui/thread_relay.py); the GUI thread calls ``pump()`` (the
+controller does, on every render tick), which emits them as Qt signals in the
+GUI thread. No Python object crosses threads inside a Qt signal.
+
+The GUI asks for data with named queries (``Query("csv")``), never by sending
+code to run on the live simulation: the worker knows every question it answers
+(QUERIES).
 
 Nothing here touches a widget or a GL object.
 """
@@ -29,11 +32,14 @@ from typing import Any, Callable
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
-from engine import AddEvent, Event, InputError, Scenario, Simulation
+from engine import InputError, Scenario, Simulation
 from engine.schedule import Schedule
 from engine.runtime import kernel_cache_key, user_dir
 from engine.snapshot import Snapshot
 from engine.tile_cache import TileCache
+
+from .thread_relay import ThreadRelay
+from .view_frame import replay_frame
 
 log = logging.getLogger("nichelab.gui")
 
@@ -80,21 +86,17 @@ class RunUntil:
 
 @dataclass
 class Apply:
-    """An engine command (AddEvent, SetParameter) applied between steps."""
+    """An engine command (engine.commands: AddEvent, EditEvent, RemoveEvent, SetParameter) applied
+    between steps; the answer comes back as ``applied(token, result, error)`` with the schedule as it
+    then stands. A refused command (an InputError: e.g. an edit of an event already given) changes
+    nothing; its error is the tuple (message, field, expected)."""
     command: Any
-
-
-@dataclass
-class ReplaceEvent:
-    """Mid-run change of a treatment: end ``old`` now (if live), schedule ``new`` from now."""
-    old: Event | None
-    new: Event | None
     token: Any = None
 
 
 @dataclass
 class Inspect:
-    slot: int
+    agent_id: int
 
 
 @dataclass
@@ -103,15 +105,45 @@ class WantField:
 
 
 @dataclass
-class Request:
-    """Run ``fn(sim)`` on the engine thread between steps; reply with ``replied(token, result, error)``."""
-    fn: Callable[[Simulation], Any]
+class Query:
+    """Ask the engine thread for ``what`` (a name in QUERIES, with ``options``); the answer comes back as
+    ``replied(token, result, error)``."""
+    what: str
     token: Any = None
+    options: dict = field(default_factory=dict)
 
 
 @dataclass
 class Quit:
     pass
+
+
+# ----------------------------------------------------------------------------- queries
+def _query_run_record(sim: Simulation, label: str | None = None, name: str | None = None):
+    """The run so far as a studies.runs.RunRecord (scenario, seed, time series, metadata); ``name``:
+    the scenario's name as the window shows it now (an edit may have renamed it)."""
+    from studies.runs import RunRecord, default_label, treatment_summary
+
+    if label is None and name:
+        label = default_label(name, int(sim.seed), treatment_summary(sim.schedule.events))
+    return RunRecord.from_simulation(sim, label=label)
+
+
+def _query_csv(sim: Simulation) -> str:
+    """The time series as CSV text with the run's metadata (seed, scenario, app version)."""
+    return sim.observables.to_csv(sim.metadata())
+
+
+def _query_metadata(sim: Simulation) -> dict:
+    return dict(sim.metadata())
+
+
+#: every question the GUI may ask the engine thread (Query.what -> function(sim, **options))
+QUERIES: dict[str, Callable[..., Any]] = {
+    "run_record": _query_run_record,
+    "csv": _query_csv,
+    "metadata": _query_metadata,
+}
 
 
 # ----------------------------------------------------------------------------- outputs
@@ -134,6 +166,20 @@ class WorldInfo:
     field_voxel_um: float
     field_shape: tuple[int, int, int]
     ticket: int = 0
+    #: the species' reference values of relative observables (platelet_baseline, tpo_baseline_pg_ml)
+    baselines: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ScheduleState:
+    """The run's schedule as the engine holds it: each event with its id and status, the edited
+    scenario's events (what Reset runs), and the edits made during the run."""
+    generation: int
+    day: float
+    items: tuple                       # engine.schedule.ScheduledEvent (id, event, status)
+    planned: tuple                     # engine Events
+    edit_log: tuple = ()
+    result: Any = None                 # what the command returned (AddEvent: the new id)
 
 
 @dataclass
@@ -150,6 +196,7 @@ class Frame:
     markers: list = field(default_factory=list)
     events: list = field(default_factory=list)
     failed: bool = False
+    schedule: ScheduleState | None = None
 
 
 class WorkerSignals(QObject):
@@ -160,12 +207,8 @@ class WorkerSignals(QObject):
     running_changed = Signal(int)                # 1 running, 0 paused
     reached = Signal(float)                     # RunUntil target reached (day)
     inspected = Signal(int, object)             # generation, dict
-    rescheduled = Signal(object, object, object, object, float)  # token, old, old_actual, new_actual, day
+    applied = Signal(object, object, object)    # token, ScheduleState or command result, error or None
     replied = Signal(object, object, object)    # token, result, error message
-
-
-def _event_key(e: Event):
-    return (e.kind, float(e.start_day), float(e.duration_days), float(e.dose), float(e.msc_coinfusion))
 
 
 #: the engine thread (and the numba worker threads it starts) runs this much "nicer" than the GUI
@@ -206,11 +249,13 @@ class EngineWorker:
         self.tile_cache = tile_cache
         self.niceness = int(niceness)
         self._queue: queue.Queue = queue.Queue()
-        self._outbox: queue.SimpleQueue = queue.SimpleQueue()
+        self._outbox = ThreadRelay()
         self._lock = threading.Lock()
         self._frame: Frame | None = None
         self._rows: list[list[float]] = []
         self._rows_generation = 0
+        self._replay: list = []               # compact frames for replay, one per recorded row
+        self._replay_rows = 0                 # rows recorded when the last replay frame was taken
         self._thread: threading.Thread | None = None
         self.publish_interval = 1.0 / publish_hz
         # engine-thread state (only touched by the worker thread after start())
@@ -231,7 +276,6 @@ class EngineWorker:
         self._schedule_version = 0
         self._rate = deque(maxlen=64)     # (wall time, steps_done)
         self._pristine: tuple[tuple, Simulation] | None = None
-        self._aliases: dict[tuple, Event] = {}
 
     # ------------------------------------------------------------------ GUI-thread API
     def start(self) -> None:
@@ -245,18 +289,14 @@ class EngineWorker:
 
     def pump(self) -> int:
         """Emit the engine thread's pending notifications as signals (call from the GUI thread)."""
-        n = 0
-        while True:
-            try:
-                name, args = self._outbox.get_nowait()
-            except queue.Empty:
-                return n
-            getattr(self.signals, name).emit(*args)
-            n += 1
+        return self._outbox.pump()
 
     def _emit(self, name: str, *args) -> None:
         """Engine thread: queue a notification for pump()."""
-        self._outbox.put((name, args))
+        self._outbox.post(self._emit_now, name, args)
+
+    def _emit_now(self, name: str, args: tuple) -> None:
+        getattr(self.signals, name).emit(*args)
 
     def take(self) -> tuple[Frame | None, list[list[float]], int]:
         """Latest frame, the observable rows recorded since the last take, and their generation."""
@@ -264,6 +304,13 @@ class EngineWorker:
             frame, rows, gen = self._frame, self._rows, self._rows_generation
             self._rows = []
         return frame, rows, gen
+
+    def take_replay(self) -> tuple[list, int]:
+        """The replay frames (view_frame.ViewFrame) stored since the last take, and their generation."""
+        with self._lock:
+            frames, gen = self._replay, self._rows_generation
+            self._replay = []
+        return frames, gen
 
     def stop(self, timeout: float = 5.0) -> bool:
         """Ask the thread to finish and join it; True if it ended."""
@@ -298,6 +345,7 @@ class EngineWorker:
                 if self._step_due():
                     try:
                         self._sim.advance(self._sim.dt)
+                        self._store_replay()
                     except Exception as exc:  # noqa: BLE001
                         self._fail("The simulation stopped", exc)
                     else:
@@ -340,7 +388,7 @@ class EngineWorker:
         loads = [i for i, c in enumerate(cmds) if isinstance(c, Load)]
         if len(loads) > 1:
             last = loads[-1]
-            keep = (SetSpeed, WantField, Quit, Request)
+            keep = (SetSpeed, WantField, Quit, Query)
             cmds = [c for i, c in enumerate(cmds) if i >= last or isinstance(c, keep)]
         return cmds
 
@@ -389,6 +437,7 @@ class EngineWorker:
             if self._sim is not None and not self._failed:
                 for _ in range(max(1, int(cmd.n))):
                     self._sim.advance(self._sim.dt)
+                    self._store_replay()
                 self._dirty = True
                 self._publish(force=True)
         elif isinstance(cmd, SetSpeed):
@@ -404,25 +453,31 @@ class EngineWorker:
                 self._stop_at = None
                 self._set_running(True)
         elif isinstance(cmd, Apply):
-            if self._sim is not None:
-                self._sim.apply(cmd.command)
-                self._schedule_version += 1
-                self._dirty = True
-        elif isinstance(cmd, ReplaceEvent):
-            self._replace_event(cmd)
+            self._apply(cmd)
         elif isinstance(cmd, Inspect):
-            info = self._sim.describe_agent(int(cmd.slot)) if self._sim is not None else {}
+            info = self._sim.describe_agent(int(cmd.agent_id)) if self._sim is not None else {}
             self._emit("inspected", self._generation, _plain(info))
         elif isinstance(cmd, WantField):
             self._want_field = bool(cmd.enabled)
             self._dirty = True
-        elif isinstance(cmd, Request):
-            try:
-                result = cmd.fn(self._sim) if self._sim is not None else None
-            except Exception as exc:  # noqa: BLE001
-                self._emit("replied", cmd.token, None, str(exc) or type(exc).__name__)
-            else:
-                self._emit("replied", cmd.token, result, None)
+        elif isinstance(cmd, Query):
+            self._answer(cmd)
+
+    def _answer(self, cmd: Query) -> None:
+        fn = QUERIES.get(cmd.what)
+        if fn is None:
+            self._emit("replied", cmd.token, None, f"unknown query {cmd.what!r}")
+            return
+        if self._sim is None:
+            self._emit("replied", cmd.token, None, "no simulation is loaded")
+            return
+        try:
+            result = fn(self._sim, **cmd.options)
+        except Exception as exc:  # noqa: BLE001 - answered as an error, the run goes on
+            log.exception("query %s failed", cmd.what)
+            self._emit("replied", cmd.token, None, str(exc) or type(exc).__name__)
+        else:
+            self._emit("replied", cmd.token, result, None)
 
     # ------------------------------------------------------------------ building
     @staticmethod
@@ -476,7 +531,6 @@ class EngineWorker:
                 self._emit("busy", "")
             self._pristine = (key, copy.deepcopy(sim))
         self._sim = sim
-        self._aliases = {}
         self._failed = False
         self._generation += 1
         p = sim.params
@@ -487,51 +541,55 @@ class EngineWorker:
             columns=tuple(sim.observables.columns), units=dict(sim.observables.units),
             normal_range=(float(p["platelet_normal_low"]), float(p["platelet_normal_high"])),
             dt_hours=float(sim.dt), field_voxel_um=float(sim.field.h),
-            field_shape=tuple(int(s) for s in sim.field.values.shape), ticket=int(ticket))
+            field_shape=tuple(int(s) for s in sim.field.values.shape), ticket=int(ticket),
+            baselines={k: float(p[k]) for k in ("platelet_baseline", "tpo_baseline_pg_ml")})
         self._published_rows = 0
         self._schedule_version += 1
         self._rate.clear()
         with self._lock:
             self._rows = []
+            self._replay = []
             self._rows_generation = self._generation
             self._frame = None
+        self._replay_rows = 0
+        self._store_replay()
         self._emit("built", self._world)
         self._dirty = True
         self._publish(force=True)
 
-    def _replace_event(self, cmd: ReplaceEvent) -> None:
+    def _apply(self, cmd: Apply) -> None:
         sim = self._sim
         if sim is None or self._failed:
+            self._emit("applied", cmd.token, None, ("no simulation is running", None, None))
             return
-        now_h = sim.time_hours
-        now = sim.day
-        old_actual = None
-        if cmd.old is not None:
-            key = _event_key(cmd.old)
-            ev = self._aliases.get(key)
-            if ev is None:
-                live = [e for e in sim.schedule.events if _event_key(e) == key]
-                ev = live[-1] if live else None
-            old_actual = cmd.old
-            if ev is not None and any(e is ev for e in sim.schedule.events):
-                started = ev.start_day * 24.0 < now_h - 1e-9
-                # not given / not started yet: withdrawn; a running treatment ends now (engine rules)
-                if sim.schedule.cancel(ev, now_h):
-                    old_actual = (cmd.old.model_copy(update={"duration_days": ev.duration_days})
-                                  if started and not ev.instant else None)
-        new_actual = None
-        if cmd.new is not None:
-            new_actual = cmd.new.model_copy()
-            if new_actual.start_day < now:
-                new_actual.start_day = now
-            sim.apply(AddEvent(new_actual))
-            # the engine keeps its own copy; remember it under the name the GUI knows it by
-            self._aliases[_event_key(cmd.new)] = sim.schedule.events[-1]
+        try:
+            result = sim.apply(cmd.command)
+        except InputError as exc:        # refused: nothing changed; the GUI asks what to do
+            self._emit("applied", cmd.token, self._schedule_state(), (str(exc), exc.field, exc.expected))
+            return
         self._schedule_version += 1
         self._dirty = True
-        self._emit("rescheduled", cmd.token, cmd.old, old_actual, new_actual, float(now))
+        self._emit("applied", cmd.token, self._schedule_state(result), None)
+        self._publish(force=True)
+
+    def _schedule_state(self, result=None) -> ScheduleState:
+        sim = self._sim
+        return ScheduleState(generation=self._generation, day=float(sim.day),
+                             items=tuple(sim.schedule.items(sim.time_hours)),
+                             planned=tuple(sim.schedule.planned_events()),
+                             edit_log=tuple(sim.schedule.edit_log), result=result)
 
     # ------------------------------------------------------------------ outputs
+    def _store_replay(self) -> None:
+        """After a step: when it recorded a row of observables, keep a compact frame for replay."""
+        n = len(self._sim.observables)
+        if n <= self._replay_rows:
+            return
+        self._replay_rows = n
+        frame = replay_frame(self._sim.snapshot())
+        with self._lock:
+            self._replay.append(frame)
+
     def _steps_per_second(self) -> float:
         if len(self._rate) < 2:
             return 0.0
@@ -552,13 +610,13 @@ class EngineWorker:
         obs = sim.observables
         rows = [list(r) for r in obs.since(self._published_rows)]
         self._published_rows += len(rows)
-        live = [e for e in sim.schedule.events if not _cancelled(e)]
+        live = sim.schedule.planned_events()
         markers = [(e.start_day, e.start_day if e.instant else e.start_day + e.duration_days, e.summary())
                    for e in live]
         frame = Frame(generation=self._generation, world=self._world, snapshot=snap, day=sim.day,
                       step=sim.steps_done, running=self._running, steps_per_second=self._steps_per_second(),
-                      schedule_version=self._schedule_version, markers=markers,
-                      events=[e.model_copy() for e in live], failed=self._failed)
+                      schedule_version=self._schedule_version, markers=markers, events=live,
+                      failed=self._failed, schedule=self._schedule_state())
         with self._lock:
             self._frame = frame
             if self._rows_generation == self._generation:
@@ -584,10 +642,6 @@ class EngineWorker:
             log.exception("could not publish the state after an error")
             self._dirty = False       # do not retry (and re-report) on every loop
         self._emit("error", title, message, details)
-
-
-def _cancelled(e: Event) -> bool:
-    return (e.instant and not e.dose and not e.msc_coinfusion) or (not e.instant and e.duration_days <= 0)
 
 
 def _plain(value):

@@ -112,9 +112,6 @@ class FileActions(QObject):
             if not path:
                 return False
 
-        def make(sim):
-            return sim.observables.to_csv(sim.metadata())
-
         def done(text, error):
             if error or text is None:
                 dialogs.show_error(self.w, "Cannot export", error or "no simulation is loaded")
@@ -127,7 +124,7 @@ class FileActions(QObject):
             self.saved.emit(str(path))
             self.w.statusBar().showMessage(f"Saved {path}", 5000)
 
-        self.w.controller.request(make, done)
+        self.w.controller.query("csv", done)
         return True
 
     def save_view_png(self, path: str | None = None) -> bool:

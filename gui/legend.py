@@ -14,7 +14,7 @@ def swatch_pixmap_paint(p: QPainter, rect: QRectF, cls: P.CellClass) -> None:
     p.setRenderHint(QPainter.Antialiasing)
     c = QColor(cls.colour)
     if cls.key == "stroma":
-        c.setAlphaF(0.6)
+        c.setAlphaF(0.7)
     p.setBrush(c)
     pen = QPen(QColor(cls.edge)) if cls.edge else QPen(Qt.NoPen)
     if cls.edge:
@@ -23,10 +23,26 @@ def swatch_pixmap_paint(p: QPainter, rect: QRectF, cls: P.CellClass) -> None:
     r = rect.adjusted(2, 2, -2, -2)
     if cls.key == "platelet":
         r = QRectF(rect.center().x() - 3, rect.center().y() - 3, 6, 6)
+    cx, cy = r.center().x(), r.center().y()
     if cls.symbol == "diamond":
-        cx, cy = r.center().x(), r.center().y()
         p.drawPolygon(QPolygonF([QPointF(cx, r.top()), QPointF(r.right(), cy), QPointF(cx, r.bottom()),
                                  QPointF(r.left(), cy)]))
+    elif cls.symbol == "triangle_up":
+        p.drawPolygon(QPolygonF([QPointF(cx, r.top()), QPointF(r.right(), r.bottom()),
+                                 QPointF(r.left(), r.bottom())]))
+    elif cls.symbol == "star":
+        import math
+
+        pts = []
+        for k in range(10):
+            rad = (r.width() / 2) * (1.0 if k % 2 == 0 else 0.45)
+            a = -math.pi / 2 + k * math.pi / 5
+            pts.append(QPointF(cx + rad * math.cos(a), cy + rad * math.sin(a)))
+        p.drawPolygon(QPolygonF(pts))
+    elif cls.symbol == "cross":
+        w = r.width() / 3
+        p.drawRect(QRectF(cx - w / 2, r.top(), w, r.height()))
+        p.drawRect(QRectF(r.left(), cy - w / 2, r.width(), w))
     else:
         p.drawEllipse(r)
 
@@ -115,6 +131,7 @@ class LegendBar(QWidget):
         self.items: list[QWidget] = []
         for i, cls in enumerate(P.CELL_CLASSES):
             item = LegendItem(i, cls, self)
+            item.setChecked(cls.shown)
             item.toggled.connect(lambda on, i=i: self.class_toggled.emit(i, on))
             self.items.append(item)
         layers = [LayerItem("vessels", "Sinusoid (intact)", P.VESSEL,
@@ -132,6 +149,17 @@ class LegendBar(QWidget):
         for it in self.items:
             it.setParent(self)
         self.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Fixed)
+
+    def sync(self, class_visible, layers: dict[str, bool]) -> None:
+        """Show the viewport's state (after a preset) without emitting toggles."""
+        for it in self.items:
+            it.blockSignals(True)
+            if isinstance(it, LegendItem):
+                it.setChecked(bool(class_visible[it.index]))
+            elif isinstance(it, LayerItem) and it.key in layers:
+                it.setChecked(bool(layers[it.key]))
+            it.blockSignals(False)
+            it.update()
 
     def _layout(self, width: int, apply: bool) -> int:
         x, y, row_h = 4, 2, 0
@@ -176,13 +204,15 @@ class ColorBar(QWidget):
         super().__init__(parent)
         from vispy.color import get_colormap
 
+
         self.title = title
         self._colours = [QColor.fromRgbF(*map(float, c[:3])) for c in
                          get_colormap(cmap).map(np.linspace(0, 1, 16))]
         self.lo, self.hi = 0.0, 1.0
         self.setMinimumSize(210, 34)
         self.setSizePolicy(QSizePolicy.Fixed, QSizePolicy.Fixed)
-        self.setToolTip("Colour scale of the SDF-1 slice: ng/mL of CXCL12 in the marrow interstitium.")
+        self.setToolTip("Colour scale of the SDF-1 field: ng/mL of CXCL12 in the marrow interstitium. The range "
+                        "follows the data.")
 
     def sizeHint(self) -> QSize:
         return QSize(230, 36)
@@ -196,12 +226,15 @@ class ColorBar(QWidget):
         p.setRenderHint(QPainter.Antialiasing)
         fm = p.fontMetrics()
         w = self.width()
+        p.setPen(Qt.NoPen)
+        p.setBrush(QColor(255, 255, 255, 225))
+        p.drawRoundedRect(QRectF(0, 0, w, self.height()), 4, 4)
         bar = QRectF(6, fm.height() + 2, w - 12, 10)
         g = QLinearGradient(bar.left(), 0, bar.right(), 0)
         for i, c in enumerate(self._colours):
             g.setColorAt(i / (len(self._colours) - 1), c)
         p.fillRect(bar, g)
-        p.setPen(self.palette().windowText().color())
+        p.setPen(QColor("#202020"))
         p.drawText(QRectF(6, 0, w - 12, fm.height()), Qt.AlignLeft, f"{self.lo:g}")
         p.drawText(QRectF(6, 0, w - 12, fm.height()), Qt.AlignHCenter, self.title)
         p.drawText(QRectF(6, 0, w - 12, fm.height()), Qt.AlignRight, f"{self.hi:g}")

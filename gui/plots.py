@@ -1,25 +1,41 @@
-"""Live pyqtgraph plots: platelets, engraftment, TPO, megakaryocytes.
+"""Live pyqtgraph plots: a schedule strip, platelets, engraftment, TPO, megakaryocytes.
 
 Curves are created once; new observable rows are appended to growing numpy
-buffers and the curves get ``setData`` on views of them (clip-to-view and
-peak downsampling keep long runs smooth). Event markers are rebuilt only when
-the schedule changes.
+buffers and the curves get ``setData`` on views of them (clip-to-view and peak
+downsampling keep long runs smooth). The treatment schedule is drawn once per
+change: as labelled bars in a strip above the plots (labels placed in lanes so
+that they never overlap) and as faint lines and bands in the plots.
+
+Interaction is pyqtgraph's own: drag to pan, wheel to zoom (the x axis is shared),
+right-click for the view menu and "Export..." (PNG, SVG, CSV); the "A" button in a
+plot's corner brings back the automatic range. Hovering shows the values at that
+day in each plot's read-out, which sits in the title row, never over the data.
+Published measurements of the loaded built-in scenario (analysis/published.py,
+when present) are drawn as points with error bars, their citation on hover.
 """
 from __future__ import annotations
 
+import html
+import logging
 import time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QRectF, Qt
 
 from . import palette as P
+
+log = logging.getLogger("nichelab.gui")
 
 pg.setConfigOptions(antialias=True, background="w", foreground="#303030")
 
 HUMAN_ENGRAFTMENT_THRESHOLD = 20.0  # 10^9/L, platelet engraftment (first of 3 days >= 20)
 #: the curves are redrawn at most this often (each redraw repaints four plots on the GUI thread)
 UPDATE_INTERVAL_S = 0.25
+#: height of one lane of the schedule strip (pixels)
+LANE_PX = 17
+MAX_LANES = 4
+PUBLISHED_COLOUR = "#000000"
 
 
 class SeriesBuffer:
@@ -50,8 +66,27 @@ class SeriesBuffer:
     def table(self) -> np.ndarray:
         return self._data[:self.n].copy()
 
+    def value(self, row: int, col: int) -> float:
+        return float(self._data[row, col])
+
     def last(self, name: str) -> float:
         return float(self._data[self.n - 1, self.index[name]]) if self.n else float("nan")
+
+    def at_day(self, name: str, day: float) -> float:
+        """The sample nearest to ``day`` (nan when empty)."""
+        if not self.n:
+            return float("nan")
+        d = self["day"]
+        i = int(np.clip(np.searchsorted(d, day), 0, self.n - 1))
+        if i > 0 and abs(d[i - 1] - day) < abs(d[i] - day):
+            i -= 1
+        return float(self._data[i, self.index[name]])
+
+    def nearest_day(self, day: float) -> float:
+        if not self.n:
+            return float("nan")
+        d = self["day"]
+        return float(d[int(np.argmin(np.abs(d - day)))])
 
 
 def _nice_ceiling(x: float) -> float:
@@ -72,49 +107,131 @@ def _pen(colour, width=2.0, style=None):
     return pen
 
 
+def _swatch(colour: str, dashed: bool = False) -> str:
+    """An inline legend swatch (a short line) for HTML titles."""
+    glyph = "\u2504\u2504" if dashed else "\u2501\u2501"
+    return f"<span style='color:{colour}'>{glyph}</span>"
+
+
+def _colour_hex(c) -> str:
+    if isinstance(c, str):
+        return c
+    return "#%02X%02X%02X" % tuple(int(v) for v in c[:3])
+
+
+def assign_lanes(intervals: list[tuple[float, float]], gap: float = 0.0) -> list[int]:
+    """Greedy lane for each (start, end) interval (in the given order, sorted by start) so that no two
+    intervals in a lane overlap (closer than ``gap``)."""
+    ends: list[float] = []
+    lanes = []
+    for start, end in intervals:
+        for k, e in enumerate(ends):
+            if start >= e + gap:
+                ends[k] = end
+                lanes.append(k)
+                break
+        else:
+            ends.append(end)
+            lanes.append(len(ends) - 1)
+    return lanes
+
+
+class _Plot:
+    """One plot's title row: a single line that names the plot, gives its live values with a swatch
+    of each curve (it is the legend too) and sits above the data, never on it."""
+
+    def __init__(self, item: pg.PlotItem, key: str, title: str):
+        self.item = item
+        self.key = key
+        self.title = title
+        item.setTitle("&nbsp;", size="8.5pt")        # reserves the row; the text is the read-out below
+        self.readout = pg.TextItem(anchor=(0, 0))
+        self.readout.setParentItem(item.titleLabel)
+        self.readout.setPos(0, -3)
+        self.readout.setZValue(50)
+        self.html = ""
+
+    def set_readout(self, html_text: str) -> None:
+        if html_text == self.html:
+            return
+        self.html = html_text
+        self.readout.setHtml(f"<span style='color:#202020; font-size:8.5pt'><b>{self.title}</b> {html_text}</span>")
+
+
 class LivePlots(pg.GraphicsLayoutWidget):
-    """Four linked time plots (x = simulated day)."""
+    """A schedule strip and four linked time plots (x = simulated day)."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.setMinimumSize(360, 400)
-        self.ci.layout.setSpacing(4)
+        self.setMinimumSize(280, 360)
+        self.ci.layout.setSpacing(2)
+        self.ci.setContentsMargins(2, 2, 2, 2)
         self.buffer: SeriesBuffer | None = None
+        self.units = {"platelets": "10^3/uL"}
         self._dirty = False
         self._last_flush = 0.0
         #: redraw on append (rate-limited); the main window turns this off and paces the redraws itself
         self.auto_flush = True
         self._days = 60.0
+        self._events: list = []
         self._markers_key = None
         self._marker_items: list[tuple[pg.PlotItem, object]] = []
+        self._strip_items: list = []
+        self._auto_x = True
+        self._auto_y: dict[int, bool] = {}
+        self._ymax: dict[int, float] = {}
+        self._y_floor: dict[int, float] = {}
+        self._hover_day: float | None = None
+        self._cursor_day: float | None = None
+        self._published_items: list[tuple[pg.PlotItem, object]] = []
+        self._published: list = []
+        self._baselines: dict[str, float] = {}
+        self._published_legend: dict[str, str] = {}
+        self._runs_legend = ""
+        # 0. schedule strip
+        self.p_evt = self.addPlot(row=0, col=0)
+        self.p_evt.hideAxis("bottom")
+        self.p_evt.getAxis("left").setWidth(52)
+        self.p_evt.getAxis("left").setStyle(showValues=False, tickLength=0)
+        self.p_evt.getAxis("left").setPen(pg.mkPen(None))
+        self.p_evt.showAxis("right")
+        self.p_evt.getAxis("right").setWidth(34)
+        self.p_evt.getAxis("right").setStyle(showValues=False, tickLength=0)
+        self.p_evt.getAxis("right").setPen(pg.mkPen(None))
+        self.p_evt.setMouseEnabled(x=True, y=False)
+        self.p_evt.setMenuEnabled(False)
+        self.p_evt.hideButtons()
+        self.p_evt.setYRange(0, 1, padding=0)
+        self.p_evt.setMaximumHeight(LANE_PX + 4)
+        self.p_evt.vb.setBackgroundColor("#F4F4F4")
         # 1. platelets
-        self.p_plt = self.addPlot(row=0, col=0)
+        self.p_plt = self.addPlot(row=1, col=0)
         self.normal_band = pg.LinearRegionItem(values=(0, 1), orientation="horizontal", movable=False,
                                                brush=pg.mkBrush(P.PLOT_COLOURS["normal_range"]),
                                                pen=pg.mkPen(None))
         self.normal_band.setZValue(-20)
-        self.p_plt.addItem(self.normal_band)
+        self.p_plt.addItem(self.normal_band, ignoreBounds=True)
         self.threshold = pg.InfiniteLine(angle=0, pen=_pen("#555555", 1.0, Qt.DashLine), movable=False,
-                                         label="20: engraftment", labelOpts={"position": 0.8,
+                                         label="20: engraftment", labelOpts={"position": 0.92,
                                                                            "color": "#555555"})
         self.threshold.setVisible(False)
-        self.p_plt.addItem(self.threshold)
+        self.p_plt.addItem(self.threshold, ignoreBounds=True)
         self.c_plt = self.p_plt.plot(pen=_pen(P.PLOT_COLOURS["platelets"], 2.5), name="platelets")
-        # 2. engraftment
-        self.p_eng = self.addPlot(row=1, col=0)
-        self.p_eng.addLegend(offset=(-4, 4), labelTextSize="8pt", verSpacing=-6)
-        self.c_chim = self.p_eng.plot(pen=_pen(P.PLOT_COLOURS["donor_chimerism"], 2.5), name="donor")
+        # 2. engraftment: donor chimerism drawn above the niche occupancy, y from -4 to 108 so that a
+        # curve at 100% is not hidden by the frame
+        self.p_eng = self.addPlot(row=2, col=0)
         self.c_occ = self.p_eng.plot(pen=_pen(P.PLOT_COLOURS["niche_occupancy"], 2.0, Qt.DashLine),
                                      name="niches filled")
-        self.p_eng.setYRange(0, 100, padding=0.02)
+        self.c_chim = self.p_eng.plot(pen=_pen(P.PLOT_COLOURS["donor_chimerism"], 3.0), name="donor")
+        self.c_chim.setZValue(5)
         self.p_eng.setLabel("left", "%")
+        self.p_eng.getAxis("left").setTicks([[(v, f"{v}") for v in (0, 25, 50, 75, 100)]])
         # 3. TPO
-        self.p_tpo = self.addPlot(row=2, col=0)
+        self.p_tpo = self.addPlot(row=3, col=0)
         self.c_tpo = self.p_tpo.plot(pen=_pen(P.PLOT_COLOURS["tpo"], 2.5), name="TPO")
         self.p_tpo.setLabel("left", "pg/mL")
         # 4. megakaryocytes (count left, % at sinusoid right)
-        self.p_mk = self.addPlot(row=3, col=0)
-        self.p_mk.addLegend(offset=(-4, 4), labelTextSize="8pt", verSpacing=-6)
+        self.p_mk = self.addPlot(row=4, col=0)
         self.c_mk = self.p_mk.plot(pen=_pen(P.PLOT_COLOURS["mk"], 2.5), name="MKs")
         self.p_mk.setLabel("left", "cells")
         self.vb_frac = pg.ViewBox()
@@ -123,42 +240,113 @@ class LivePlots(pg.GraphicsLayoutWidget):
         self.p_mk.getAxis("right").linkToView(self.vb_frac)
         self.p_mk.getAxis("right").setLabel("% at sinusoid")
         self.vb_frac.setXLink(self.p_mk)
-        self.vb_frac.setYRange(0, 100, padding=0.02)
+        self.vb_frac.setYRange(-4, 104, padding=0)
         self.vb_frac.setMouseEnabled(x=False, y=False)
         self.c_frac = pg.PlotDataItem(pen=_pen(P.PLOT_COLOURS["mk_vessel_fraction"], 2.0, Qt.DashLine))
         self.vb_frac.addItem(self.c_frac)
-        self.p_mk.legend.addItem(self.c_frac, "% at sinusoid")
         self.p_mk.vb.sigResized.connect(self._sync_right_axis)
         self.plots = [self.p_plt, self.p_eng, self.p_tpo, self.p_mk]
         for p in self.plots:
             p.showGrid(x=True, y=True, alpha=0.15)
-            p.setMenuEnabled(False)
+            p.setMenuEnabled(True)                    # the view menu and "Export..."
             p.getAxis("left").setWidth(52)
-            p.getAxis("right").setWidth(40) if p is self.p_mk else None
+            # every plot has a right axis of the same width (only the MK plot labels it), so that the
+            # x-linked views are equally wide and show the same days
+            p.showAxis("right")
+            p.getAxis("right").setWidth(34)
+            if p is not self.p_mk:
+                p.getAxis("right").setStyle(showValues=False)
             p.setClipToView(True)
             p.setDownsampling(auto=True, mode="peak")
-            p.vb.setMouseEnabled(x=False, y=False)
+            p.vb.setMouseEnabled(x=True, y=True)
             p.enableAutoRange(axis="x", enable=False)
             p.enableAutoRange(axis="y", enable=False)
-            if p is not self.p_plt:
-                p.setXLink(self.p_plt)
+            p.setXLink(self.p_plt)
+            p.vb.sigRangeChangedManually.connect(lambda mask, p=p: self._on_manual_range(p, mask))
+            p.autoBtn.clicked.disconnect()
+            p.autoBtn.clicked.connect(lambda _c=False, p=p: self.reset_view(p))
+            p.autoBtn.setToolTip("Back to the automatic range")
+        self.p_evt.setXLink(self.p_plt)
+        self.p_evt.vb.sigRangeChangedManually.connect(lambda mask: self._on_manual_range(self.p_evt, mask))
+        self.p_plt.vb.sigXRangeChanged.connect(lambda *_: self._layout_strip())
+        self.p_evt.vb.sigResized.connect(self._layout_strip)
         self.p_mk.setLabel("bottom", "day")
         for p in self.plots[:-1]:
             p.getAxis("bottom").setStyle(showValues=False)
+        self.p_eng.setYRange(-4, 108, padding=0)
         self.curves = [self.c_plt, self.c_chim, self.c_occ, self.c_tpo, self.c_mk, self.c_frac]
-        # titles are set once (see _set_titles); live numbers go to read-outs
-        for plot, title in ((self.p_plt, "Blood platelets <span style='color:#009E73'>\u25a0</span> "
-                                          "<span style='font-weight:normal'>normal range</span>"),
-                            (self.p_eng, "HSC engraftment"), (self.p_tpo, "Plasma TPO"),
-                            (self.p_mk, "Megakaryocytes")):
-            plot.setTitle(f"<b>{title}</b>", size="9pt")
-        self._titles: dict[int, str] = {}
-        self._readouts: dict[int, pg.TextItem] = {}
+        self._info = {
+            "platelets": _Plot(self.p_plt, "platelets", "Platelets"),
+            "engraftment": _Plot(self.p_eng, "engraftment", "HSC engraftment"),
+            "tpo": _Plot(self.p_tpo, "tpo", "Plasma TPO"),
+            "mk": _Plot(self.p_mk, "mk", "Megakaryocytes"),
+        }
         self._set_titles()
+        # hover: a line at the day under the mouse in every plot; the read-outs show that day
+        self._hover_lines = []
+        for p in self.plots:
+            line = pg.InfiniteLine(angle=90, movable=False, pen=_pen("#444444", 1.0, Qt.DotLine))
+            line.setVisible(False)
+            line.setZValue(40)
+            p.addItem(line, ignoreBounds=True)
+            self._hover_lines.append(line)
+        self._cursor_lines = []
+        for p in self.plots:
+            line = pg.InfiniteLine(angle=90, movable=False, pen=_pen(P.ORANGE, 2.0))
+            line.setVisible(False)
+            line.setZValue(39)
+            p.addItem(line, ignoreBounds=True)
+            self._cursor_lines.append(line)
+        self._mouse_proxy = pg.SignalProxy(self.scene().sigMouseMoved, rateLimit=30, slot=self._on_mouse_moved)
+        self._readouts()
 
     def _sync_right_axis(self) -> None:
         self.vb_frac.setGeometry(self.p_mk.vb.sceneBoundingRect())
         self.vb_frac.linkedViewChanged(self.p_mk.vb, self.vb_frac.XAxis)
+
+    # ------------------------------------------------------------------ titles and read-outs
+    def _set_titles(self) -> None:
+        """(the titles are part of the read-outs)"""
+        self._readouts()
+
+    def _readouts(self) -> None:
+        """Each plot's title row: name, a swatch and the value of each curve -- at the hovered day, the
+        replay cursor's day, or the newest sample -- and the legend of what else is drawn."""
+        b = self.buffer
+        units = self.units
+        day = self._hover_day if self._hover_day is not None else self._cursor_day
+        c = {k: _colour_hex(v) for k, v in P.PLOT_COLOURS.items() if not isinstance(v, tuple) or len(v) == 3}
+        pub = self._published_legend
+
+        def val(name, fmt):
+            if b is None or not b.n:
+                return "\u2013"
+            v = b.at_day(name, day) if day is not None else b.last(name)
+            return fmt.format(v) if np.isfinite(v) else "\u2013"
+        prefix = ""
+        if day is not None and b is not None and b.n:
+            prefix = f"<i>day {b.nearest_day(day):.1f}</i> "
+        band = "<span style='color:#009E73'>\u25a0</span>\u00a0normal"
+        self._info["platelets"].set_readout(
+            f"{prefix}{_swatch(c['platelets'])} <b>{val('platelets', '{:,.0f}')}</b> "
+            f"{P.pretty_unit(units['platelets'])} ({val('platelets_rel', '{:.0%}')}) {band}"
+            + pub.get("platelets", "") + self._runs_legend)
+        self._info["engraftment"].set_readout(
+            f"{prefix}{_swatch(c['donor_chimerism'])} donor <b>{val('donor_chimerism', '{:.0%}')}</b> "
+            f"{_swatch(c['niche_occupancy'], True)} niches {val('niche_occupancy', '{:.0%}')}"
+            + pub.get("engraftment", ""))
+        self._info["tpo"].set_readout(f"{prefix}{_swatch(c['tpo'])} <b>{val('tpo_pg_ml', '{:,.0f}')}</b> pg/mL"
+                                      + pub.get("tpo", ""))
+        self._info["mk"].set_readout(f"{prefix}{_swatch(c['mk'])} <b>{val('mk', '{:,.0f}')}</b> "
+                                     f"{_swatch(c['mk_vessel_fraction'], True)} "
+                                     f"{val('mk_vessel_fraction', '{:.0%}')} at sinusoid" + pub.get("mk", ""))
+
+    def readout_text(self, name: str) -> str:
+        """The read-out HTML of a plot ('platelets', 'engraftment', 'tpo', 'mk')."""
+        return self._info[name].html
+
+    def readout_item(self, name: str) -> pg.TextItem:
+        return self._info[name].readout
 
     # ------------------------------------------------------------------ a new run
     def reset(self, world) -> None:
@@ -172,59 +360,89 @@ class LivePlots(pg.GraphicsLayoutWidget):
         self.normal_band.setRegion((lo, hi))
         self.threshold.setVisible(world.species == "human")
         self.threshold.setValue(HUMAN_ENGRAFTMENT_THRESHOLD)
+        self._baselines = dict(getattr(world, "baselines", {}) or {})
         self._dirty = False
         for c in self.curves:
             c.setData([], [])
         self._markers_key = None
         self._clear_markers()
-        self.set_x_span(self._days)
+        self._auto_x = True
+        self._auto_y = {id(p): True for p in self.plots}
         self._ymax = {}
         self._y_floor = {id(self.p_plt): hi * 1.12, id(self.p_tpo): 10.0, id(self.p_mk): 10.0}
+        self.set_x_span(self._days)
         for p in (self.p_plt, self.p_tpo, self.p_mk):
             self._set_ymax(p, self._y_floor[id(p)])
-        self._set_titles()
+        self.p_eng.setYRange(-4, 108, padding=0)
+        self._hover_day = None
+        self.set_cursor(None)
+        self._draw_published()
+        self._readouts()
 
     def set_x_span(self, days: float) -> None:
         self._days = max(float(days), 1.0)
-        self.p_plt.setXRange(0.0, self._days, padding=0.01)
+        if self._auto_x:
+            self.p_plt.setXRange(0.0, self._days, padding=0.01)
 
-    def _set_titles(self) -> None:
-        """Live read-outs in the top-left corner of each plot (TextItems in view coordinates).
+    @property
+    def x_span(self) -> float:
+        return self._days
 
-        Plot titles stay fixed: pyqtgraph's LabelItem.setText (PlotItem.setTitle), called many times,
-        corrupts Python's reference counts under PySide6 6.12 (interpreter abort at exit).
-        """
-        b = self.buffer
-        units = getattr(self, "units", {"platelets": "10^3/uL"})
+    # ------------------------------------------------------------------ interaction
+    def _on_manual_range(self, plot, mask) -> None:
+        """The user zoomed or panned: stop following the data on that axis until "A" is pressed."""
+        mx, my = (mask if mask is not None else (True, True))[:2]
+        if mx:
+            self._auto_x = False
+        if my and plot in self.plots:
+            self._auto_y[id(plot)] = False
 
-        def val(name, fmt):
-            return fmt.format(b.last(name)) if b is not None and b.n else "\u2013"
-        self._readout(self.p_plt, f"<b>{val('platelets', '{:,.0f}')}</b> {P.pretty_unit(units['platelets'])} "
-                                  f"({val('platelets_rel', '{:.0%}')} of baseline)")
-        self._readout(self.p_eng, f"donor <b>{val('donor_chimerism', '{:.0%}')}</b>, "
-                                  f"niches filled {val('niche_occupancy', '{:.0%}')}")
-        self._readout(self.p_tpo, f"<b>{val('tpo_pg_ml', '{:,.0f}')}</b> pg/mL")
-        self._readout(self.p_mk, f"<b>{val('mk', '{:,.0f}')}</b> MKs, "
-                                 f"{val('mk_vessel_fraction', '{:.0%}')} at a sinusoid")
+    def reset_view(self, plot=None) -> None:
+        """Back to the automatic ranges (all plots' x; ``plot``'s y, or every plot's)."""
+        self._auto_x = True
+        for p in ([plot] if plot is not None else self.plots):
+            self._auto_y[id(p)] = True
+            self._ymax.pop(id(p), None)
+        self.set_x_span(max(self._days, self._last_day() * 1.1 if self.buffer is not None and self.buffer.n else 0))
+        self._autoscale_y(force=True)
+        if plot is not None:
+            plot.autoBtn.hide()
 
-    def _readout(self, plot, html: str) -> None:
-        key = id(plot)
-        if self._titles.get(key) == html:
-            return
-        self._titles[key] = html
-        item = self._readouts.get(key)
-        if item is None:
-            item = pg.TextItem(anchor=(0, 0), fill=pg.mkBrush(255, 255, 255, 210))
-            item.setParentItem(plot.vb)          # view (pixel) coordinates: stays in the corner
-            item.setPos(2, 0)
-            item.setZValue(50)
-            self._readouts[key] = item
-        item.setHtml(f"<span style='color:#202020; font-size:9pt'>{html}</span>")
+    def _last_day(self) -> float:
+        return float(self.buffer["day"][-1]) if self.buffer is not None and self.buffer.n else 0.0
 
-    def readout_text(self, name: str) -> str:
-        """The read-out HTML of a plot ('platelets', 'engraftment', 'tpo', 'mk')."""
-        plot = {"platelets": self.p_plt, "engraftment": self.p_eng, "tpo": self.p_tpo, "mk": self.p_mk}[name]
-        return self._titles.get(id(plot), "")
+    def _on_mouse_moved(self, evt) -> None:
+        pos = evt[0]
+        day = None
+        for p in self.plots + [self.p_evt]:
+            if p.vb.sceneBoundingRect().contains(pos):
+                day = float(p.vb.mapSceneToView(pos).x())
+                break
+        self.set_hover(day)
+
+    def set_hover(self, day: float | None) -> None:
+        """Show the values at ``day`` (None: the newest) and a line there in every plot."""
+        if day is not None and (self.buffer is None or not self.buffer.n):
+            day = None
+        self._hover_day = day
+        for line in self._hover_lines:
+            line.setVisible(day is not None)
+            if day is not None:
+                line.setValue(day)
+        self._readouts()
+
+    def leaveEvent(self, ev):
+        self.set_hover(None)
+        super().leaveEvent(ev)
+
+    def set_cursor(self, day: float | None) -> None:
+        """Mark the replayed day in every plot (None: no mark); the read-outs show that day."""
+        self._cursor_day = day
+        for line in self._cursor_lines:
+            line.setVisible(day is not None)
+            if day is not None:
+                line.setValue(day)
+        self._readouts()
 
     # ------------------------------------------------------------------ data
     def append(self, rows) -> None:
@@ -261,42 +479,53 @@ class LivePlots(pg.GraphicsLayoutWidget):
         self.c_frac.setData(day, 100.0 * b["mk_vessel_fraction"])
         if day[-1] > self._days:
             self.set_x_span(day[-1] * 1.1)
-        for p, col in ((self.p_plt, "platelets"), (self.p_tpo, "tpo_pg_ml"), (self.p_mk, "mk")):
-            self._set_ymax(p, max(self._y_floor[id(p)], 1.12 * float(np.nanmax(b[col]))))
-        self._set_titles()
+        self._autoscale_y()
+        self._readouts()
         return True
 
-    def _set_ymax(self, plot, ymax: float) -> None:
+    def _autoscale_y(self, force: bool = False) -> None:
+        b = self.buffer
+        if b is None or not b.n:
+            for p in (self.p_plt, self.p_tpo, self.p_mk):
+                if self._auto_y.get(id(p), True) and id(p) in self._y_floor:
+                    self._set_ymax(p, self._y_floor[id(p)], force)
+            return
+        for p, col in ((self.p_plt, "platelets"), (self.p_tpo, "tpo_pg_ml"), (self.p_mk, "mk")):
+            if self._auto_y.get(id(p), True):
+                top = max(self._y_floor[id(p)], 1.12 * float(np.nanmax(b[col])), self._published_top(p))
+                self._set_ymax(p, top, force)
+        if self._auto_y.get(id(self.p_eng), True) and force:
+            self.p_eng.setYRange(-4, 108, padding=0)
+
+    def _set_ymax(self, plot, ymax: float, force: bool = False) -> None:
         """Zero-based y axis that grows (or shrinks by more than 30%) with the data."""
         ymax = _nice_ceiling(ymax)
         cur = self._ymax.get(id(plot))
-        if cur is None or ymax > cur or ymax < 0.7 * cur:
+        if force or cur is None or ymax > cur or ymax < 0.7 * cur:
             self._ymax[id(plot)] = ymax
             plot.setYRange(0.0, ymax, padding=0.0)
 
-    # ------------------------------------------------------------------ events
+    # ------------------------------------------------------------------ schedule
     @staticmethod
     def _events_key(events) -> tuple:
-        return tuple((e.kind, e.start_day, e.duration_days, e.dose) for e in events)
+        return tuple((e.kind, e.start_day, e.duration_days, e.dose, getattr(e, "msc_coinfusion", 0.0))
+                     for e in events)
 
     def markers_differ(self, events) -> bool:
         """The markers drawn are not those of ``events``."""
         return self._events_key(events) != self._markers_key
 
     def set_events(self, events) -> None:
-        """Draw treatment/perturbation markers (only when the schedule changed)."""
+        """Draw the schedule (only when it changed): bars in the strip, lines and bands in the plots."""
         key = self._events_key(events)
         if key == self._markers_key:
             return
         self._markers_key = key
         self._clear_markers()
-        near = 0.12 * self._days          # labels closer than this stack vertically
-        prev_start, level = None, -1
-        for e in sorted(events, key=lambda e: e.start_day):
+        self._events = sorted(events, key=lambda e: (e.start_day, e.kind))
+        for e in self._events:
             start = float(e.start_day)
             end = start if e.instant else start + float(e.duration_days)
-            level = level + 1 if prev_start is not None and start - prev_start < near else 0
-            prev_start = start
             for p in self.plots:
                 if end > start:
                     region = pg.LinearRegionItem(values=(start, end), movable=False,
@@ -304,15 +533,68 @@ class LivePlots(pg.GraphicsLayoutWidget):
                                                  pen=pg.mkPen(None))
                     region.setZValue(-15)
                     self._add_marker(p, region)
-                opts = {}
-                if p is self.p_plt:
-                    opts = dict(label=e.label, labelOpts={"position": 0.08 + 0.13 * (level % 5),
-                                                          "color": "#333333", "anchors": [(0, 0.5), (0, 0.5)],
-                                                          "fill": (255, 255, 255, 170)})
                 line = pg.InfiniteLine(pos=start, angle=90, movable=False,
-                                       pen=_pen(P.PLOT_COLOURS["event_instant"], 1.2, Qt.DashLine), **opts)
+                                       pen=_pen(P.PLOT_COLOURS["event_instant"], 1.2, Qt.DashLine))
                 line.setToolTip(e.summary())
                 self._add_marker(p, line)
+        self._layout_strip()
+
+    def _layout_strip(self) -> None:
+        """Place the schedule's labels in lanes so that none overlaps another (depends on the zoom)."""
+        for item in self._strip_items:
+            self.p_evt.removeItem(item)
+        self._strip_items = []
+        events = self._events
+        vb = self.p_evt.vb
+        (x0, x1), _ = vb.viewRange()
+        width_px = max(1.0, vb.width())
+        per_px = (x1 - x0) / width_px
+        fm_w = 6.2                                 # ~ pixels per character at the strip's font
+        spans = []
+        for e in events:
+            start = float(e.start_day)
+            end = start if e.instant else start + float(e.duration_days)
+            label_end = start + (len(e.label) * fm_w + 14) * per_px
+            spans.append((start, max(end, label_end)))
+        lanes = assign_lanes(spans, gap=4 * per_px) if events else []
+        n_lanes = min(MAX_LANES, max(lanes) + 1) if lanes else 1
+        self.p_evt.setMaximumHeight(n_lanes * LANE_PX + 4)
+        self.p_evt.setMinimumHeight(n_lanes * LANE_PX + 4)
+        self.p_evt.setYRange(0, n_lanes, padding=0)
+        if not events:
+            note = pg.TextItem(html="<span style='font-size:7.5pt; color:#777'>schedule: no treatments or "
+                                    "perturbations</span>", anchor=(0, 0.5))
+            note.setPos(x0 + 4 * per_px, 0.5)
+            self.p_evt.addItem(note, ignoreBounds=True)
+            self._strip_items.append(note)
+        for e, lane in zip(events, lanes):
+            lane = min(lane, n_lanes - 1)
+            y = n_lanes - lane - 1
+            start = float(e.start_day)
+            end = start if e.instant else start + float(e.duration_days)
+            if end > start:
+                bar = pg.QtWidgets.QGraphicsRectItem(QRectF(start, y + 0.2, end - start, 0.6))
+                bar.setBrush(pg.mkBrush(230, 159, 0, 110))
+                bar.setPen(pg.mkPen(None))
+            else:
+                bar = pg.ScatterPlotItem([start], [y + 0.5], symbol="d", size=9, brush=pg.mkBrush("#555555"),
+                                         pen=pg.mkPen(None))
+            bar.setToolTip(e.summary())
+            text = pg.TextItem(html=f"<span style='font-size:7.5pt; color:#222'>{html.escape(e.label)}</span>",
+                               anchor=(0, 0.5))
+            text.setPos(start + 5 * per_px, y + 0.5)
+            text.setToolTip(e.summary())
+            for it in (bar, text):
+                self.p_evt.addItem(it, ignoreBounds=True)
+                self._strip_items.append(it)
+
+    def strip_labels(self) -> list[tuple[str, float, int]]:
+        """(label, start day, lane from the top) of each schedule label (for tests)."""
+        out = []
+        for it in self._strip_items:
+            if isinstance(it, pg.TextItem) and self._events:
+                out.append((it.textItem.toPlainText(), float(it.pos().x()), int(it.pos().y())))
+        return out
 
     def _add_marker(self, plot, item) -> None:
         plot.addItem(item, ignoreBounds=True)
@@ -322,7 +604,98 @@ class LivePlots(pg.GraphicsLayoutWidget):
         for plot, item in self._marker_items:
             plot.removeItem(item)
         self._marker_items = []
+        self._events = []
+        self._layout_strip()
 
     @property
     def marker_count(self) -> int:
         return len(self._marker_items)
+
+    def set_runs_legend(self, entries: list[tuple[str, str]]) -> None:
+        """Kept runs drawn on the platelet plot: (colour, short name) each, named in the title row."""
+        if entries:
+            self._runs_legend = " runs" + "".join(f"\u00a0{_swatch(colour)}{html.escape(text.split()[-1])}"
+                                                  for colour, text in entries)
+        else:
+            self._runs_legend = ""
+        self._readouts()
+
+    # ------------------------------------------------------------------ published data
+    def set_published(self, series: list) -> None:
+        """Published measurements to draw with error bars (analysis.published.PublishedSeries)."""
+        self._published = list(series)
+        self._draw_published()
+
+    def _target(self, column: str):
+        """(plot, view box, scale, base column) for a published column; None if no plot shows it."""
+        b = self.buffer
+        direct = {"platelets": (self.p_plt, 1.0), "tpo_pg_ml": (self.p_tpo, 1.0), "mk": (self.p_mk, 1.0),
+                  "donor_chimerism": (self.p_eng, 100.0), "niche_occupancy": (self.p_eng, 100.0),
+                  "mk_vessel_fraction": (self.vb_frac, 100.0)}
+        if column in direct:
+            plot, k = direct[column]
+            return plot, k
+        if column.endswith("_rel"):
+            base = column[:-4]
+            if base == "tpo":
+                base = "tpo_pg_ml"
+            if base in direct and base not in ("donor_chimerism", "niche_occupancy", "mk_vessel_fraction"):
+                known = {"platelets": "platelet_baseline", "tpo_pg_ml": "tpo_baseline_pg_ml"}
+                ref = self._baselines.get(known.get(base, ""), None)
+                if ref is None and b is not None and b.n:
+                    ref = float(b[base][0])           # relative to the run's day 0
+                if ref:
+                    plot, k = direct[base]
+                    return plot, k * float(ref)
+        return None
+
+    def _draw_published(self) -> None:
+        for plot, item in self._published_items:
+            plot.removeItem(item)
+        self._published_items = []
+        legend: dict[str, list[str]] = {}
+        names = {id(self.p_plt): "platelets", id(self.p_eng): "engraftment", id(self.p_tpo): "tpo",
+                 id(self.p_mk): "mk", id(self.vb_frac): "mk"}
+        for s in self._published:
+            target = self._target(s.column)
+            if target is None:
+                log.info("published series %s/%s: no plot shows %s", s.table_id, s.column, s.column)
+                continue
+            plot, k = target
+            days = np.asarray(s.days, float)
+            mean = np.asarray(s.mean, float) * k
+            lo = np.asarray(s.lower, float) * k
+            hi = np.asarray(s.upper, float) * k
+            err = pg.ErrorBarItem(x=days, y=mean, top=np.maximum(hi - mean, 0), bottom=np.maximum(mean - lo, 0),
+                                  beam=0.0, pen=_pen(PUBLISHED_COLOUR, 1.3))
+            tip = f"{s.label}\n{s.citation}"
+
+            def tip_fn(x, y, data, tip=tip):
+                return f"{tip}\nday {x:g}: {y:,.4g}"
+            pts = pg.ScatterPlotItem(x=days, y=mean, symbol="s", size=7, brush=pg.mkBrush("#FFFFFF"),
+                                     pen=_pen(PUBLISHED_COLOUR, 1.5), hoverable=True, tip=tip_fn,
+                                     hoverSize=10)
+            for it in (err, pts):
+                it.setZValue(30)
+                plot.addItem(it)
+                self._published_items.append((plot, it))
+            short = s.citation.split(".")[0] if s.citation else s.label
+            legend.setdefault(names[id(plot)], []).append(html.escape(short))
+        self._published_legend = {k: " <span style='color:#000'>\u25a1</span>\u00a0" + "; ".join(v)
+                                  for k, v in legend.items()}
+        self._set_titles()
+        self._autoscale_y(force=True)
+
+    def _published_top(self, plot) -> float:
+        top = 0.0
+        for p, item in self._published_items:
+            if p is plot and isinstance(item, pg.ErrorBarItem):
+                y = item.opts.get("y")
+                t = item.opts.get("top")
+                if y is not None and len(y):
+                    top = max(top, float(np.nanmax(np.asarray(y) + (np.asarray(t) if t is not None else 0))))
+        return top * 1.05
+
+    @property
+    def published_count(self) -> int:
+        return sum(1 for _p, it in self._published_items if isinstance(it, pg.ScatterPlotItem))

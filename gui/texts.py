@@ -70,8 +70,21 @@ RUN_TIPS = {
 }
 
 VIEW_TIPS = {
-    "field": "Show the SDF-1 (CXCL12) concentration on a horizontal slice through the marrow. Stromal CAR "
-             "cells and the sinusoid walls secrete it; megakaryocyte progenitors climb its gradient.",
+    "field": "Show the SDF-1 (CXCL12) concentration: on a horizontal slice, as the surface where it reaches "
+             "a chosen level (isosurface), or as a glowing volume (when PyOpenGL is installed). Stromal CAR cells and the sinusoid walls "
+             "secrete it; megakaryocyte progenitors climb its gradient. The colour range follows the data "
+             "(F toggles the slice).",
     "slice": "Height of the SDF-1 slice above the bone surface (\u00b5m).",
-    "camera": "Put the camera back to the overview. Drag to rotate, scroll to zoom, Shift+drag to pan.",
+    "iso": "SDF-1 level of the surface, as a share of the colour range: the surface encloses the marrow "
+           "where SDF-1 is higher.",
+    "camera": "Put the camera back to the view of the preset (Home). Drag to rotate, scroll to zoom, "
+              "Shift+drag to pan.",
+    "preset": "What the view shows: an overview, megakaryocytes and their sinusoids up close, or stem cells "
+              "and their niches. The legend below switches single cell classes on and off.",
+    "section": "Show the whole tile, or only a section through its middle that faces you (like a thick "
+               "histological slice): fewer cells in front of each other. It turns with the camera.",
+    "depth": "Depth cue: cells far from the camera fade towards the background, so that near cells stand "
+             "out of the crowd.",
+    "replay": "Scrub back through the run: the view shows the cells as they were (one stored picture per "
+              "sampling interval). Press Live or Play to return to the running simulation.",
 }

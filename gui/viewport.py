@@ -2,8 +2,17 @@
 
 Visuals are created once per world (tile) and updated with ``set_data``; the
 vessel mesh is built once and only its colours change (when sinusoid integrity
-changes). The viewport knows nothing about the engine thread: it is fed
-``WorldInfo`` and ``Snapshot`` objects by the main window.
+changes). The viewport knows nothing about the engine thread: it is fed the tile's
+geometry and ``ViewFrame`` objects (view_frame.py) by the main window, live or from
+the replay store.
+
+What makes a crowded tile readable:
+* presets of what is shown (palette.VIEW_PRESETS: overview, focus on megakaryocytes, ...);
+* large cells (megakaryocytes, host HSCs) as shaded spheres, small ones as flat glyphs whose
+  shape names the class (star, triangle, diamond, cross), drawn at least MIN_GLYPH_UM wide;
+* depth cueing: cells fade towards the background with their distance from the camera
+  (recomputed when the camera moves), so near cells stand out of the pile;
+* the SDF-1 field as a slice, an isosurface or a volume, with a colour range that follows the data.
 """
 from __future__ import annotations
 
@@ -20,6 +29,7 @@ import vispy
 vispy.use("pyside6")
 from vispy import scene  # noqa: E402
 from vispy.color import Colormap, get_colormap  # noqa: E402
+from vispy.visuals.filters.clipping_planes import PlanesClipper  # noqa: E402
 from vispy.visuals.transforms import STTransform  # noqa: E402
 
 from . import palette as P  # noqa: E402
@@ -31,6 +41,21 @@ PLATELET_PX = 4.0
 SCALE_BAR_UM = 100.0
 BONE_DEPTH_UM = 30.0
 FIELD_CMAP = "viridis"
+#: depth cueing: the farthest cells keep this share of their colour (the rest is background)
+DEPTH_CUE_FAR = 0.35
+#: the SDF-1 field's drawing modes (labels for the view panel)
+FIELD_MODES = {"off": "off", "slice": "slice", "isosurface": "isosurface", "volume": "volume"}
+
+
+def volume_rendering_available() -> bool:
+    """vispy's volume rendering needs 3D textures, which it reaches through PyOpenGL (optional)."""
+    import importlib.util
+
+    return importlib.util.find_spec("OpenGL") is not None
+#: the thicknesses of section offered (µm; None: the whole tile)
+SECTIONS = (None, 200.0, 120.0, 60.0)
+#: an isosurface is rebuilt at most this often while the field changes (marching cubes on the CPU)
+ISO_INTERVAL_S = 0.5
 
 
 def tube_mesh(p0: np.ndarray, p1: np.ndarray, radius: np.ndarray, sides: int = TUBE_SIDES):
@@ -131,8 +156,42 @@ def own_native_window() -> bool:
 
 
 class _Signals(QObject):
-    cell_picked = Signal(int)              # agent slot, -1 when the click hit nothing
+    cell_picked = Signal(int)              # stable agent id, -1 when the click hit nothing
     field_range_changed = Signal(float, float)
+
+
+def nice_range(lo: float, hi: float) -> tuple[float, float]:
+    """A readable colour range around [lo, hi]: ends on 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 x 10^k."""
+    hi = max(hi, lo + 1e-6)
+    span = hi - lo
+    top = _nice_ceiling(hi)
+    bottom = 0.0
+    if lo > 0.25 * hi:                     # far from zero: start near the data, not at 0
+        step = _nice_ceiling(span) / 10.0
+        bottom = float(np.floor(lo / step) * step)
+        top = float(np.ceil(hi / step) * step)
+    return bottom, max(top, bottom + 1e-6)
+
+
+def depth_factor(pos: np.ndarray, eye: np.ndarray, near: float, far: float) -> np.ndarray:
+    """1 for the nearest cells, DEPTH_CUE_FAR for the farthest (linear in distance from ``eye``)."""
+    d = np.linalg.norm(pos - eye[None, :], axis=1)
+    t = np.clip((d - near) / max(far - near, 1e-6), 0.0, 1.0)
+    return (1.0 - (1.0 - DEPTH_CUE_FAR) * t).astype(np.float32)
+
+
+class _Camera(scene.TurntableCamera):
+    """A turntable camera that tells its owner when the view changed (to recolour for depth cueing)."""
+
+    def __init__(self, on_change=None, **kw):
+        self._on_change = None
+        super().__init__(**kw)
+        self._on_change = on_change
+
+    def view_changed(self):
+        super().view_changed()
+        if self._on_change is not None:
+            self._on_change()
 
 
 class Viewport(QWidget):
@@ -146,20 +205,24 @@ class Viewport(QWidget):
         self.cell_picked = self.signals.cell_picked
         self.field_range_changed = self.signals.field_range_changed
         self.canvas = scene.SceneCanvas(keys=None, bgcolor=P.VIEW_BACKGROUND, show=False, size=(800, 600))
-        self.canvas.native.setMinimumSize(320, 240)
+        self.canvas.native.setMinimumSize(240, 180)
         self.canvas.native.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.canvas.native)
         self.view = self.canvas.central_widget.add_view()
         # depth_value is the far/near ratio: the default 1e6 leaves too little depth precision (banding)
-        self.view.camera = scene.TurntableCamera(fov=30.0, elevation=24.0, azimuth=-35.0)
+        self._depth_parts: list = []          # (visual, positions, rgba, kwargs) drawn with depth cueing
+        self._cue_key = None
+        self.view.camera = _Camera(self._refresh_depth_cue, fov=30.0, elevation=24.0, azimuth=-35.0)
         self.view.camera.depth_value = 2000.0
         s = self.view.scene
         # opaque cells first (they write depth), then translucent things that only test it
         self.cells = scene.visuals.Markers(parent=s, scaling="scene", spherical=True, antialias=1.0)
         self.cells.order = 1
-        self.stroma = scene.visuals.Markers(parent=s, scaling="scene", alpha=P.STROMA_ALPHA)
+        self.glyphs = scene.visuals.Markers(parent=s, scaling="scene", antialias=1.0)
+        self.glyphs.order = 1
+        self.stroma = scene.visuals.Markers(parent=s, scaling="scene")
         self.stroma.order = 2
         self.stroma.set_gl_state("translucent", depth_test=True, depth_mask=False)
         self.bone = scene.visuals.Mesh(parent=s, color=P.BONE)
@@ -192,33 +255,45 @@ class Viewport(QWidget):
         self.bone_text.order = 8
         self.bone_text.update_gl_state(depth_mask=True, cull_face=False)
         self.field_image: scene.visuals.Mesh | None = None   # SDF-1 slice
+        self.field_iso: scene.visuals.Isosurface | None = None
+        self.field_volume: scene.visuals.Volume | None = None
         self._field_mesh_shape = None
         cmap = get_colormap(FIELD_CMAP)
         rgba = cmap.map(np.linspace(0.0, 1.0, 64))
-        rgba[:, 3] = 0.82
+        rgba[:, 3] = 0.88
         self.field_cmap = Colormap(rgba)
-        for vis in (self.cells, self.stroma, self.platelets, self.highlight, self.vessels, self.scale_bar,
-                    self.scale_text, self.bone_text, self.bone_grid):
+        for vis in (self.cells, self.glyphs, self.stroma, self.platelets, self.highlight, self.vessels,
+                    self.scale_bar, self.scale_text, self.bone_text, self.bone_grid):
             vis.visible = False
+        # a section through the tile's centre, facing the camera: two clipping planes shared by the
+        # cells, vessels and field (the bone and the tile outline stay whole, for orientation)
+        self.section_um: float | None = P.VIEW_PRESETS[0].section_um
+        self.clipper = PlanesClipper()
+        for vis in (self.cells, self.glyphs, self.stroma, self.platelets, self.vessels):
+            vis.attach(self.clipper)
         # state
         self._size = np.array([800.0, 800.0, 300.0])
-        self._class_visible = np.ones(P.N_CLASSES, bool)
-        self._snapshot = None
+        self._class_visible = P.DEFAULT_SHOWN.copy()
+        self._frame = None
         self._pick_pos = np.zeros((0, 3), np.float32)
-        self._pick_slots = np.zeros(0, np.int64)
-        self._highlight_slot = -1
-        self._vessel_base_alpha = 0.30
+        self._pick_ids = np.zeros(0, np.int64)
+        self._pick_radius = np.zeros(0, np.float32)
+        self._highlight_id = -1
         self._vessels_on = True
         self._integrity_shown: np.ndarray | None = None
         self._verts_per_seg = 2 * TUBE_SIDES
-        self._field_visible = False
+        self.depth_cue = True
+        self._field_mode = "off"
         self._field = None
         self._field_voxel = 10.0
         self._slice_z = 30.0
+        self._iso_fraction = 0.6
+        self._last_iso = 0.0
         self._clim: tuple[float, float] | None = None
         self._press = None
         self._draw_times: list[float] = []
         self._draws = 0
+        self.preset = P.VIEW_PRESETS[0]
         self.canvas.events.mouse_press.connect(self._on_mouse_press)
         self.canvas.events.mouse_release.connect(self._on_mouse_release)
         self.canvas.events.draw.connect(self._on_draw_start, position="first")
@@ -257,7 +332,7 @@ class Viewport(QWidget):
             grid += [[0, y, 0.2], [sx, y, 0.2]]
         if grid:
             self.bone_grid.set_data(pos=np.array(grid, np.float32))
-            self.bone_grid.visible = True
+            self.bone_grid.visible = self.bone.visible
         c = np.array([[x, y, z] for x in (0, sx) for y in (0, sy) for z in (0, sz)], np.float32)
         edges = [(0, 1), (2, 3), (4, 5), (6, 7), (0, 2), (1, 3), (4, 6), (5, 7), (0, 4), (1, 5), (2, 6), (3, 7)]
         self.outline.set_data(pos=np.array([c[i] for e in edges for i in e], np.float32))
@@ -272,13 +347,14 @@ class Viewport(QWidget):
         self.scale_text.pos = (x0 + SCALE_BAR_UM + 4.0, y0, 0.0)
         self.bone_text.text = "bone"
         self.bone_text.pos = (0.5 * sx, 0.0, -0.5 * BONE_DEPTH_UM)
-        for vis in (self.scale_bar, self.scale_text, self.bone_text):
-            vis.visible = True
+        self.scale_bar.visible = self.scale_text.visible = True
+        self.bone_text.visible = self.bone.visible
         self._clim = None
-        self._highlight_slot = -1
+        self._highlight_id = -1
         self.highlight.visible = False
-        if self.field_image is not None:
-            self.field_image.visible = False
+        for vis in (self.field_image, self.field_iso, self.field_volume):
+            if vis is not None:
+                vis.visible = False
         self.reset_camera()
 
     def _vessel_colours(self, integrity: np.ndarray) -> np.ndarray:
@@ -286,11 +362,11 @@ class Viewport(QWidget):
         bad = np.array(P.hex_to_rgba(P.VESSEL_DISRUPTED), np.float32)
         i = np.clip(integrity, 0.0, 1.0)[:, None].astype(np.float32)
         col = bad[None, :] * (1 - i) + good[None, :] * i
-        col[:, 3] = self._vessel_base_alpha * (0.35 + 0.65 * i[:, 0])
+        col[:, 3] = P.VESSEL_DISRUPTED_ALPHA + (P.VESSEL_ALPHA - P.VESSEL_DISRUPTED_ALPHA) * i[:, 0]
         return np.repeat(col, self._verts_per_seg, axis=0)
 
     def set_vessel_state(self, integrity: np.ndarray) -> None:
-        """Recolour sinusoids (vermillion = intact, grey and fainter = disrupted) when integrity changed."""
+        """Recolour sinusoids (vermillion = intact, pale grey and fainter = disrupted) when integrity changed."""
         if self._integrity_shown is None or len(integrity) != len(self._integrity_shown):
             return
         integrity = np.asarray(integrity, np.float32)
@@ -302,7 +378,8 @@ class Viewport(QWidget):
         self.vessels.mesh_data_changed()
 
     # ------------------------------------------------------------------ camera
-    def reset_camera(self) -> None:
+    def reset_camera(self, zoom: float | None = None) -> None:
+        """The overview (``zoom`` < 1 comes closer; default: the preset's zoom)."""
         sx, sy, sz = self._size
         cam = self.view.camera
         cam.center = (0.5 * sx, 0.5 * sy, 0.25 * sz)
@@ -310,15 +387,104 @@ class Viewport(QWidget):
         cam.azimuth = -35.0
         w, h = self.canvas.size
         portrait = max(1.0, h / max(w, 1))      # the camera fits the height; widen for tall canvases
-        cam.scale_factor = 0.9 * float(np.hypot(sx, sy)) * portrait
+        zoom = self.preset.zoom if zoom is None else float(zoom)
+        cam.scale_factor = 0.9 * float(np.hypot(sx, sy)) * portrait * zoom
         cam.distance = None
+        self._refresh_depth_cue()
         self.canvas.update()
+
+    def apply_preset(self, key: str) -> None:
+        """Show the classes (and layers) of a view preset and move the camera to its zoom."""
+        preset = P.VIEW_PRESETS[P.PRESET_INDEX[key]]
+        self.preset = preset
+        for i, c in enumerate(P.CELL_CLASSES):
+            self._class_visible[i] = c.key in preset.classes
+        self.set_layer_visible("vessels", preset.vessels)
+        self.set_layer_visible("bone", preset.bone)
+        self.section_um = preset.section_um
+        self.reset_camera()
+        if self._frame is not None:
+            self.set_frame(self._frame)
+
+    def set_section(self, thickness_um: float | None) -> None:
+        """Show only a section of this thickness through the tile's centre, facing the camera (None:
+        the whole tile)."""
+        self.section_um = None if not thickness_um else float(thickness_um)
+        self._update_section()
+        self._cue_key = None
+        self._refresh_depth_cue()
+        self.canvas.update()
+
+    def _update_section(self) -> None:
+        if not hasattr(self, "clipper"):
+            return
+        if self.section_um is None:
+            self.clipper.clipping_planes = np.empty((0, 2, 3), np.float32)
+            return
+        centre = 0.5 * self._size
+        try:
+            d = centre - self.camera_position()
+        except Exception:  # noqa: BLE001 - a degenerate camera: no section
+            return
+        n = d / max(float(np.linalg.norm(d)), 1e-9)
+        half = 0.5 * self.section_um
+        self.clipper.clipping_planes = np.array([[centre - n * half, n], [centre + n * half, -n]], np.float32)
+
+    def set_depth_cue(self, on: bool) -> None:
+        self.depth_cue = bool(on)
+        self._cue_key = None
+        self._refresh_depth_cue()
+
+    def camera_position(self) -> np.ndarray:
+        """Camera position in scene coordinates (µm)."""
+        m = self.view.camera.transform.map([0.0, 0.0, 0.0, 1.0])
+        return np.asarray(m[:3], float) / float(m[3])
+
+    def _refresh_depth_cue(self) -> None:
+        """Recolour the depth-cued visuals when the camera moved (or the data changed)."""
+        if not hasattr(self, "cells"):
+            return                            # (the camera is set up before the visuals)
+        cam = self.view.camera
+        key = (round(float(cam.azimuth), 2), round(float(cam.elevation), 2),
+               tuple(np.round(np.asarray(cam.center, float), 1)), round(float(cam.scale_factor), 1),
+               self.depth_cue, id(self._frame))
+        if key == self._cue_key:
+            return
+        self._cue_key = key
+        self._update_section()
+        if not self._depth_parts:
+            return
+        eye = None
+        if self.depth_cue:
+            try:
+                eye = self.camera_position()
+                if not np.all(np.isfinite(eye)):
+                    eye = None
+            except Exception:  # noqa: BLE001 - a degenerate transform: draw without cueing
+                eye = None
+        if eye is not None:
+            corners = np.array([[x, y, z] for x in (0, self._size[0]) for y in (0, self._size[1])
+                                for z in (0, self._size[2])], float)
+            dist = np.linalg.norm(corners - eye[None, :], axis=1)
+            near, far = float(dist.min()), float(dist.max())
+            if self.section_um is not None:            # fade across the section, not the tile
+                mid = float(np.linalg.norm(0.5 * self._size - eye))
+                near, far = mid - 0.5 * self.section_um, mid + 0.5 * self.section_um
+        bg = np.array(P.hex_to_rgba(P.VIEW_BACKGROUND), np.float32)
+        for vis, pos, face, kw in self._depth_parts:
+            if eye is not None and len(pos):
+                k = depth_factor(pos, eye, near, far)[:, None]
+                shaded = face.copy()
+                shaded[:, :3] = face[:, :3] * k + bg[None, :3] * (1 - k)
+                vis.set_data(pos=pos, face_color=shaded, **kw)
+            else:
+                vis.set_data(pos=pos, face_color=face, **kw)
 
     # ------------------------------------------------------------------ cells
     def set_class_visible(self, index: int, visible: bool) -> None:
         self._class_visible[index] = bool(visible)
-        if self._snapshot is not None:
-            self.set_snapshot(self._snapshot)
+        if self._frame is not None:
+            self.set_frame(self._frame)
 
     def set_layer_visible(self, name: str, visible: bool) -> None:
         """Show/hide a static layer: 'vessels' or 'bone'."""
@@ -333,55 +499,80 @@ class Viewport(QWidget):
         return bool(self._class_visible[index])
 
     def set_snapshot(self, snap) -> None:
-        """Update cells, stroma and platelets from a snapshot (one set_data per visual)."""
-        self._snapshot = snap
-        cls = P.classify(snap.kinds, snap.origin, snap.state)
+        """Show an engine Snapshot (live)."""
+        from .view_frame import live_frame
+
+        self.set_frame(live_frame(snap))
+
+    def set_frame(self, frame) -> None:
+        """Update cells, stroma and platelets from a ViewFrame (live or replayed)."""
+        self._frame = frame
+        cls = frame.classes.astype(np.intp)
         show = self._class_visible[cls]
         plt_i = P.CLASS_INDEX["platelet"]
         str_i = P.CLASS_INDEX["stroma"]
         is_plt = cls == plt_i
         is_str = cls == str_i
-        cell = ~is_plt & ~is_str & show
-        pos = snap.positions
-        if cell.any():
-            c = cls[cell]
-            symbols = np.where(c == P.CLASS_INDEX["msc"], "diamond", "disc")
-            self.cells.set_data(pos=pos[cell], size=2.0 * snap.radius[cell], face_color=P.FACE_RGBA[c],
-                                edge_color=P.EDGE_RGBA[c], edge_width=P.EDGE_WIDTH_UM[c], symbol=symbols)
-            self.cells.visible = True
-        else:
-            self.cells.visible = False
+        pos = frame.positions
+        radius = np.asarray(frame.radius, np.float32)
+        parts = []
+        sph = P.SPHERICAL[cls] & ~is_plt & show
+        if sph.any():
+            c = cls[sph]
+            parts.append((self.cells, pos[sph], P.FACE_RGBA[c],
+                          dict(size=2.0 * radius[sph], edge_color=P.EDGE_RGBA[c], edge_width=P.EDGE_WIDTH_UM[c],
+                               symbol="disc")))
+        self.cells.visible = bool(sph.any())
+        gly = ~P.SPHERICAL[cls] & ~is_plt & ~is_str & show
+        if gly.any():
+            c = cls[gly]
+            parts.append((self.glyphs, pos[gly], P.FACE_RGBA[c],
+                          dict(size=np.maximum(2.0 * radius[gly], P.MIN_GLYPH_UM), edge_color=P.EDGE_RGBA[c],
+                               edge_width=P.EDGE_WIDTH_UM[c], symbol=P.SYMBOLS[c])))
+        self.glyphs.visible = bool(gly.any())
         sm = is_str & show
         if sm.any():
-            self.stroma.set_data(pos=pos[sm], size=2.0 * snap.radius[sm], face_color=P.FACE_RGBA[str_i],
-                                 edge_width=0.0)
-            self.stroma.visible = True
-        else:
-            self.stroma.visible = False
+            parts.append((self.stroma, pos[sm], np.repeat(P.FACE_RGBA[str_i][None, :], int(sm.sum()), 0),
+                          dict(size=np.maximum(2.0 * radius[sm], P.MIN_GLYPH_UM), edge_width=0.0,
+                               symbol=P.SYMBOLS[str_i])))
+        self.stroma.visible = bool(sm.any())
         pm = is_plt & show
         if pm.any():
-            self.platelets.set_data(pos=pos[pm], size=PLATELET_PX, face_color=P.FACE_RGBA[plt_i],
-                                    edge_width=0.0)
-            self.platelets.visible = True
-        else:
-            self.platelets.visible = False
+            self.platelets.set_data(pos=pos[pm], size=PLATELET_PX, face_color=P.FACE_RGBA[plt_i], edge_width=0.0)
+        self.platelets.visible = bool(pm.any())
+        self._depth_parts = parts
+        self._cue_key = None
+        self._refresh_depth_cue()
         pickable = (~is_plt) & show
-        self._pick_pos = pos[pickable]
-        self._pick_slots = snap.ids[pickable]
-        self._pick_radius = snap.radius[pickable]
+        if frame.ids is not None:
+            ids = frame.ids[pickable]
+            pickable_ok = ids >= 0
+            self._pick_pos = pos[pickable][pickable_ok]
+            self._pick_ids = ids[pickable_ok]
+            self._pick_radius = radius[pickable][pickable_ok]
+        else:                               # a replayed frame: nothing to click
+            self._pick_pos = np.zeros((0, 3), np.float32)
+            self._pick_ids = np.zeros(0, np.int64)
+            self._pick_radius = np.zeros(0, np.float32)
         self._update_highlight()
-        if snap.vessel_integrity is not None:
-            self.set_vessel_state(snap.vessel_integrity)
-        if snap.field is not None:
-            self.set_field(snap.field, snap.field_voxel_um)
+        if frame.vessel_integrity is not None:
+            self.set_vessel_state(np.asarray(frame.vessel_integrity, np.float32))
+        if frame.field is not None:
+            self.set_field(frame.field, frame.field_voxel_um)
+        self.canvas.update()
+
+    @property
+    def _pick_slots(self) -> np.ndarray:
+        """(older name of the clickable cells' ids)"""
+        return self._pick_ids
 
     # ------------------------------------------------------------------ picking
-    def set_highlight(self, slot: int) -> None:
-        self._highlight_slot = int(slot)
+    def set_highlight(self, agent_id: int) -> None:
+        self._highlight_id = int(agent_id)
         self._update_highlight()
 
     def _update_highlight(self) -> None:
-        hit = np.flatnonzero(self._pick_slots == self._highlight_slot) if self._highlight_slot >= 0 else []
+        hit = np.flatnonzero(self._pick_ids == self._highlight_id) if self._highlight_id >= 0 else []
         if len(hit):
             i = hit[0]
             self.highlight.set_data(pos=self._pick_pos[i:i + 1], size=2.0 * self._pick_radius[i] + 12.0,
@@ -392,8 +583,11 @@ class Viewport(QWidget):
             self.highlight.visible = False
         self.canvas.update()
 
+    def highlighted_visible(self) -> bool:
+        return bool(self.highlight.visible)
+
     def pick(self, x: float, y: float, tolerance_px: float = 9.0) -> int:
-        """Slot of the cell drawn nearest to canvas point (x, y), or -1."""
+        """Stable id of the cell drawn nearest to canvas point (x, y), or -1."""
         if len(self._pick_pos) == 0:
             return -1
         tr = self.cells.get_transform("visual", "canvas")
@@ -404,7 +598,7 @@ class Viewport(QWidget):
         d = np.hypot(xy[:, 0] - x, xy[:, 1] - y)
         d[~ok] = np.inf
         i = int(np.argmin(d))
-        return int(self._pick_slots[i]) if d[i] <= tolerance_px else -1
+        return int(self._pick_ids[i]) if d[i] <= tolerance_px else -1
 
     def _on_mouse_press(self, event) -> None:
         if event.button == 1:
@@ -416,21 +610,47 @@ class Viewport(QWidget):
         start, t0 = self._press
         self._press = None
         if np.hypot(*(np.array(event.pos[:2], float) - start)) <= 4.0 and time.perf_counter() - t0 < 0.6:
-            slot = self.pick(*event.pos[:2])
-            self.set_highlight(slot)
-            self.cell_picked.emit(slot)
+            agent = self.pick(*event.pos[:2])
+            self.set_highlight(agent)
+            self.cell_picked.emit(agent)
 
     # ------------------------------------------------------------------ SDF-1 field
+    @property
+    def field_mode(self) -> str:
+        return self._field_mode
+
+    def set_field_mode(self, mode: str) -> None:
+        """'off', 'slice', 'isosurface' or 'volume'."""
+        if mode not in FIELD_MODES:
+            raise ValueError(f"unknown field mode {mode!r}")
+        if mode == "volume" and not volume_rendering_available():
+            mode = "isosurface"
+        self._field_mode = mode
+        self._last_iso = 0.0
+        self._show_field()
+
     def set_field_visible(self, visible: bool) -> None:
-        self._field_visible = bool(visible)
-        if self.field_image is not None:
-            self.field_image.visible = self._field_visible and self._field is not None
-        self.canvas.update()
+        """(the slice on or off; kept for older callers)"""
+        self.set_field_mode("slice" if visible else "off")
 
     def set_slice_z(self, z_um: float) -> None:
         self._slice_z = float(z_um)
-        if self._field is not None:
-            self._update_field_image()
+        if self._field is not None and self._field_mode == "slice":
+            self._update_slice()
+
+    def set_iso_fraction(self, fraction: float) -> None:
+        """Isosurface level as a fraction of the colour range (0..1)."""
+        self._iso_fraction = float(np.clip(fraction, 0.02, 0.98))
+        self._last_iso = 0.0
+        if self._field is not None and self._field_mode == "isosurface":
+            self._update_iso(force=True)
+
+    @property
+    def iso_level(self) -> float | None:
+        if self._clim is None:
+            return None
+        lo, hi = self._clim
+        return lo + self._iso_fraction * (hi - lo)
 
     @property
     def slice_z(self) -> float:
@@ -439,22 +659,43 @@ class Viewport(QWidget):
     def set_field(self, field: np.ndarray, voxel_um: float) -> None:
         self._field = field
         self._field_voxel = float(voxel_um)
-        if self._field_visible:
-            self._update_field_image()
+        if self._field_mode != "off":
+            self._update_range()
+            self._show_field()
 
-    def _update_field_image(self) -> None:
+    def _update_range(self) -> None:
+        """Automatic colour range: the 1st to 99.5th percentile of the field, on readable numbers; it
+        follows the data when they leave the range or shrink to less than half of it."""
+        f = self._field
+        lo, hi = float(np.percentile(f, 1)), float(np.percentile(f, 99.5))
+        cur = self._clim
+        if cur is None or lo < cur[0] - 0.05 * (cur[1] - cur[0]) or hi > cur[1] or \
+                (hi - lo) < 0.5 * (cur[1] - cur[0]):
+            self._clim = nice_range(lo, hi)
+            self.field_range_changed.emit(*self._clim)
+
+    def _show_field(self) -> None:
+        mode = self._field_mode
+        for vis, m in ((self.field_image, "slice"), (self.field_iso, "isosurface"), (self.field_volume, "volume")):
+            if vis is not None and (mode != m or self._field is None):
+                vis.visible = False
+        if self._field is not None:
+            if self._clim is None:
+                self._update_range()
+            if mode == "slice":
+                self._update_slice()
+            elif mode == "isosurface":
+                self._update_iso()
+            elif mode == "volume":
+                self._update_volume()
+        self.canvas.update()
+
+    def _update_slice(self) -> None:
         """Colour a grid mesh (one vertex per voxel centre) with the field at the slice height."""
         f = self._field
         h = self._field_voxel
         k = int(np.clip(self._slice_z / h, 0, f.shape[2] - 1))
         data = np.asarray(f[:, :, k], np.float32)
-        lo, hi = float(np.percentile(f, 1)), float(np.percentile(f, 99.5))
-        if self._clim is None or lo < self._clim[0] - 0.2 * (self._clim[1] - self._clim[0]) or \
-                hi > self._clim[1] or hi < 0.5 * self._clim[1]:
-            hi = _nice_ceiling(max(hi, lo + 1e-3))
-            lo = 0.0 if lo < 0.5 * hi else float(np.floor(lo))
-            self._clim = (lo, hi)
-            self.field_range_changed.emit(lo, hi)
         lo, hi = self._clim
         colours = self.field_cmap.map(np.clip((data.ravel() - lo) / (hi - lo), 0.0, 1.0)).astype(np.float32)
         z = (k + 0.5) * h
@@ -478,8 +719,51 @@ class Viewport(QWidget):
             md.set_vertex_colors(colours)
             self.field_image.mesh_data_changed()
         self.field_image.transform = STTransform(translate=(0.0, 0.0, z))
-        self.field_image.visible = self._field_visible
+        self.field_image.visible = True
         self.canvas.update()
+
+    def _update_iso(self, force: bool = False) -> None:
+        """The surface where SDF-1 equals the chosen level (rebuilt at most every ISO_INTERVAL_S)."""
+        now = time.perf_counter()
+        if not force and now - self._last_iso < ISO_INTERVAL_S and self.field_iso is not None:
+            self.field_iso.visible = True
+            return
+        self._last_iso = now
+        level = self.iso_level
+        lo, hi = self._clim
+        frac = (level - lo) / max(hi - lo, 1e-9)
+        rgba = list(self.field_cmap.map(np.array([frac]))[0])
+        rgba[3] = 0.45
+        h = self._field_voxel
+        data = np.asarray(self._field, np.float32)
+        if self.field_iso is None:
+            self.field_iso = scene.visuals.Isosurface(parent=self.view.scene, shading="smooth")
+            self.field_iso.order = 3
+            self.field_iso.set_gl_state("translucent", depth_test=True, depth_mask=False, cull_face=False)
+        # vispy's marching cubes reads (z, y, x) ordered data: give it the field transposed
+        self.field_iso.set_data(np.ascontiguousarray(data.transpose(2, 1, 0)))
+        self.field_iso.level = float(level)
+        self.field_iso.color = tuple(float(c) for c in rgba)
+        self.field_iso.transform = STTransform(scale=(h, h, h), translate=(0.5 * h, 0.5 * h, 0.5 * h))
+        self.field_iso.visible = True
+
+    def _update_volume(self) -> None:
+        """Translucent volume rendering of the field (colour and opacity rise with concentration)."""
+        h = self._field_voxel
+        data = np.ascontiguousarray(np.asarray(self._field, np.float32).transpose(2, 1, 0))
+        lo, hi = self._clim
+        if self.field_volume is None:
+            cm = get_colormap(FIELD_CMAP).map(np.linspace(0, 1, 64))
+            cm[:, 3] = np.linspace(0.0, 0.6, 64) ** 1.5
+            self.field_volume = scene.visuals.Volume(data, parent=self.view.scene, clim=(lo, hi),
+                                                     method="translucent", cmap=Colormap(cm),
+                                                     relative_step_size=1.5)
+            self.field_volume.order = 3
+            self.field_volume.set_gl_state("translucent", depth_test=True, depth_mask=False, cull_face=False)
+        else:
+            self.field_volume.set_data(data, clim=(lo, hi))
+        self.field_volume.transform = STTransform(scale=(h, h, h), translate=(0.5 * h, 0.5 * h, 0.5 * h))
+        self.field_volume.visible = True
 
     @property
     def field_clim(self) -> tuple[float, float] | None:
@@ -519,9 +803,10 @@ class Viewport(QWidget):
     def draw_count(self) -> int:
         return self._draws
 
-    def render_image(self) -> np.ndarray:
-        """RGBA uint8 image of the 3D view (offscreen render at the canvas size)."""
-        return self.canvas.render(alpha=False)
+    def render_image(self, size: tuple[int, int] | None = None) -> np.ndarray:
+        """RGBA uint8 image of the 3D view alone (offscreen render, no widgets; ``size`` (w, h) or the
+        canvas size)."""
+        return self.canvas.render(alpha=False, size=size)
 
     def close_canvas(self) -> None:
         try:
@@ -535,11 +820,11 @@ class Viewport(QWidget):
 
 
 def _nice_ceiling(x: float) -> float:
-    """1, 2, 2.5, 5 x 10^k at or above x."""
+    """1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 x 10^k at or above x."""
     if x <= 0:
         return 1.0
     e = 10.0 ** np.floor(np.log10(x))
-    for m in (1.0, 2.0, 2.5, 5.0, 10.0):
+    for m in (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0):
         if m * e >= x - 1e-12:
             return float(m * e)
     return float(10.0 * e)

@@ -125,6 +125,26 @@ def day_label(day: float) -> str:
     return f"Day {day:.1f}"
 
 
+def frame_days(start_day: float, days: float, per_day: float, dt_hours: float | None = None) -> list[float]:
+    """Simulated days of the frames of a movie: ``per_day`` frames per simulated day from ``start_day``
+    for ``days`` days, first and last included. With ``dt_hours`` (the model's step) the days fall on
+    whole steps and no two frames share a step (a rate above one frame per step is capped)."""
+    if not (days > 0 and per_day > 0):
+        raise InputError("a movie needs a positive length and frame rate", field="days / frames per day",
+                         expected="> 0", found=(days, per_day))
+    n = max(1, int(round(days * per_day)))
+    out = [start_day + days * k / n for k in range(n + 1)]
+    if dt_hours:
+        step = dt_hours / 24.0
+        snapped = []
+        for d in out:
+            d = round(d / step) * step
+            if not snapped or d > snapped[-1] + 1e-9:
+                snapped.append(d)
+        out = snapped
+    return out
+
+
 class MovieWriter:
     """Write frames to an MP4 or GIF file; the file appears atomically on :meth:`close`.
 

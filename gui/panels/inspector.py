@@ -29,7 +29,7 @@ class InspectorPanel(QWidget):
         lay.setContentsMargins(6, 4, 6, 4)
         lay.addWidget(self.hint)
         lay.addLayout(form)
-        lay.addStretch(1)
+        self.stretch = lay.addStretch(1)
         self.info: dict = {}
 
     def clear(self) -> None:

@@ -29,11 +29,11 @@ def install_research_features(window):
     runs = RunsPanel(window)
     r = SimpleNamespace(lessons=lessons, runs=runs, dialogs=[])
     r.dock_lessons = window.add_dock("Lesson", lessons, Qt.LeftDockWidgetArea, name="dock_lesson",
-                                     tabify_with=window.dock_transplant)
-    r.dock_runs = window.add_dock("Compare runs", runs, Qt.RightDockWidgetArea, name="dock_runs",
-                                  tabify_with=window.dock_inspector)
+                                     tabify_with=window.dock_schedule)
+    r.dock_runs = window.add_dock("Runs", runs, Qt.LeftDockWidgetArea, name="dock_runs",
+                                  tabify_with=r.dock_lessons)
+    r.dock_runs.setToolTip("Kept runs: overlay them on the platelet plot and compare their outcomes")
     window.dock_scenario.raise_()
-    window.dock_inspector.raise_()
     r.sessions = SessionManager(window, runs, lessons)
     window.research = r
 
@@ -63,8 +63,15 @@ def install_research_features(window):
         v.addAction(r.dock_lessons.toggleViewAction())
         v.addAction(r.dock_runs.toggleViewAction())
     if h is not None:
-        r.glossary_action = act(h, "&Glossary", lambda: _show(window, GlossaryDialog(window)), "F1",
-                                "Search the terms used in NicheLab")
+        from .help_dialog import HelpDialog
+
+        first = h.actions()[0] if h.actions() else None
+        r.help_action = act(h, "&User guide and shortcuts", lambda: _show(window, HelpDialog(window)), "F1",
+                            "A short guide to the window and every keyboard shortcut", first)
+        r.glossary_action = act(h, "&Glossary", lambda: _show(window, GlossaryDialog(window)), "Shift+F1",
+                                "Search the terms used in NicheLab", first)
+        if first is not None:
+            h.insertSeparator(first)
     return r
 
 

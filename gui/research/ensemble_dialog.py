@@ -89,8 +89,9 @@ class EnsembleDialog(StudyDialog):
         self.band = band
         unit = res.units.get("platelets", "")
         if unit:
-            self.plot.setLabel("left", "platelets", units=None)
-            self.plot.setLabel("left", f"platelets ({unit})")
+            from ..palette import pretty_unit
+
+            self.plot.setLabel("left", f"platelets ({pretty_unit(unit)})")
         self._fill_table(res)
 
     def _fill_table(self, res) -> None:

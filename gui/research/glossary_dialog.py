@@ -1,4 +1,5 @@
-"""Help > Glossary: a searchable list of the terms behind NicheLab's tooltips."""
+"""Help > Glossary: a searchable list of the terms behind NicheLab's tooltips, rendered from their
+Markdown (bold, lists, links) -- never shown as raw Markdown."""
 from __future__ import annotations
 
 import html
@@ -59,18 +60,28 @@ class GlossaryDialog(QDialog):
 
     def show_term(self, term_id: str) -> None:
         t = self.glossary.by_id(term_id)
-        parts = [f"<h2>{html.escape(t.term)}</h2>"]
+        parts = [f"## {_md_escape(t.term)}", ""]
         if t.aliases:
-            parts.append(f"<p><i>also: {html.escape(', '.join(t.aliases))}</i></p>")
-        parts.append(f"<p><b>{html.escape(t.short)}</b></p><p>{html.escape(t.long)}</p>")
-        parts.append(f"<p style='color:#555'>Source: {html.escape(t.source)}</p>")
+            parts += [f"*also: {_md_escape(', '.join(t.aliases))}*", ""]
+        parts += [f"**{_md_escape(t.short)}**", "", t.long.strip(), ""]
+        parts += [f"<span style='color:#555'>Source: {html.escape(t.source)}</span>", ""]
         if t.see_also:
             links = []
             for sid in t.see_also:
                 try:
-                    links.append(f"<a href='{sid}'>{html.escape(self.glossary.by_id(sid).term)}</a>")
+                    links.append(f"[{_md_escape(self.glossary.by_id(sid).term)}]({sid})")
                 except KeyError:
                     continue
             if links:
-                parts.append("<p>See also: " + ", ".join(links) + "</p>")
-        self.text.setHtml("".join(parts))
+                parts.append("See also: " + ", ".join(links))
+        self.text.setMarkdown("\n".join(parts))
+
+    def shown_text(self) -> str:
+        """The rendered text (no Markdown marks)."""
+        return self.text.toPlainText()
+
+
+def _md_escape(text: str) -> str:
+    for ch in ("\\", "*", "_", "[", "]", "`"):
+        text = text.replace(ch, "\\" + ch)
+    return text

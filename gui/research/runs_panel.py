@@ -1,9 +1,13 @@
 """Run list: kept runs, overlaid on the platelet plot, with a table of outcomes and differences.
 
-"Keep this run" records the live simulation (studies.runs.RunRecord) through
-``controller.request`` (read on the engine thread, delivered on the GUI thread).
-Checked runs are drawn over the live platelet curve with a legend; the table
-compares their key outcomes with the first checked run.
+"Keep this run" records the live simulation (studies.runs.RunRecord) through the
+controller's "run_record" query (read on the engine thread, delivered on the GUI
+thread). Checked runs are drawn over the live platelet curve with a legend; the
+table compares their outcomes with the first checked run: one column per run (the
+colour of its curve), one row per outcome. Mean and final platelets are always
+there; nadir and recovery when a run dips below its baseline; engraftment and
+donor chimerism when a run has a transplant. Runs that used non-default
+parameters carry a gear (\u2699).
 """
 from __future__ import annotations
 
@@ -17,8 +21,36 @@ from studies.runs import RunList, RunRecord, compare_runs
 
 #: Okabe-Ito colours (colour-blind safe), one per overlaid run
 RUN_COLOURS = ["#0072B2", "#D55E00", "#CC79A7", "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#000000"]
-TABLE_OUTCOMES = ("nadir", "nadir_day", "days_to_recovery", "area_below_baseline", "chimerism_d30",
-                  "engraftment_day")
+#: outcomes in the table, in order; each group shown only when it means something for the runs
+ALWAYS_OUTCOMES = ("platelets_mean", "platelets_final")
+DIP_OUTCOMES = ("nadir", "nadir_day", "days_to_recovery", "area_below_baseline")
+TRANSPLANT_OUTCOMES = ("engraftment_day", "chimerism_d30", "chimerism_final")
+TABLE_OUTCOMES = ALWAYS_OUTCOMES + DIP_OUTCOMES + TRANSPLANT_OUTCOMES
+GEAR = "\u2699"
+
+
+def uses_non_defaults(rec) -> str:
+    """The parameter overrides a run used ('' if none)."""
+    return str(rec.metadata.get("parameter_overrides", "") or "").strip()
+
+
+def table_outcomes(records) -> tuple[str, ...]:
+    """The outcomes worth comparing for these runs."""
+    out = list(ALWAYS_OUTCOMES)
+    dip = transplant = False
+    for rec in records:
+        try:
+            o = rec.outcomes()
+        except Exception:  # noqa: BLE001 - a run too short for outcomes
+            continue
+        dip = dip or (o.nadir_rel is not None and o.nadir_rel < 0.8)
+        transplant = transplant or (o.chimerism_final is not None and o.chimerism_final > 0.01) \
+            or "transplant" in rec.treatment_summary.lower()
+    if dip:
+        out += DIP_OUTCOMES
+    if transplant:
+        out += TRANSPLANT_OUTCOMES
+    return tuple(out)
 
 
 class RunsPanel(QWidget):
@@ -32,6 +64,7 @@ class RunsPanel(QWidget):
         self.legend = None
         lay = QVBoxLayout(self)
         row = QHBoxLayout()
+        row2 = QHBoxLayout()
         self.keep_button = QPushButton("Keep this run")
         self.keep_button.setToolTip("Keep the current run (its time series so far) for comparison")
         self.keep_button.clicked.connect(lambda: self.keep_current())
@@ -45,9 +78,11 @@ class RunsPanel(QWidget):
         for w in (self.keep_button, self.auto_check):
             row.addWidget(w)
         row.addStretch(1)
-        row.addWidget(self.remove_button)
-        row.addWidget(self.copy_button)
+        row2.addStretch(1)
+        row2.addWidget(self.remove_button)
+        row2.addWidget(self.copy_button)
         lay.addLayout(row)
+        lay.addLayout(row2)
         split = QSplitter(Qt.Vertical)
         self.list = QListWidget()
         self.list.setSelectionMode(QAbstractItemView.SingleSelection)
@@ -62,7 +97,8 @@ class RunsPanel(QWidget):
         split.setStretchFactor(1, 3)
         self.list.setMinimumHeight(60)
         lay.addWidget(split, 1)
-        self.note = QLabel("Differences (in brackets) are to the first ticked run.")
+        self.note = QLabel("Differences (in brackets) are to Run 1, the first ticked run. "
+                           f"{GEAR}: the run used non-default parameters.")
         self.note.setWordWrap(True)
         lay.addWidget(self.note)
         self._pending = 0
@@ -72,7 +108,8 @@ class RunsPanel(QWidget):
     def keep_current(self, label: str | None = None) -> None:
         """Record the live run (asynchronously: added when the engine thread answers)."""
         self._pending += 1
-        self.window.controller.request(lambda sim: RunRecord.from_simulation(sim, label=label), self._on_record)
+        self.window.controller.query("run_record", self._on_record, label=label,
+                                     name=self.window.model.scenario.name)
 
     def _on_record(self, record, error) -> None:
         self._pending -= 1
@@ -96,9 +133,16 @@ class RunsPanel(QWidget):
         for i in reversed(range(self.list.count())):          # the oldest may have been dropped
             if self.list.item(i).data(Qt.UserRole) not in ids:
                 self.list.takeItem(i)
-        item = QListWidgetItem(rec.label or rec.legend())
+        over = uses_non_defaults(rec)
+        item = QListWidgetItem((f"{GEAR} " if over else "") + (rec.label or rec.legend()))
         item.setData(Qt.UserRole, rec.run_id)
-        item.setToolTip(rec.legend())
+        tip = rec.legend()
+        if over:
+            tip += f"\n{GEAR} non-default parameters: {over}"
+        edits = rec.metadata.get("edits_during_run", "")
+        if edits:
+            tip += f"\nchanged during the run: {edits}"
+        item.setToolTip(tip)
         item.setFlags(item.flags() | Qt.ItemIsUserCheckable)
         self.list.blockSignals(True)
         item.setCheckState(Qt.Checked if checked else Qt.Unchecked)
@@ -142,36 +186,36 @@ class RunsPanel(QWidget):
         for item in self.overlays.values():
             plot.removeItem(item)
         self.overlays = {}
-        if self.legend is not None:
-            self.legend.clear()
         recs = self.checked_records()
         self.list.blockSignals(True)
         k = 0
         for i in range(self.list.count()):
             it = self.list.item(i)
+            rec = self.runs.get(it.data(Qt.UserRole))
+            gear = f"{GEAR} " if uses_non_defaults(rec) else ""
             if it.checkState() == Qt.Checked:
                 it.setForeground(pg.mkColor(RUN_COLOURS[k % len(RUN_COLOURS)]))
+                it.setText(f"Run {k + 1}: {gear}{rec.label or rec.legend()}")
                 k += 1
             else:
                 it.setForeground(pg.mkColor("#777777"))
+                it.setText(f"{gear}{rec.label or rec.legend()}")
         self.list.blockSignals(False)
-        if recs and self.legend is None:
-            self.legend = pg.LegendItem(offset=(-6, 22), labelTextSize="7pt", verSpacing=-8,
-                                        brush=pg.mkBrush(255, 255, 255, 200))
-            self.legend.setParentItem(plot.vb)
         ymax = 0.0
+        legend = []
         for k, rec in enumerate(recs):
             colour = RUN_COLOURS[k % len(RUN_COLOURS)]
             style = Qt.DashLine if k >= len(RUN_COLOURS) else Qt.SolidLine
             item = pg.PlotDataItem(rec["day"], rec["platelets"], pen=pg.mkPen(colour, width=2.0, style=style))
             item.setZValue(5)
+            item.setToolTip(f"Run {k + 1}: {rec.label}")
             plot.addItem(item)
             self.overlays[rec.run_id] = item
-            self.legend.addItem(item, _legend_text(rec))
+            legend.append((colour, f"Run {k + 1}"))
             if len(rec):
                 ymax = max(ymax, float(max(rec["platelets"])))
-        if self.legend is not None:
-            self.legend.setVisible(bool(recs))
+        self.window.plots.set_runs_legend(legend)
+        self.legend = legend
         if ymax > 0:
             lo, hi = plot.vb.viewRange()[1]
             if ymax > hi:
@@ -183,25 +227,34 @@ class RunsPanel(QWidget):
 
     def comparison(self):
         recs = self.checked_records()
-        return compare_runs(recs, reference=0, outcomes=TABLE_OUTCOMES) if recs else None
+        return compare_runs(recs, reference=0, outcomes=table_outcomes(recs)) if recs else None
 
     def _fill_table(self) -> None:
+        """One column per ticked run (headed in its curve's colour), one row per outcome."""
+        from studies.outcomes import OUTCOMES
+
         table = self.comparison()
         self.table.clear()
         if table is None:
             self.table.setRowCount(0)
             self.table.setColumnCount(0)
             return
-        header = table.header()
-        self.table.setColumnCount(len(header))
-        self.table.setHorizontalHeaderLabels(header)
-        self.table.setRowCount(len(table.rows))
-        for r, row in enumerate(table.rows):
-            name = QTableWidgetItem(_short(row.label))
-            name.setToolTip(row.label)
-            self.table.setItem(r, 0, name)
-            for c, o in enumerate(table.outcomes, start=1):
-                self.table.setItem(r, c, QTableWidgetItem(table.cell_text(row, o)))
+        self.table.setColumnCount(len(table.rows))
+        self.table.setRowCount(len(table.outcomes))
+        for c, row in enumerate(table.rows):
+            head = QTableWidgetItem(f"Run {c + 1}")
+            head.setForeground(pg.mkColor(RUN_COLOURS[c % len(RUN_COLOURS)]))
+            head.setToolTip(row.label)
+            self.table.setHorizontalHeaderItem(c, head)
+        for r, o in enumerate(table.outcomes):
+            info = OUTCOMES[o]
+            name = QTableWidgetItem(info.label)
+            name.setToolTip(info.description)
+            self.table.setVerticalHeaderItem(r, name)
+            for c, row in enumerate(table.rows):
+                cell = QTableWidgetItem(table.cell_text(row, o))
+                cell.setToolTip(f"{row.label}\n{info.label}: {info.description}")
+                self.table.setItem(r, c, cell)
         self.table.resizeColumnsToContents()
 
     def table_csv(self) -> str:

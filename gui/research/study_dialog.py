@@ -1,12 +1,12 @@
 """What the ensemble and sweep dialogs share: the run settings (worker processes, days, an optional
 Dask scheduler), start / cancel / progress / status, and the relay of a background study's progress
-and end (studies.ensemble.start_ensemble, studies.sweep.start_sweep) to the GUI thread through Qt
-signals, with its errors shown in a message box."""
+and end (studies.ensemble.start_ensemble, studies.sweep.start_sweep) to the GUI thread through the
+controller's ThreadRelay (the study thread never emits a Qt signal), with its errors shown in a
+message box. The controller keeps the running study so that closing the window cancels it."""
 from __future__ import annotations
 
 import os
 
-from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (QDialog, QDoubleSpinBox, QHBoxLayout, QLabel, QLineEdit, QMessageBox, QProgressBar,
                                QPushButton, QSpinBox)
 
@@ -18,8 +18,6 @@ class StudyDialog(QDialog):
 
     Subclasses build their form (calling :meth:`_add_run_settings` and :meth:`_controls`), start
     the study with :meth:`_study_options` and :meth:`_running`, and show it in :meth:`show_result`."""
-    _progress = Signal(object)
-    _finished = Signal(object)
     #: the study's name in messages ("ensemble", "sweep")
     noun = "study"
     #: whether the status line repeats the study's progress messages ("started", ...)
@@ -32,8 +30,7 @@ class StudyDialog(QDialog):
         self.job = None
         self.result = None
         self.setWindowTitle(f"{title} \u2013 {self.scenario.name}")
-        self._progress.connect(self._on_progress)
-        self._finished.connect(self._on_finished)
+        self.relay = window.controller.relay
 
     def _add_run_settings(self, form, days_decimals: int = 2) -> None:
         """Worker processes, days and cluster rows at the end of ``form``."""
@@ -76,7 +73,8 @@ class StudyDialog(QDialog):
         """``options`` plus the run settings and the progress / end relays, for start_ensemble /
         start_sweep."""
         options.update(workers=self.workers.value(), days=self.days.value(),
-                       progress=lambda p: self._progress.emit(p), finished=lambda job: self._finished.emit(job))
+                       progress=lambda p: self.relay.post(self._on_progress, p),
+                       finished=lambda job: self.relay.post(self._on_finished, job))
         sched = self.scheduler.text().strip()
         if sched:
             options["scheduler"] = sched
@@ -84,6 +82,7 @@ class StudyDialog(QDialog):
 
     def _running(self, job, text: str) -> None:
         self.job = job
+        self.window.controller.track_study(job)
         self.start_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
         self.progress.setValue(0)

@@ -2,8 +2,11 @@
 
 Runs studies.sweep.start_sweep (local processes, or a Dask scheduler when an
 address is given) in a background thread; progress and the result come back to
-the GUI thread through Qt signals. One axis: line plot with 95% interval bars;
-two axes: heat map (pyqtgraph ImageItem).
+the GUI thread through the controller's relay. One axis: line plot with 95%
+interval bars; two axes: heat map with a colour bar. Parameters are named by what
+they mean, with their units (resources/parameters.toml). A parameter the scenario
+never uses (a treatment's parameter without that treatment) is flagged before the
+sweep starts, and a result that is the same at every point says so.
 """
 from __future__ import annotations
 
@@ -19,20 +22,39 @@ from engine import InputError, parameter_table
 from analysis.outcomes import OUTCOMES
 from studies.sweep import parse_axis, start_sweep, validate_axes
 
+from ..parameter_use import readable_name, unit_text, unused_reason
 from .study_dialog import StudyDialog
 
 
+def axis_title(name: str, limit: int = 48) -> str:
+    """'Fractional rise of endothelial VCAM-1 … (unit)' style axis label of a parameter (shortened on a
+    word boundary to ``limit`` characters)."""
+    p = parameter_table().get(name)
+    if p is None:
+        return name
+    unit = unit_text(p.unit)
+    text = readable_name(p)
+    if len(text) > limit:
+        text = text[:limit].rsplit(" ", 1)[0] + "\u2026"
+    return text + (f" ({unit})" if unit else "")
+
+
 class AxisRow(QWidget):
-    def __init__(self, params, species: str, default: str | None = None, parent=None):
+    def __init__(self, params, species: str, default: str | None = None, parent=None, scenario=None):
         super().__init__(parent)
         self.params = params
         self.species = species
+        self.scenario = scenario
         lay = QHBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         self.name = QComboBox()
-        for n in sorted(params):
-            self.name.addItem(n, n)
-            self.name.setItemData(self.name.count() - 1, params[n].description, 3)   # Qt.ToolTipRole
+        for n in sorted(params, key=lambda n: readable_name(params[n]).lower()):
+            unused = unused_reason(n, scenario) if scenario is not None else None
+            self.name.addItem(("\u26a0 " if unused else "") + readable_name(params[n]), n)
+            tip = f"{n}: {params[n].description}\nSource: {params[n].source}" + (f"\n\n{unused}" if unused else "")
+            self.name.setItemData(self.name.count() - 1, tip, 3)   # Qt.ToolTipRole
+        self.name.setMinimumContentsLength(24)
+        self.name.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
         self.lo = QDoubleSpinBox()
         self.hi = QDoubleSpinBox()
         for s in (self.lo, self.hi):
@@ -57,8 +79,9 @@ class AxisRow(QWidget):
         self.hi.setRange(p.min, p.max)
         self.lo.setValue(max(p.min, 0.5 * d if d > 0 else p.min))
         self.hi.setValue(min(p.max, 1.5 * d if d > 0 else p.max))
-        self.unit.setText(p.unit)
-        self.name.setToolTip(f"{p.description} (allowed {p.min:g}\u2013{p.max:g} {p.unit})")
+        self.unit.setText(unit_text(p.unit))
+        self.name.setToolTip(f"{p.name}: {p.description} (allowed {p.min:g}\u2013{p.max:g} {unit_text(p.unit)})"
+                             f"\nSource: {p.source}")
 
     def text(self) -> str:
         return f"{self.name.currentData()}={self.lo.value():g}:{self.hi.value():g}:{self.n.value()}"
@@ -74,9 +97,9 @@ class SweepDialog(StudyDialog):
         params = parameter_table()
         lay = QVBoxLayout(self)
         form = QFormLayout()
-        self.axis1 = AxisRow(params, self.scenario.species, "fgf4_vcam_gain")
+        self.axis1 = AxisRow(params, self.scenario.species, "fgf4_vcam_gain", scenario=self.scenario)
         self.use2 = QCheckBox("second parameter")
-        self.axis2 = AxisRow(params, self.scenario.species)
+        self.axis2 = AxisRow(params, self.scenario.species, scenario=self.scenario)
         self.axis2.setEnabled(False)
         self.use2.toggled.connect(self.axis2.setEnabled)
         self.outcome = QComboBox()
@@ -92,6 +115,14 @@ class SweepDialog(StudyDialog):
         form.addRow("Seeds per point", self.seeds)
         self._add_run_settings(form)
         lay.addLayout(form)
+        self.warning = QLabel("")
+        self.warning.setWordWrap(True)
+        self.warning.setStyleSheet("color: #8a5a00; font-weight: bold;")
+        lay.addWidget(self.warning)
+        for row in (self.axis1, self.axis2):
+            row.name.currentIndexChanged.connect(lambda _i: self._check_use())
+        self.use2.toggled.connect(lambda _on: self._check_use())
+        self._check_use()
         self.save_button = QPushButton("Save results\u2026")
         self.save_button.setEnabled(False)
         self.save_button.clicked.connect(self.save)
@@ -99,10 +130,21 @@ class SweepDialog(StudyDialog):
         lay.addWidget(self.status)
         self.plot = pg.PlotWidget(background="w")
         self.plot.showGrid(x=True, y=True, alpha=0.15)
+        self.colorbar = None
         lay.addWidget(self.plot, 3)
         self.table = QTableWidget()
         self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
         lay.addWidget(self.table, 2)
+
+    def unused(self) -> list[str]:
+        """Why the chosen parameters cannot change this scenario (empty when they can)."""
+        rows = [self.axis1] + ([self.axis2] if self.use2.isChecked() else [])
+        return [r for r in (unused_reason(row.name.currentData(), self.scenario) for row in rows) if r]
+
+    def _check_use(self) -> None:
+        reasons = self.unused()
+        self.warning.setText("\u26a0 " + " ".join(reasons) if reasons else "")
+        self.warning.setVisible(bool(reasons))
 
     def axes(self):
         """The parsed, validated axes (InputError names the field)."""
@@ -120,6 +162,13 @@ class SweepDialog(StudyDialog):
         except InputError as exc:
             QMessageBox.critical(self, "Cannot run the sweep", str(exc))
             return False
+        reasons = self.unused()
+        if reasons and not getattr(self, "headless", False):
+            answer = QMessageBox.question(self, "Sweep a parameter this scenario does not use?",
+                                          " ".join(reasons) + "\n\nRun the sweep anyway?",
+                                          QMessageBox.Yes | QMessageBox.No, QMessageBox.No)
+            if answer != QMessageBox.Yes:
+                return False
         job = start_sweep(self.scenario, axes, self.outcome.currentData(),
                           **self._study_options(seeds=self.seeds.value()))
         self._running(job, "Running\u2026")
@@ -135,7 +184,10 @@ class SweepDialog(StudyDialog):
         self.status.setText(msg)
         self.plot.clear()
         g = res.grid()
-        label = f"{OUTCOMES[res.outcome].label} ({res.outcome_unit})"
+        from ..palette import pretty_unit
+
+        unit = res.outcome_unit
+        label = OUTCOMES[res.outcome].label + (f" ({pretty_unit(unit)})" if unit and unit != "1" else "")
         if len(res.axes) == 1:
             x = res.axes[0].values
             self.plot.plot(x, g, pen=pg.mkPen("#0072B2", width=2), symbol="o", symbolBrush="#0072B2")
@@ -146,21 +198,37 @@ class SweepDialog(StudyDialog):
                 err = pg.ErrorBarItem(x=x[ok], y=g[ok], top=(hi - g)[ok], bottom=(g - lo)[ok], beam=0.0,
                                       pen=pg.mkPen("#0072B2"))
                 self.plot.addItem(err)
-            self.plot.setLabel("bottom", res.axes[0].label())
+            self.plot.setLabel("bottom", axis_title(res.axes[0].name))
             self.plot.setLabel("left", label)
         else:
             a, b = res.axes
             img = pg.ImageItem(np.nan_to_num(g, nan=np.nanmin(g) if np.isfinite(g).any() else 0.0))
-            img.setColorMap(pg.colormap.get("viridis"))
+            cmap = pg.colormap.get("viridis")
+            img.setColorMap(cmap)
             xa, ya = a.values, b.values
             dx = (xa[-1] - xa[0]) / max(1, len(xa) - 1) or 1.0
             dy = (ya[-1] - ya[0]) / max(1, len(ya) - 1) or 1.0
             img.setRect(xa[0] - dx / 2, ya[0] - dy / 2, dx * len(xa), dy * len(ya))
             self.plot.addItem(img)
-            self.plot.setLabel("bottom", a.label())
-            self.plot.setLabel("left", b.label())
+            self.plot.setLabel("bottom", axis_title(a.name))
+            self.plot.setLabel("left", axis_title(b.name))
             self.plot.setTitle(label)
+            finite = g[np.isfinite(g)]
+            lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+            if hi <= lo:
+                hi = lo + 1.0
+            if self.colorbar is not None:
+                self.plot.plotItem.layout.removeItem(self.colorbar)
+                self.colorbar.scene() and self.colorbar.scene().removeItem(self.colorbar)
+            self.colorbar = pg.ColorBarItem(values=(lo, hi), colorMap=cmap, label=label, interactive=False)
+            self.colorbar.setImageItem(img, insert_in=self.plot.plotItem)
             self.image = img
+        finite = g[np.isfinite(g)]
+        if finite.size > 1 and np.allclose(finite, finite[0], rtol=1e-9, atol=0):
+            names = ", ".join(axis_title(ax.name) for ax in res.axes)
+            self.warning.setText(f"\u26a0 The outcome is the same at every point: this scenario does not respond "
+                                 f"to {names} over this range.")
+            self.warning.setVisible(True)
         rows = res.table_rows()
         cols = list(rows[0]) if rows else []
         self.table.setColumnCount(len(cols))

@@ -29,6 +29,10 @@ def no_modal_dialogs(monkeypatch):
     monkeypatch.setattr(dialogs, "show_error", lambda parent, title, message, details=None:
                         shown.append((title, message)))
     monkeypatch.setattr(dialogs, "ask_unsaved", lambda parent, what: "discard")
+    from gui import schedule_questions
+
+    monkeypatch.setattr(schedule_questions, "ask", lambda parent, req: shown.append(("refused", req.message))
+                        or "cancel")
     return shown
 
 

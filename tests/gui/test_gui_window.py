@@ -95,11 +95,12 @@ def test_treatment_added_mid_run_is_scheduled_from_now(qtbot, window):
     # the run's schedule and the plot markers have it, starting on the current day
     qtbot.waitUntil(lambda: c.frame is not None and any(e.kind == "fgf4" for e in c.frame.events), timeout=WAIT_MS)
     ev = next(e for e in c.frame.events if e.kind == "fgf4")
-    assert ev.start_day == pytest.approx(now)
+    assert now <= ev.start_day < now + 0.1 + 1e-9          # from now on (the row's start moved to now)
+    assert row.start.value() == pytest.approx(ev.start_day)
     qtbot.waitUntil(lambda: window.plots.marker_count > 0, timeout=WAIT_MS)
     # the scenario records what happened (so a reset reproduces it)
-    qtbot.waitUntil(lambda: window.model.event_for("fgf4").start_day > 0, timeout=WAIT_MS)
-    assert window.model.event_for("fgf4").start_day == pytest.approx(now)
+    qtbot.waitUntil(lambda: window.model.event_for("fgf4") is not None, timeout=WAIT_MS)
+    assert window.model.event_for("fgf4").start_day == pytest.approx(ev.start_day)
     assert window.model.dirty
     # and the engine state responds: the FGF-4 level and VCAM-1 rise
     vcam_before = window.plots.buffer.last("vcam1")
@@ -186,13 +187,10 @@ def test_save_open_and_csv_export(qtbot, window, tmp_path):
 def test_engine_exception_is_reported_and_reset_recovers(qtbot, window, no_modal_dialogs):
     c = window.controller
 
-    def sabotage(sim):
-        def broken(hours):
-            raise RuntimeError("injected failure")
-        sim.advance = broken
-    done = []
-    c.request(sabotage, lambda r, e: done.append(e))
-    qtbot.waitUntil(lambda: bool(done), timeout=WAIT_MS)
+    def broken(hours):
+        raise RuntimeError("injected failure")
+    assert not c.running                       # the engine thread is idle: patching its run is safe
+    c.worker._sim.advance = broken
     c.play()
     qtbot.waitUntil(lambda: bool(no_modal_dialogs), timeout=WAIT_MS)
     assert "injected failure" in no_modal_dialogs[0][1]
@@ -241,12 +239,32 @@ def test_click_a_cell_to_inspect_it(qtbot, window):
 
 
 def test_field_slice_and_colour_bar(qtbot, window):
-    window.view_panel.field_check.setChecked(True)
+    window.field_action.trigger()                       # F: the slice
+    assert window.viewport.field_mode == "slice"
     window.controller.step(1)
     qtbot.waitUntil(lambda: window.viewport.field_clim is not None, timeout=WAIT_MS)
     lo, hi = window.viewport.field_clim
     assert hi > lo >= 0
     assert window.view_panel.colorbar.hi == hi and window.view_panel.colorbar.isVisible()
+    field = window.viewport._field
+    # the automatic range spans the data (1st to 99.5th percentile) on readable numbers, no fixed 0-10
+    assert lo <= np.percentile(field, 1) and hi >= np.percentile(field, 99.5)
+    assert hi <= 2.0 * np.percentile(field, 99.5) + 1e-9
+    # an isosurface at a level inside the range, and a volume rendering
+    window.view_panel.field_mode.setCurrentIndex(window.view_panel.field_mode.findData("isosurface"))
+    assert window.viewport.field_iso is not None and window.viewport.field_iso.visible
+    assert lo < window.viewport.iso_level < hi
+    assert window.view_panel.iso.isVisible() and not window.view_panel.slice.isVisible()
+    from gui.viewport import volume_rendering_available
+
+    if volume_rendering_available():            # (3D textures need PyOpenGL)
+        window.view_panel.field_mode.setCurrentIndex(window.view_panel.field_mode.findData("volume"))
+        assert window.viewport.field_volume is not None and window.viewport.field_volume.visible
+        assert not window.viewport.field_iso.visible
+    else:
+        assert window.view_panel.field_mode.findData("volume") < 0
+    window.view_panel.field_mode.setCurrentIndex(window.view_panel.field_mode.findData("off"))
+    assert not window.viewport.field_iso.visible and not window.view_panel.colorbar.isVisible()
 
 
 def test_schedule_markers_follow_the_scenario(qtbot, window, small_scenario):
@@ -258,9 +276,12 @@ def test_schedule_markers_follow_the_scenario(qtbot, window, small_scenario):
     qtbot.waitUntil(lambda: window.plots.marker_count > 0, timeout=WAIT_MS)
     # 4 plots x (line) for 5-FU, 4 x (line + region) for SDF-1
     assert window.plots.marker_count == 12
+    # the schedule strip labels both, in different lanes when they would overlap
+    labels = window.plots.strip_labels()
+    assert sorted(t for t, _x, _lane in labels) == ["5-FU", "SDF-1"]
     assert window.perturbations.rows["fu5"].check.isChecked()
     assert window.treatments.rows["sdf1"].duration.value() == 5.0
-    assert window.dock_treatments.windowTitle() == "Treatments (1)"
+    assert window.dock_schedule.windowTitle() == "Schedule (2)"
 
 
 def test_play_stops_at_the_end_of_the_scenario(qtbot, window):
@@ -283,12 +304,14 @@ def test_legend_entries_hide_and_show_what_they_name(qtbot, window):
     legend = window.view_panel.legend
     vp = window.viewport
     stroma = next(it for it in legend.items if getattr(it, "cls", None) is not None and it.cls.key == "stroma")
-    n_pick = len(vp._pick_slots)
+    # stroma is hidden at start (the overview preset), so the haematopoietic cells stand out
+    assert not stroma.isChecked() and not vp.stroma.visible
+    n_pick = len(vp._pick_ids)
     stroma.click()
-    assert not vp.stroma.visible and not vp.class_visible(P.CLASS_INDEX["stroma"])
-    assert len(vp._pick_slots) < n_pick          # hidden cells cannot be clicked either
+    assert vp.stroma.visible and vp.class_visible(P.CLASS_INDEX["stroma"])
+    assert len(vp._pick_ids) > n_pick
     stroma.click()
-    assert vp.stroma.visible and len(vp._pick_slots) == n_pick
+    assert not vp.stroma.visible and len(vp._pick_ids) == n_pick         # hidden cells cannot be clicked
     vessels = next(it for it in legend.items if getattr(it, "key", None) == "vessels")
     vessels.click()
     assert not vp.vessels.visible

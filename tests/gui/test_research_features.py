@@ -74,20 +74,21 @@ def test_two_kept_runs_overlay_and_compare(qtbot, window, small_scenario):
     wait_day(qtbot, window, 1.0)
     _keep(qtbot, window, 1)
     assert len(plot.listDataItems()) == curves_before + 2
-    assert runs.legend is not None and len(runs.legend.items) == 2
-    assert runs.table.rowCount() == 2
+    assert len(runs.legend) == 2 and " runs" in window.plots.readout_text("platelets")   # named in the title row
+    assert runs.table.columnCount() == 2              # one column per run, one row per outcome
     table = runs.comparison()
     assert [r.label for r in table.rows] == [r.label or r.legend() for r in runs.runs]
     # the knockout's nadir is lower, and the table shows the difference against the first run
     wt, ko = table.rows
     assert ko.values["nadir"] < wt.values["nadir"]
     assert ko.differences["nadir"] == pytest.approx(ko.values["nadir"] - wt.values["nadir"])
-    assert "(-" in runs.table.item(1, 1).text()
+    assert table.outcomes[0] == "platelets_mean"
+    assert "(-" in runs.table.item(0, 1).text()         # the knockout's mean platelets, below run 1
     # unticking a run removes its curve and its row
     from PySide6.QtCore import Qt
     runs.list.item(1).setCheckState(Qt.Unchecked)
     assert len(plot.listDataItems()) == curves_before + 1
-    assert runs.table.rowCount() == 1
+    assert runs.table.columnCount() == 1
 
 
 def test_ensemble_of_two_seeds_gives_a_band(qtbot, window, small_scenario):
@@ -141,7 +142,7 @@ def test_session_round_trip_keeps_scenario_runs_and_lesson(qtbot, window, errors
     gen = window.controller.world.generation
     assert r.sessions.open(str(path))
     wait_ready(qtbot, window, generation=gen)
-    assert len(r.runs.runs) == 1 and r.runs.table.rowCount() == 1
+    assert len(r.runs.runs) == 1 and r.runs.table.columnCount() == 1
     assert r.lessons.step_index == 2
     assert window.controller.world.scenario.name == small_scenario.name
     assert errors == []
