@@ -28,10 +28,8 @@ def compile_kernels(progress=None, *, thorough: bool = False) -> int:
     every built-in scenario and one with an event of every kind, so that kernels only some
     species, genotypes or treatments use are compiled too.
     """
-    import numpy as np
 
     from . import Event, Simulation, builtin_scenarios, load_scenario
-    from . import agents as A
     from .scenario import EVENT_KINDS
 
     sim = Simulation.from_scenario(_tiny(load_scenario("wt_steady_state").copy_with(events=[])))
@@ -40,7 +38,7 @@ def compile_kernels(progress=None, *, thorough: bool = False) -> int:
         sim.advance(sim.dt)
         if progress:
             progress(steps, WARMUP_MAX_STEPS)
-        if shed is None and np.count_nonzero(sim.store.kind == A.PLATELET):
+        if shed is None and sim.particles.n:
             shed = steps
         if shed is not None and steps >= shed + 3:    # particles placed, moved along and freed
             break

@@ -134,7 +134,7 @@ class RunController(QObject):
 
     # ------------------------------------------------------------------ studies
     def track_study(self, job) -> None:
-        """Remember a running study (studies.parallel.StudyJob) so that shutdown cancels it."""
+        """Remember a running study (analysis.runner.StudyJob) so that shutdown cancels it."""
         self._studies = [j for j in self._studies if not j.done()]
         self._studies.append(job)
 

@@ -369,11 +369,19 @@ def test_build_plan_ships_compiled_kernels():
 
 @pytest.fixture
 def fake_bundle(monkeypatch, tmp_path):
-    """A frozen app whose bundle ships two cache files of one kernel, with their manifest."""
+    """A frozen app whose bundle ships two cache files of one kernel, with their manifest. The
+    target selection writes NUMBA_CPU_NAME/FEATURES and numba's config: restored afterwards (left
+    set, later worker processes would compile for the generic CPU)."""
     import hashlib
     import json
 
     import numba
+
+    for name in ("NUMBA_CPU_NAME", "NUMBA_CPU_FEATURES"):
+        monkeypatch.setenv(name, "")          # records the original value (or its absence) for the undo
+        monkeypatch.delenv(name)
+    monkeypatch.setattr(numba.config, "CPU_NAME", numba.config.CPU_NAME)
+    monkeypatch.setattr(numba.config, "CPU_FEATURES", numba.config.CPU_FEATURES)
 
     from engine import shipped_kernels
 

@@ -34,7 +34,7 @@ def ensemble():
 
 def test_one_failing_seed_is_reported_and_the_others_finish(ensemble):
     res, progress = ensemble
-    assert [r.seed for r in res.runs] == [11, 13]
+    assert [r.seed for r in res.runs] == [11, 13], [f.error for f in res.failures]
     assert len(res.failures) == 1
     f = res.failures[0]
     assert f.key == FAILING_SEED and f.parameters["seed"] == FAILING_SEED

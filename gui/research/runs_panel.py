@@ -231,7 +231,7 @@ class RunsPanel(QWidget):
 
     def _fill_table(self) -> None:
         """One column per ticked run (headed in its curve's colour), one row per outcome."""
-        from studies.outcomes import OUTCOMES
+        from analysis.outcomes import OUTCOMES
 
         table = self.comparison()
         self.table.clear()

@@ -13,6 +13,15 @@ pytest.importorskip("pytestqt")
 from gui_helpers import SMALL, wait_ready  # noqa: E402
 
 
+@pytest.fixture(scope="session", autouse=True)
+def compiled_kernels():
+    """Compile (or load from numba's cache) every kernel once, before the first window: on a fresh
+    machine that takes about a minute, which must not count against a window's 60 s build wait."""
+    from engine.kernel_warmup import compile_kernels
+
+    compile_kernels()
+
+
 @pytest.fixture
 def small_scenario():
     from engine import load_scenario
