@@ -5,7 +5,7 @@
     check(params, events, genotype, file="my.toml")   # InputError over the budget
 
 The estimate is deliberately generous (an upper bound in ordinary runs, measured against the
-arrays a build really allocates in tests/test_fuzz_budget.py): a scenario is refused only when
+arrays a build really allocates in tests/test_budget.py): a scenario is refused only when
 it would clearly not fit. What it counts:
 
 * agents: stroma (``car_cells_per_mm3``), HSPCs in niche sites, the MK lineage at twice its

@@ -3,7 +3,7 @@
 The colours come from analysis/palette.py (Okabe & Ito 2008); every cell class
 that a colour-vision deficiency could confuse with another also differs from it
 by symbol (star, triangle, diamond, cross), size or outline, so colour is never
-the only cue (tests/gui/test_palette_cvd.py checks it). View presets name which
+the only cue (tests/gui/test_colour_vision.py checks it). View presets name which
 classes are shown.
 """
 from __future__ import annotations
