@@ -1,0 +1,176 @@
+"""The well-mixed compartments (engine/systemic.py): blood platelets as an Erlang chain of ageing
+stages, plasma TPO (hepatic production against non-specific and Mpl-receptor clearance), the
+treatment levels and the dose-effect curve. Every check compares with a closed-form number."""
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from engine.interventions import level_time_constants
+from engine.parameters import ParameterSet
+from engine.systemic import LEVEL_KINDS, Systemic, emax
+
+#: explicit values (not the shipped defaults) so that the expected numbers below are plain arithmetic
+PARAMS = {
+    "platelet_baseline": 1000.0,          # 10^3/uL
+    "tpo_baseline_pg_ml": 150.0,
+    "platelet_age_stages": 4.0,
+    "platelet_lifespan_days": 4.5,        # 108 h
+    "tpo_half_life_hours": 20.0,
+    "tpo_receptor_clearance_fraction": 0.88,
+    "tpo_mk_clearance_share": 0.3,
+    "tpo_signal_ec50_rel": 1.0,
+    "tpo_independent_output": 0.1,
+}
+MK_REF = 200.0
+
+
+def make(genotype="wt", **changes):
+    return Systemic({**PARAMS, **changes}, genotype, MK_REF)
+
+
+def integrate(sysm, hours, dt=0.5, release_rate=0.0, mk_mass=MK_REF, tpo_production=1.0):
+    for _ in range(int(round(hours / dt))):
+        sysm.advance_blood(dt, release_rate, mk_mass, tpo_production)
+
+
+# ------------------------------------------------------------------ dose-effect curve
+@pytest.mark.parametrize("level, effect", [(0.0, 0.0), (1.0, 1.0), (3.0, 1.5), (0.5, 2.0 / 3.0),
+                                           (-2.0, 0.0), (1e12, 2.0)])
+def test_emax_is_one_at_a_standard_dose_and_saturates_at_two(level, effect):
+    assert emax(level) == pytest.approx(effect, rel=1e-12, abs=1e-12)
+
+
+# ------------------------------------------------------------------ platelets: Erlang chain
+@pytest.mark.parametrize("stages", [1, 4, 7])
+def test_chain_settles_at_release_rate_times_lifespan(stages):
+    """Constant release r (blood units per hour) fills the chain to r x lifespan, in equal shares."""
+    sysm = make(platelet_age_stages=float(stages))
+    r = 5.0                                            # 10^3/uL per hour
+    integrate(sysm, hours=200 * 24.0, dt=1.0, release_rate=r)   # 44 lifespans
+    assert sysm.platelets == pytest.approx(r * 108.0, rel=1e-9)
+    assert sysm.chain == pytest.approx([r * 108.0 / stages] * stages, rel=1e-9)
+
+
+def test_baseline_release_is_a_fixed_point_of_any_step_length():
+    """The step is exact for a constant feed: at steady state one 100 h step changes nothing."""
+    sysm = make()
+    sysm.set_platelets(1000.0)
+    sysm.advance_blood(100.0, 1000.0 / 108.0, MK_REF)
+    assert sysm.chain == pytest.approx([250.0] * 4, rel=1e-12)
+
+
+def test_single_stage_chain_decays_with_the_lifespan():
+    """One stage = exponential survival: with no release, one lifespan (days -> hours) leaves 1/e."""
+    sysm = make(platelet_age_stages=1.0)
+    sysm.set_platelets(800.0)
+    integrate(sysm, hours=108.0, dt=0.25)
+    assert sysm.platelets == pytest.approx(800.0 * math.exp(-1.0), rel=1e-12)
+
+
+def test_erlang_chain_clears_a_steady_state_population_faster_than_exponential_survival():
+    """Four stages (near-fixed lifespan): with release stopped, one mean lifespan leaves less than
+    the 1/e of exponential survival (the oldest platelets all die), namely the Erlang-4 residual of
+    a steady-state age distribution (closed form)."""
+    sysm = make()
+    sysm.set_platelets(1000.0)
+    integrate(sysm, hours=108.0, dt=0.1)
+    # stage s (0-based) holds 250; it empties through 4 - s exponential stages of rate 4/108 per h,
+    # so after 108 h it keeps 250 * P(Poisson(4) < 4 - s)
+    lam = 4.0
+    poisson = [math.exp(-lam) * lam ** k / math.factorial(k) for k in range(4)]
+    expected = sum(250.0 * sum(poisson[:4 - s]) for s in range(4))
+    # each stage's feed is held at the previous stage's mean outflow over a step: first order in dt
+    assert sysm.platelets == pytest.approx(expected, rel=1e-5)
+    assert sysm.platelets < 1000.0 * math.exp(-1.0)
+
+
+# ------------------------------------------------------------------ TPO
+def test_wt_tpo_steady_state_is_the_baseline_at_baseline_platelets_and_mk():
+    sysm = make()
+    assert sysm.tpo_steady_state(1000.0, MK_REF) == pytest.approx(150.0, rel=1e-12)
+    assert sysm.tpo_signal() == pytest.approx(0.5, rel=1e-12)        # T0 / (T0 + ec50 x T0)
+    assert sysm.expansion_factor() == pytest.approx(1.0, rel=1e-12)
+
+
+def test_tpo_steady_state_formula():
+    """Half the platelets: receptor mass 0.7 x 0.5 + 0.3 x 1 = 0.65, so TPO = T0 / (0.12 + 0.88 x 0.65);
+    IL-6 doubling hepatic production doubles it."""
+    sysm = make()
+    expected = 150.0 / (0.12 + 0.88 * 0.65)
+    assert sysm.tpo_steady_state(500.0, MK_REF) == pytest.approx(expected, rel=1e-12)
+    assert sysm.tpo_steady_state(500.0, MK_REF, 2.0) == pytest.approx(2.0 * expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("production", [1.0, 2.5])
+def test_integrated_tpo_reaches_the_steady_state_formula(production):
+    """Held at 500 platelets and 1.5 x the MK reference, plasma TPO settles where the formula says."""
+    sysm = make()
+    sysm.set_platelets(500.0)
+    integrate(sysm, hours=40 * 24.0, release_rate=500.0 / 108.0, mk_mass=1.5 * MK_REF,
+              tpo_production=production)
+    assert sysm.platelets == pytest.approx(500.0, rel=1e-12)
+    expected = production * 150.0 / (0.12 + 0.88 * (0.7 * 0.5 + 0.3 * 1.5))
+    assert sysm.tpo_steady_state(500.0, 1.5 * MK_REF, production) == pytest.approx(expected, rel=1e-12)
+    assert sysm.tpo == pytest.approx(expected, rel=1e-9)
+
+
+def test_tpo_relaxes_with_the_total_half_life_at_wt_baseline():
+    """At baseline receptor mass the clearance is the whole ln2 / half-life: with production off,
+    TPO halves in one half-life."""
+    sysm = make()
+    sysm.production = 0.0
+    sysm.set_platelets(1000.0)
+    integrate(sysm, hours=20.0, dt=0.5, release_rate=1000.0 / 108.0)
+    assert sysm.tpo == pytest.approx(75.0, rel=1e-12)
+
+
+def test_thpo_knockout_makes_no_tpo():
+    sysm = make("thpo_ko")
+    assert sysm.production == 0.0
+    assert sysm.tpo_steady_state(1000.0, MK_REF) == 0.0
+    assert sysm.tpo_steady_state(100.0, MK_REF, 3.0) == 0.0
+    integrate(sysm, hours=30 * 24.0, release_rate=1000.0 / 108.0)
+    assert sysm.tpo < 1e-6                   # 150 x exp(-ln2 x 720 / 20)
+    assert sysm.expansion_factor() == pytest.approx(0.1, abs=1e-7)
+
+
+def test_mpl_knockout_has_no_receptor_clearance_and_no_signal():
+    """Mpl-/-: only non-specific clearance, so at equal platelets TPO is 1 / (1 - f) times WT's
+    (f = receptor share of clearance), whatever the platelet and MK counts; no signal."""
+    wt, ko = make("wt"), make("mpl_ko")
+    ratio = ko.tpo_steady_state(1000.0, MK_REF) / wt.tpo_steady_state(1000.0, MK_REF)
+    assert ratio == pytest.approx(1.0 / (1.0 - 0.88), rel=1e-12)
+    assert ko.tpo_steady_state(50.0, 0.0) == pytest.approx(ko.tpo_steady_state(3000.0, 5 * MK_REF), rel=1e-12)
+    integrate(ko, hours=300 * 24.0, dt=2.0, release_rate=1000.0 / 108.0)   # 30 time constants
+    assert ko.tpo == pytest.approx(150.0 / 0.12, rel=1e-9)
+    assert ko.tpo_signal() == 0.0
+    assert ko.expansion_factor() == pytest.approx(0.1, rel=1e-12)
+
+
+# ------------------------------------------------------------------ treatment levels
+def test_levels_relax_toward_their_targets_with_the_given_time_constant():
+    sysm = make()
+    taus = {k: 6.0 for k in LEVEL_KINDS}
+    taus["msc_ev"] = 12.0
+    for _ in range(12):                      # 6 h in 0.5 h steps: exact composition of exponentials
+        sysm.advance_levels(0.5, {"sdf1": 1.0, "msc_ev": 2.0}, taus)
+    assert sysm.levels["sdf1"] == pytest.approx(1.0 - math.exp(-1.0), rel=1e-12)
+    assert sysm.levels["msc_ev"] == pytest.approx(2.0 * (1.0 - math.exp(-0.5)), rel=1e-12)
+    assert all(sysm.levels[k] == 0.0 for k in LEVEL_KINDS if k not in ("sdf1", "msc_ev"))
+    level = sysm.levels["sdf1"]
+    sysm.advance_levels(6.0, {}, taus)       # dose over: decays toward 0 with the same constant
+    assert sysm.levels["sdf1"] == pytest.approx(level * math.exp(-1.0), rel=1e-12)
+
+
+def test_shipped_parameters_drive_systemic():
+    """The parameter table supplies every constant Systemic and the level time constants read, and
+    the mouse WT baseline is its own TPO steady state."""
+    p = ParameterSet("mouse")
+    sysm = Systemic(p, "wt", MK_REF)
+    assert sysm.tpo_steady_state(p["platelet_baseline"], MK_REF) == pytest.approx(p["tpo_baseline_pg_ml"],
+                                                                                 rel=1e-12)
+    taus = level_time_constants(p)
+    assert set(taus) == set(LEVEL_KINDS)
+    assert taus["msc_ev"] == pytest.approx(p["ev_half_life_hours"] / math.log(2.0), rel=1e-12)
