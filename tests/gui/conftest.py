@@ -5,6 +5,8 @@ window is ready in about a second. Modal dialogs are replaced by recorders.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 pytest.importorskip("PySide6")
@@ -60,6 +62,15 @@ def window(qtbot, small_scenario):
     wait_ready(qtbot, win)
     yield win
     win.shutdown()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Every test under tests/gui/ needs a display: mark it ``gui`` (``./run-tests.sh -m "not gui"``
+    leaves them out)."""
+    here = Path(__file__).resolve().parent
+    for item in items:
+        if here in Path(str(item.fspath)).resolve().parents:
+            item.add_marker(pytest.mark.gui)
 
 
 def pytest_configure(config):
