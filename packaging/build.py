@@ -26,6 +26,7 @@ import subprocess
 import sys
 import tarfile
 import time
+import tomllib
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -81,13 +82,6 @@ def deb_arch() -> str:
 
 def app_version() -> str:
     text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
-    try:
-        import tomllib
-    except ImportError:  # Python 3.10
-        import re
-
-        m = re.search(r'^version\s*=\s*"([^"]+)"', text, re.M)
-        return m.group(1) if m else "0"
     return str(tomllib.loads(text)["project"]["version"])
 
 

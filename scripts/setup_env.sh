@@ -26,6 +26,10 @@ fi
 
 PY=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
+  if ! "$PY" -c 'import sys; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1; then
+    echo "setup: NicheLab needs Python 3.11 or newer; '$PY' is $("$PY" -V 2>&1 | head -n 1) (set PYTHON=python3.11)" >&2
+    exit 1
+  fi
   echo "setup: creating .venv" >&2
   "$PY" -m venv .venv
   .venv/bin/python -m pip install -q --upgrade pip >&2
