@@ -3,9 +3,7 @@
 numba's OpenMP layer by default lets idle worker threads spin for a while before they sleep. A
 step runs a dozen short parallel kernels, so on a busy machine (the GUI thread drawing, other
 programs, a test run) the spinning threads eat the CPU the others need and every kernel waits for
-a descheduled worker: measured on the 2-core reference machine under load, a default-tile step
-took 136 ms with spinning workers and 8 ms with sleeping ones (5.8 ms on one thread). Sleeping
-workers cost a few microseconds per kernel on an idle machine. Results never depend on this (the
+a descheduled worker (measured: docs/performance.md, appendix). Results never depend on this (the
 kernels give the same numbers on any number of threads).
 
 Must run before the first parallel kernel starts the thread pool; ``engine/__init__`` calls it.

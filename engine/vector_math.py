@@ -3,7 +3,7 @@
 The movement draws three normal deviates per mobile cell and step (Box-Muller: two logarithms,
 one sine, two cosines). Calls into the C maths library keep a loop from being vectorised; these
 versions are additions, multiplications, one division and bit operations, so LLVM turns a loop
-over cells into AVX/AVX-512 code (about six times faster here). They also give the same bits on
+over cells into AVX/AVX-512 code (docs/performance.md, appendix). They also give the same bits on
 every platform, where libm results may differ in the last place between systems.
 
 Accuracy (checked in tests/test_engine_kernels.py against NumPy): ``ln`` within 2 ulp on
