@@ -69,7 +69,7 @@ def pytest_collection_modifyitems(config, items):
     leaves them out)."""
     here = Path(__file__).resolve().parent
     for item in items:
-        if here in Path(str(item.fspath)).resolve().parents:
+        if here in Path(item.path).resolve().parents:
             item.add_marker(pytest.mark.gui)
 
 
