@@ -110,8 +110,8 @@ def _outside_lumen(x, y, z, ri, s, lookup, lh, p0, p1, vrad, size):
 def _first_rows(cnt, start, ncell):
     """Each chunk's first row in each cell (into ``cnt``) and each cell's first row (into ``start``):
     a running sum over cells, and within a cell over chunks. (One and two chunks, the common
-    cases, have loops of their own over whole rows of ``cnt``: five times faster than the general
-    loop, which reads ``cnt`` a column at a time.)"""
+    cases, have loops of their own over whole rows of ``cnt``; the general loop reads ``cnt`` a
+    column at a time: docs/performance.md.)"""
     nch = cnt.shape[0]
     run = 0
     if nch == 1:
