@@ -240,18 +240,23 @@ def _run_local(tasks, workers, progress, cancel) -> TaskOutcome:
                 tally.partial[key] = max(tally.partial.get(key, 0.0), float(frac))
                 got = True
 
+    # one numba thread per worker: the workers must inherit NUMBA_NUM_THREADS=1 when they start, since
+    # numba reads it on import, before any initializer runs (a worker started without it has a pool
+    # sized for the machine and set to 1 thread, and its first kernel compile then fails: "Cannot set
+    # NUMBA_NUM_THREADS to a different value"). The executor starts its workers during submit(), so
+    # the variable stays set until every task is submitted.
     saved = os.environ.get("NUMBA_NUM_THREADS")
-    os.environ["NUMBA_NUM_THREADS"] = "1"   # inherited by the spawned workers at start-up
+    os.environ["NUMBA_NUM_THREADS"] = "1"
     try:
         ex = cf.ProcessPoolExecutor(max_workers=k, mp_context=ctx, initializer=init_local_worker,
                                     initargs=(pq, stop))
+        futs = {ex.submit(t.fn, *t.args, task_key=t.key): t for t in _ordered(tasks)}
     finally:
         if saved is None:
             os.environ.pop("NUMBA_NUM_THREADS", None)
         else:
             os.environ["NUMBA_NUM_THREADS"] = saved
     try:
-        futs = {ex.submit(t.fn, *t.args, task_key=t.key): t for t in _ordered(tasks)}
         pending = set(futs)
         tally.report("started")
         while pending:

@@ -50,3 +50,28 @@ def test_keys_must_be_unique_and_workers_positive():
 
     with pytest.raises(InputError):
         run_tasks([Task(key=1, fn=square, args=(1,))], workers=0)
+
+
+def compile_a_kernel(x, task_key=None):
+    """Compile a kernel no cache holds (a worker's first compile), and say how many threads numba has."""
+    import numba
+
+    @numba.njit
+    def twice(v):
+        return 2 * v
+
+    return twice(x), numba.config.NUMBA_NUM_THREADS
+
+
+def test_workers_compile_kernels_with_one_numba_thread():
+    """Worker processes start with NUMBA_NUM_THREADS=1 (numba reads it on import): a worker that
+    compiles a kernel must not fail with "Cannot set NUMBA_NUM_THREADS to a different value" (it did
+    when a validation run met a kernel missing from the cache), and the parent's setting is kept."""
+    import os
+
+    before = os.environ.get("NUMBA_NUM_THREADS")
+    tasks = [Task(key=k, fn=compile_a_kernel, args=(k,), parameters={"x": k}) for k in (1, 2, 3)]
+    out = run_tasks(tasks, workers=2)
+    assert not out.failures, out.failures[0].error if out.failures else ""
+    assert out.results == {1: (2, 1), 2: (4, 1), 3: (6, 1)} and out.backend == "local (2 processes)"
+    assert os.environ.get("NUMBA_NUM_THREADS") == before
