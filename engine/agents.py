@@ -82,7 +82,9 @@ class AgentStore:
         new_slots = np.arange(capacity - 1, old - 1, -1, dtype=np.int64)
         n_free = int(self.top[0])
         stack = np.concatenate([new_slots, self.free[:n_free]])
-        self.free = np.empty(capacity, np.int64)
+        # (zeros, not np.empty: the entries above the stack are never read, but a tile file keeps
+        # the whole array and its checks want every entry a valid slot, and the bytes the same)
+        self.free = np.zeros(capacity, np.int64)
         self.free[: stack.size] = stack
         self.top[0] = stack.size
         self.capacity = capacity

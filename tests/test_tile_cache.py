@@ -120,6 +120,35 @@ def test_large_tiles_are_not_kept(tmp_path, scenario):
 
 # ------------------------------------------------------------------ kept tiles are untrusted input
 
+def test_grown_store_keeps_a_defined_free_stack():
+    """The free-slot stack is reallocated when the store grows; the entries above its top are never
+    read but a tile file keeps them, and tile_checks wants each one a valid slot (found on the
+    default tile: uninitialised memory made every second launch refuse its own cached tile)."""
+    from engine.agents import HSPC, AgentStore, alloc
+
+    store = AgentStore(1000)
+    taken = [alloc(store.kind, store.free, store.top, HSPC, store.uid, store.next_uid) for _ in range(600)]
+    for capacity in (3000, 7000):
+        store.grow(capacity)
+        top = int(store.top[0])
+        assert top == capacity - 600
+        assert np.array_equal(np.sort(np.concatenate([store.free[:top], taken])), np.arange(capacity))
+        assert not store.free[top:].any()
+
+
+def test_default_size_tile_passes_the_checks_after_its_store_grew():
+    """The default tile outgrows the store's first capacity during set-up (the case that failed)."""
+    import json
+
+    from engine.tile_checks import validate
+
+    scn = load_scenario("wt_steady_state").copy_with(parameters={"spinup_days": 0.25})
+    sim = Simulation(scn, 1)
+    assert sim.store.capacity > 4096
+    arrays, rest = capture(sim)
+    validate(Simulation(scn, 1, spinup=False), arrays, json.loads(json.dumps(rest)))
+
+
 def test_every_builtin_scenarios_tile_passes_the_checks():
     """No false alarms: the tile of every built-in scenario (small, one day of spin-up) as it reads back
     from a file passes engine/tile_checks.py."""
