@@ -23,7 +23,9 @@ from engine.errors import InputError, from_validation_error
 from engine.files import read_toml
 from engine.runtime import resource_dir
 
-METHODS = ("table_value", "release_balance", "scale_to_target", "self_consistency")
+METHODS = ("table_value", "receptor_clearance_share", "release_balance", "scale_to_target", "self_consistency")
+#: methods read straight from a table (no run needed)
+FROM_TABLE = ("table_value", "receptor_clearance_share")
 OBSERVABLES = ("mk_density",)
 
 
@@ -32,7 +34,8 @@ class Entry(BaseModel):
 
     name: str = Field(min_length=1)
     species: Literal["mouse", "human"]
-    method: Literal["table_value", "release_balance", "scale_to_target", "self_consistency"]
+    method: Literal["table_value", "receptor_clearance_share", "release_balance", "scale_to_target",
+                    "self_consistency"]
     table: str | None = None
     series: str | None = None
     point: int = Field(0, ge=0)
@@ -46,8 +49,8 @@ class Entry(BaseModel):
         has_table = self.table is not None or self.series is not None
         if has_table and (self.table is None or self.series is None):
             raise ValueError("give both 'table' and 'series'")
-        if self.method == "table_value" and not has_table:
-            raise ValueError("method 'table_value' needs 'table' and 'series'")
+        if self.method in FROM_TABLE and not has_table:
+            raise ValueError(f"method '{self.method}' needs 'table' and 'series'")
         if self.method in ("release_balance", "scale_to_target") and has_table == bool(self.target_parameter):
             raise ValueError(f"method '{self.method}' needs either 'table'/'series' or 'target_parameter'")
         if self.method == "scale_to_target" and not self.observable:
@@ -136,6 +139,21 @@ def _table_value(e: Entry, source: str = "<calibration>", index: int = 0) -> flo
     return float(v.mean)
 
 
+def value_from_table(e: Entry) -> float:
+    """A parameter read from its table: the value itself (``table_value``), or, for
+    ``receptor_clearance_share``, the share of TPO clearance through Mpl from the published
+    Mpl-null / WT plasma TPO ratio R. Production is the same in both (Fielder 1996: no rise in TPO
+    mRNA in c-mpl-/- mice) and Mpl-null mice lack the receptor route, so at steady state
+    R = 1 / (1 - share), share = 1 - 1/R (engine/systemic.py)."""
+    v = _table_value(e)
+    if e.method == "receptor_clearance_share":
+        if v <= 1.0:
+            raise InputError("an Mpl-null / WT TPO ratio must exceed 1", field=f"{e.table}:{e.series}",
+                             expected="> 1", found=v)
+        return 1.0 - 1.0 / v
+    return v
+
+
 def calibrate(species: str = "mouse", days: float = 24.0, seeds=(1, 2), rounds: int = 3,
               overrides: dict | None = None, entries: list[Entry] | None = None, log=print) -> list[Fit]:
     """Fit every calibrated parameter of ``species``; returns the fits in file order."""
@@ -148,10 +166,10 @@ def calibrate(species: str = "mouse", days: float = 24.0, seeds=(1, 2), rounds: 
                          expected="an entry in resources/calibration.toml", found=species)
     values = dict(overrides or {})
     for e in entries:
-        if e.method == "table_value":
-            values[e.name] = round(_table_value(e), 6)
-            log(f"{e.name} = {values[e.name]:g} (table {e.table}: {e.series})")
-    fitted = [e for e in entries if e.method != "table_value"]
+        if e.method in FROM_TABLE:
+            values[e.name] = round(value_from_table(e), 6)
+            log(f"{e.name} = {values[e.name]:g} (table {e.table}: {e.series}, {e.method})")
+    fitted = [e for e in entries if e.method not in FROM_TABLE]
 
     def target_of(e: Entry, p) -> float:
         return float(values.get(e.target_parameter, p[e.target_parameter])) if e.target_parameter \

@@ -59,6 +59,13 @@ def normal3(seed: int, step: int, agents: np.ndarray, stream: int) -> np.ndarray
     return np.column_stack([r1 * np.cos(t1), r1 * np.sin(t1), r2 * np.cos(2.0 * np.pi * u4)])
 
 
+def normal(seed: int, step: int, agents: np.ndarray, stream: int) -> np.ndarray:
+    """engine.rng.normal for an array of agent ids."""
+    u1 = np.maximum(uniform(seed, step, agents, stream), 1e-300)
+    u2 = uniform(seed, step, agents, stream + 7919)
+    return np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * np.pi * u2)
+
+
 # ---------------------------------------------------------------- geometry helpers
 def radius_of(kind: np.ndarray, maturity: np.ndarray, rp: np.ndarray) -> np.ndarray:
     r = np.ones(kind.size)
@@ -204,11 +211,11 @@ def _poisson(lam, seed, step, idx, stream):
     return k
 
 
-def decide(kind, state, pos, age, maturity, timer, link, members, fp, rp, msc_pos, lookup, lh, p0, p1, vrad,
+def decide(kind, state, pos, age, maturity, timer, ploidy, link, members, fp, rp, msc_pos, lookup, lh, p0, p1, vrad,
            integrity, vcam, field, fh, seed, step):
     """Fate decisions for ``members`` (non-platelet agents), as engine.fates.decide_fates.
 
-    Works on the given arrays in place (age, maturity, state, link, timer) and returns
+    Works on the given arrays in place (age, maturity, state, link, timer, ploidy) and returns
     (flags, nspawn, released) indexed like ``members``."""
     dt = fp[FT.F_DT]
     n = members.size
@@ -240,6 +247,9 @@ def decide(kind, state, pos, age, maturity, timer, link, members, fp, rp, msc_po
     flags[sel[die]] = FT.FL_DIE
     to_mk = ~die & (age[ids] >= fp[FT.F_MKP_STAGE])
     flags[sel[to_mk]] = FT.FL_TO_MK
+    tid = ids[to_mk]
+    k2 = np.floor(fp[FT.F_PLOIDY_LOG2] + fp[FT.F_PLOIDY_SD] * normal(seed, step, tid, FT.S_PLOIDY) + 0.5)
+    ploidy[tid] = 2.0 ** np.clip(k2, FT.PLOIDY_LOG2_MIN, FT.PLOIDY_LOG2_MAX)
     cand = ~die & ~to_mk & (timer[ids] < fp[FT.F_MKP_MAX_GEN])
     csel, cid = sel[cand], ids[cand]
     s, d, _ = vessel_near(pos[cid], lookup, lh, p0, p1, vrad)
@@ -292,7 +302,7 @@ def decide(kind, state, pos, age, maturity, timer, link, members, fp, rp, msc_po
     ids = members[sel]
     q = integrity[link[ids]]
     frac = np.minimum(dt, timer[ids]) / fp[FT.F_RELEASE_H]
-    released[sel] = fp[FT.F_YIELD] * frac * q
+    released[sel] = fp[FT.F_YIELD] * ploidy[ids] / fp[FT.F_PLOIDY_REF] * frac * q
     timer[ids] -= dt
     flags[sel[timer[ids] <= 1e-9]] = FT.FL_DIE | FT.FL_RELEASED
     # infused MSCs
@@ -331,9 +341,11 @@ def _inputs(sim):
     members = sim.living()
     fx = treatment_effects(p, sim.systemic.levels)
     mp = MO.motility_parameters(p, sim.dt, fx.cxcr4)
-    counts = tally(st.kind, st.state, st.origin, st.maturity, members, sim.occupant)
+    counts = tally(st.kind, st.state, st.origin, st.maturity, st.ploidy, members, sim.occupant,
+                   p["mk_endomitosis_share"])
     free_fraction = float(np.count_nonzero(sim.occupant < 0)) / len(sim.sites)
-    fp = FT.fate_parameters(p, sim.dt, fx, sim.systemic.expansion_factor(), free_fraction, counts[C_MSC] > 0)
+    fp = FT.fate_parameters(p, sim.dt, fx, sim.systemic.expansion_factor(), free_fraction, counts[C_MSC] > 0,
+                              sim.systemic.relative_signal())
     f = sim.field
     tile = sim.tile
     # the field's sources and loss rates as the engine builds them for this state
@@ -344,7 +356,8 @@ def _inputs(sim):
                  p["sdf1_uptake_per_cell"] / tile.voxel_um3, tile.wall_voxels, tile.wall_segments, fx.wall_sdf1,
                  sim.vessels.integrity)
     return {"members": members, "mp": mp, "fp": fp, "src": src, "lam": lam,
-            "arrays": {k: getattr(st, k).copy() for k in ("pos", "kind", "state", "maturity", "age", "timer", "link")},
+            "arrays": {k: getattr(st, k).copy() for k in ("pos", "kind", "state", "maturity", "age", "timer", "ploidy",
+                                                          "link")},
             "field": f.values.copy()}
 
 
@@ -366,7 +379,7 @@ def _numpy_phases(sim, inp):
     cells = members
     msc_pos = arr["pos"][members[arr["kind"][members] == A.MSC]]
     flags, nspawn, released = decide(arr["kind"], arr["state"], arr["pos"], arr["age"], arr["maturity"], arr["timer"],
-                                     arr["link"], cells, inp["fp"], sim.rp, msc_pos, v.lookup, v.lookup_h, v.p0,
+                                     arr["ploidy"], arr["link"], cells, inp["fp"], sim.rp, msc_pos, v.lookup, v.lookup_h, v.p0,
                                      v.p1, v.radius, v.integrity, v.vcam, values, f.h, sim.seed, sim.step_index)
     t3 = time.perf_counter()
     out = dict(mob=mob, new=new, cells=cells, flags=flags, maturity=arr["maturity"], state=arr["state"],

@@ -29,8 +29,8 @@ RELEASING = 2   # MK shedding proplatelets into the lumen
 HOST = 0
 DONOR = 1
 
-#: pos, kind, origin, state, link, age/maturity/timer, id
-BYTES_PER_AGENT = 3 * 8 + 1 + 1 + 1 + 4 + 8 * 3 + 8
+#: pos, kind, origin, state, link, age/maturity/timer/ploidy, id
+BYTES_PER_AGENT = 3 * 8 + 1 + 1 + 1 + 4 + 8 * 4 + 8
 
 
 class AgentStore:
@@ -51,6 +51,9 @@ class AgentStore:
         self.age = np.zeros(0)
         self.maturity = np.zeros(0)
         self.timer = np.zeros(0)
+        #: a megakaryocyte's ploidy class (N: 2, 4, ... 64), set when it is born from its progenitor;
+        #: it reaches that class as it matures (see engine/fates.py); 0 for other cells
+        self.ploidy = np.zeros(0)
         self.uid = np.zeros(0, np.int64)
         #: the id the next allocated agent gets
         self.next_uid = np.zeros(1, np.int64)
@@ -76,6 +79,7 @@ class AgentStore:
         self.age = ext(self.age, 0.0)
         self.maturity = ext(self.maturity, 0.0)
         self.timer = ext(self.timer, 0.0)
+        self.ploidy = ext(self.ploidy, 0.0)
         self.uid = ext(self.uid, -1)
         # free stack: pop from the end. New slots go underneath the ones already free,
         # in descending order, so the lowest new index is handed out first.
@@ -102,7 +106,7 @@ class AgentStore:
 
     def arrays(self):
         return (self.pos, self.kind, self.origin, self.state, self.link, self.age, self.maturity,
-                self.timer, self.uid)
+                self.timer, self.ploidy, self.uid)
 
     def nbytes(self) -> int:
         return sum(a.nbytes for a in self.arrays()) + self.free.nbytes

@@ -28,7 +28,15 @@ C_SIZE = 12
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _count(out, k, state, origin, maturity):
+def current_ploidy(ploidy, maturity, endo_share):
+    """An MK's ploidy now: endomitosis takes it from 2N to its class (``ploidy``) over the first
+    ``endo_share`` of its maturation (log2 ploidy linear in maturity), then DNA synthesis stops
+    and the cytoplasm matures."""
+    return 2.0 ** (1.0 + (np.log2(max(ploidy, 2.0)) - 1.0) * min(1.0, maturity / endo_share))
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _count(out, k, state, origin, maturity, ploidy, endo_share):
     """Add one living agent to a census vector."""
     if k == HSPC:
         if state == LODGED:
@@ -45,7 +53,7 @@ def _count(out, k, state, origin, maturity):
             out[C_MK_DOCKED] += 1
         elif state == RELEASING:
             out[C_MK_RELEASING] += 1
-        out[C_MK_PLOIDY_SUM] += 2.0 ** (1.0 + 5.0 * maturity)
+        out[C_MK_PLOIDY_SUM] += current_ploidy(ploidy, maturity, endo_share)
     elif k == STROMA:
         out[C_STROMA] += 1
     elif k == MSC:
@@ -55,18 +63,19 @@ def _count(out, k, state, origin, maturity):
 
 
 @njit(cache=True, nogil=True)
-def tally(kind, state, origin, maturity, members, occupant):
-    """Census vector (``C_*`` indices) of the agents ``members``."""
+def tally(kind, state, origin, maturity, ploidy, members, occupant, endo_share):
+    """Census vector (``C_*`` indices) of the agents ``members`` (``endo_share``: see
+    :func:`current_ploidy`)."""
     out = np.zeros(C_SIZE)
     for m in range(members.size):
         i = members[m]
-        _count(out, kind[i], state[i], origin[i], maturity[i])
+        _count(out, kind[i], state[i], origin[i], maturity[i], ploidy[i], endo_share)
     out[C_SITES] = occupant.size
     return out
 
 
 @njit(cache=True, nogil=True)
-def census(kind, state, origin, maturity, occupant, cells):
+def census(kind, state, origin, maturity, ploidy, occupant, cells, endo_share):
     """One pass over all slots: the census vector of the living agents (as :func:`tally`), and
     their slots, in slot order, into ``cells``. Returns (counts, number of cells)."""
     out = np.zeros(C_SIZE)
@@ -77,6 +86,6 @@ def census(kind, state, origin, maturity, occupant, cells):
             continue
         cells[nc] = i
         nc += 1
-        _count(out, k, state[i], origin[i], maturity[i])
+        _count(out, k, state[i], origin[i], maturity[i], ploidy[i], endo_share)
     out[C_SITES] = occupant.size
     return out, nc

@@ -19,7 +19,7 @@ import numpy as np
 from numba import njit, prange
 
 from .agents import DOCKED, FREE, HSPC, LODGED, MK, MKP, MSC, RELEASING, alloc, radius_of, release
-from .rng import S_BIRTH, S_DEATH, S_DIVIDE, S_DOCK, S_PLACE, S_UNDOCK, normal, uniform
+from .rng import S_BIRTH, S_DEATH, S_DIVIDE, S_DOCK, S_PLACE, S_PLOIDY, S_UNDOCK, normal, uniform
 
 # indices into the fate parameter vector
 (F_DT, F_HSPC_DEATH, F_HSPC_FREE_DEATH, F_DIV_BASE, F_DIV_EXPAND, F_FREE_FRAC, F_MSC_BOOST,
@@ -27,9 +27,13 @@ from .rng import S_BIRTH, S_DEATH, S_DIVIDE, S_DOCK, S_PLACE, S_UNDOCK, normal, 
  F_CAP_AWAY, F_MK_DEATH_AWAY, F_MK_DEATH_CONTACT, F_DOCK_RATE, F_UNDOCK_RATE, F_VLA4, F_GAP,
  F_RELEASE_H, F_YIELD, F_MSC_DEATH, F_SDF1_GAIN, F_SDF1_REF,
  F_CXCR4, F_MKP_NICHE_DIV, F_MKP_MAX_GEN, F_NICHE_CAP,
+ F_PLOIDY_LOG2, F_PLOIDY_SD, F_PLOIDY_REF,
  # per-step probabilities of the hazards that are the same for every agent (set by hit_probabilities)
- F_P_HSPC_DEATH, F_P_HSPC_FREE_DEATH, F_P_MKP_DEATH, F_P_MK_DEATH_AWAY, F_P_MSC_DEATH) = range(35)
-F_SIZE = 35
+ F_P_HSPC_DEATH, F_P_HSPC_FREE_DEATH, F_P_MKP_DEATH, F_P_MK_DEATH_AWAY, F_P_MSC_DEATH) = range(38)
+F_SIZE = 38
+
+#: MK ploidy classes: 2N (2**1) to 64N (2**6)
+PLOIDY_LOG2_MIN, PLOIDY_LOG2_MAX = 1, 6
 
 # what apply_fates counts each step (entries of its ``counters``)
 FC_RELEASED = 0       # platelets released into the sinusoids (in the tile)
@@ -90,8 +94,15 @@ def needs_vessel(kind, state):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _decide(i, kind, state, pos, age, maturity, timer, link, fp, rp, msc_pos, near_seg, near_d, near_c, vrad,
-            integrity, vcam, seed, step, dt, flags, nspawn, released):
+def ploidy_class(log2_mean, sd, z):
+    """A new megakaryocyte's ploidy class (N): the class nearest 2**(log2_mean + sd * z), from 2N to 64N."""
+    k = int(np.floor(log2_mean + sd * z + 0.5))
+    return 2.0 ** min(max(k, PLOIDY_LOG2_MIN), PLOIDY_LOG2_MAX)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _decide(i, kind, state, pos, age, maturity, timer, ploidy, link, fp, rp, msc_pos, near_seg, near_d, near_c,
+            vrad, integrity, vcam, seed, step, dt, flags, nspawn, released):
     """Agent i's fate this step (see :func:`decide_fates`)."""
     k = kind[i]
     flags[i] = 0
@@ -124,6 +135,8 @@ def _decide(i, kind, state, pos, age, maturity, timer, link, fp, rp, msc_pos, ne
             flags[i] = FL_DIE
         elif age[i] >= fp[F_MKP_STAGE]:
             flags[i] = FL_TO_MK
+            # the ploidy it will reach: set by the Mpl signal when it commits to endomitosis
+            ploidy[i] = ploidy_class(fp[F_PLOIDY_LOG2], fp[F_PLOIDY_SD], normal(seed, step, i, S_PLOIDY))
         elif timer[i] < fp[F_MKP_MAX_GEN]:
             # the vascular niche supports TPO-independent progenitor expansion: an MKP adherent to
             # sinusoidal endothelium (VCAM-1/VLA-4, activated by SDF-1) divides; timer = generation
@@ -178,7 +191,8 @@ def _decide(i, kind, state, pos, age, maturity, timer, link, fp, rp, msc_pos, ne
             s = link[i]
             q = integrity[s]
             frac = min(dt, timer[i]) / fp[F_RELEASE_H]
-            released[i] = fp[F_YIELD] * frac * q
+            # platelets shed grow with the MK's ploidy (cytoplasm volume doubles with each class)
+            released[i] = fp[F_YIELD] * ploidy[i] / fp[F_PLOIDY_REF] * frac * q
             timer[i] -= dt
             if timer[i] <= 1e-9:
                 flags[i] = FL_DIE | FL_RELEASED
@@ -200,7 +214,7 @@ FATE_BLOCK = 1024
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def decide_fates(kind, state, pos, age, maturity, timer, link, members, fp, rp, msc_pos,
+def decide_fates(kind, state, pos, age, maturity, timer, ploidy, link, members, fp, rp, msc_pos,
                  near_seg, near_d, near_c, vrad, integrity, vcam, seed, step, flags, nspawn, released,
                  active, threads):
     """Each agent's fate this step (see the module docstring); the sinusoid contacts
@@ -229,8 +243,8 @@ def decide_fates(kind, state, pos, age, maturity, timer, link, members, fp, rp, 
             na = lo
             for m in range(lo, min(lo + FATE_BLOCK, n)):
                 i = members[m]
-                _decide(i, kind, state, pos, age, maturity, timer, link, fp, rp, msc_pos, near_seg, near_d,
-                        near_c, vrad, integrity, vcam, seed, step, dt, flags, nspawn, released)
+                _decide(i, kind, state, pos, age, maturity, timer, ploidy, link, fp, rp, msc_pos, near_seg,
+                        near_d, near_c, vrad, integrity, vcam, seed, step, dt, flags, nspawn, released)
                 # (the branches that end early are deaths: no births)
                 b += nspawn[i] + ((flags[i] & FL_DIVIDE) != 0)
                 if has_work(kind, state, flags, nspawn, released, i):
@@ -378,11 +392,13 @@ def apply_fates(kind, origin, state, link, age, maturity, timer, pos, uid, next_
 
 
 def fate_parameters(params, dt: float, effects, expansion_factor: float, free_fraction: float,
-                    msc_present: bool) -> np.ndarray:
+                    msc_present: bool, mpl_signal: float) -> np.ndarray:
     """The fate vector (``F_*`` entries) for one step: the parameters in per-hour units, this
     step's treatment effects (:class:`engine.interventions.Effects`), the TPO expansion factor
-    (:meth:`engine.systemic.Systemic.expansion_factor`), the share of empty niche sites and
-    whether any infused MSC lives."""
+    (:meth:`engine.systemic.Systemic.expansion_factor`), the share of empty niche sites,
+    whether any infused MSC lives, and the Mpl signal relative to WT baseline
+    (:meth:`engine.systemic.Systemic.relative_signal`: 0 without TPO or Mpl), which sets the
+    ploidy new megakaryocytes reach."""
     p = params
     fp = np.zeros(F_SIZE)
     fp[F_DT] = dt
@@ -416,5 +432,8 @@ def fate_parameters(params, dt: float, effects, expansion_factor: float, free_fr
     fp[F_MKP_NICHE_DIV] = p["mkp_niche_division_per_day"] / 24.0
     fp[F_MKP_MAX_GEN] = p["mkp_niche_max_divisions"]
     fp[F_NICHE_CAP] = p["mkp_niche_signal_cap"]
+    fp[F_PLOIDY_LOG2] = p["mk_ploidy_log2_wt"] + p["mk_ploidy_tpo_gain_log2"] * (mpl_signal - 1.0)
+    fp[F_PLOIDY_SD] = p["mk_ploidy_sd_log2"]
+    fp[F_PLOIDY_REF] = 2.0 ** p["mk_ploidy_log2_wt"]
     hit_probabilities(fp)
     return fp

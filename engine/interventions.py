@@ -50,7 +50,7 @@ class Effects:
     integrity_target: float     # sinusoid integrity tends to this (anti-VE-cadherin)
     cxcr4: float                # CXCR4 activity left (CXCR4 block)
     vla4: float                 # VLA-4 activity left (VLA-4 block)
-    ev: float                   # MSC-EV effect E(level), 0..2
+    ev: float                   # MSC-EV effect E(marrow level), 0..2
 
 
 def treatment_effects(params, levels: dict[str, float]) -> Effects:
@@ -64,15 +64,16 @@ def treatment_effects(params, levels: dict[str, float]) -> Effects:
         integrity_target=1.0 - min(1.0, p["niche_disruption_integrity_loss"] * emax(levels["niche_disruption"])),
         cxcr4=1.0 - min(1.0, p["cxcr4_block_efficacy"] * emax(levels["cxcr4_block"])),
         vla4=1.0 - min(1.0, p["vla4_block_efficacy"] * emax(levels["vla4_block"])),
-        ev=emax(levels["msc_ev"]),
+        ev=emax(levels["msc_ev_marrow"]),
     )
 
 
 def level_time_constants(params) -> dict[str, float]:
-    """Time constant (h) with which each plasma level follows its dose: the treatments' onset,
-    and the MSC-EVs' plasma half-life."""
+    """Time constant (h) with which each plasma level follows its dose: the treatments' onset, and
+    the MSC-EVs' plasma half-life; and the marrow EV level's retention half-life."""
     taus = {k: params["treatment_onset_hours"] for k in LEVEL_KINDS}
-    taus["msc_ev"] = params["ev_half_life_hours"] / math.log(2.0)
+    taus["msc_ev"] = params["ev_plasma_half_life_hours"] / math.log(2.0)
+    taus["msc_ev_marrow"] = params["ev_marrow_half_life_hours"] / math.log(2.0)
     return taus
 
 

@@ -66,7 +66,7 @@ def normal3(seed, step, agent, stream):
 
 # stream ids, so that different decisions of one agent in one step never share numbers
 S_MOVE = 1    # 1..2 with normal3 (movement)
-S_DEATH, S_DOCK, S_UNDOCK, S_BIRTH, S_DIVIDE = 10, 11, 12, 13, 14
+S_DEATH, S_DOCK, S_UNDOCK, S_BIRTH, S_DIVIDE, S_PLOIDY = 10, 11, 12, 13, 14, 15
 S_PLACE = 20  # 20..29 placement of new agents
 S_EVENT = 40  # 40..49 event kills
 S_GEOM = 100  # geometry generation

@@ -265,7 +265,8 @@ class Simulation:
         if st.capacity != self.flags.size:
             self._alloc_scratch()
         # 2. systemic compartments (and the list of cells, in slot order)
-        counts, n_cells = C.census(st.kind, st.state, st.origin, st.maturity, self.occupant, self.cell_slots)
+        counts, n_cells = C.census(st.kind, st.state, st.origin, st.maturity, st.ploidy, self.occupant, self.cell_slots,
+                                    p["mk_endomitosis_share"])
         cells = self.cell_slots[:n_cells]
         self.counts = counts
         sysm = self.systemic
@@ -300,11 +301,12 @@ class Simulation:
         t_fate = clock()
         msc_present = counts[C.C_MSC] > 0
         free_fraction = float(np.count_nonzero(self.occupant < 0)) / len(tile.sites)
-        fp = fate_parameters(p, dt, fx, sysm.expansion_factor(), free_fraction, msc_present)
+        fp = fate_parameters(p, dt, fx, sysm.expansion_factor(), free_fraction, msc_present,
+                             sysm.relative_signal())
         msc_pos = st.pos[cells[st.kind[cells] == A.MSC]] if msc_present else np.zeros((0, 3))
         # (decide_fates returns the free slots its births will take, and lists in self.active the
         # agents that apply_fates has anything to do with)
-        births, n_active = decide_fates(st.kind, st.state, st.pos, st.age, st.maturity, st.timer, st.link, cells,
+        births, n_active = decide_fates(st.kind, st.state, st.pos, st.age, st.maturity, st.timer, st.ploidy, st.link, cells,
                                         fp, tile.radii, msc_pos, self.near_seg, self.near_d, self.near_c, v.radius,
                                         v.integrity, v.vcam, seed, step, self.flags, self.nspawn, self.released,
                                         self.active, numba.get_num_threads())
@@ -339,7 +341,8 @@ class Simulation:
     def _record(self):
         st = self.store
         members = self.living()
-        c = C.tally(st.kind, st.state, st.origin, st.maturity, members, self.occupant)
+        c = C.tally(st.kind, st.state, st.origin, st.maturity, st.ploidy, members, self.occupant,
+                    self.params["mk_endomitosis_share"])
         sysm = self.systemic
         hspc = c[C.C_HSPC_HOST] + c[C.C_HSPC_DONOR]
         mk = c[C.C_MK]
@@ -366,7 +369,7 @@ class Simulation:
             "vcam1": float(self.vessels.vcam.mean()),
             "msc_cells": c[C.C_MSC],
             "il6": lv["il6"], "il11": lv["il11"], "sdf1_plasma": lv["sdf1"], "fgf4": lv["fgf4"],
-            "msc_ev": lv["msc_ev"], "niche_disruption": lv["niche_disruption"],
+            "msc_ev": lv["msc_ev"], "msc_ev_marrow": lv["msc_ev_marrow"], "niche_disruption": lv["niche_disruption"],
             "cxcr4_block": lv["cxcr4_block"], "vla4_block": lv["vla4_block"],
             "agents": float(members.size),
         }
@@ -425,7 +428,9 @@ class Simulation:
                 "age_hours": float(st.age[slot]), "position_um": [float(x) for x in st.pos[slot]]}
         if k == A.MK:
             info["maturity"] = float(st.maturity[slot])
-            info["ploidy"] = f"{2 ** (1 + 5 * st.maturity[slot]):.0f}N"
+            now = C.current_ploidy(float(st.ploidy[slot]), float(st.maturity[slot]),
+                                   self.params["mk_endomitosis_share"])
+            info["ploidy"] = f"{now:.0f}N of {st.ploidy[slot]:.0f}N"
             info["state"] = {0: "migrating", 1: "docked at sinusoid", 2: "releasing platelets"}[int(st.state[slot])]
         if k == A.HSPC:
             info["state"] = "lodged in niche" if st.state[slot] == A.LODGED else "homing"

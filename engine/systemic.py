@@ -7,7 +7,10 @@
   plus Mpl-receptor clearance proportional to platelet and MK mass (relative to
   WT baseline). Thpo-/-: no production. Mpl-/-: no receptor, so no receptor
   clearance and no signal.
-* Treatment levels: each relaxes toward the sum of the doses active now.
+* Treatment levels: each plasma level relaxes toward the sum of the doses active now. MSC-EVs also
+  have a marrow (tissue) level: vesicles leave the blood within minutes, taken up by tissues, where
+  they stay for about a day; the marrow level follows the plasma level with that slower time
+  constant, and the EV effects read the marrow level.
 """
 from __future__ import annotations
 
@@ -16,6 +19,8 @@ import math
 import numpy as np
 
 LEVEL_KINDS = ("il6", "il11", "sdf1", "fgf4", "msc_ev", "niche_disruption", "cxcr4_block", "vla4_block")
+#: tissue levels, each taking up from the plasma level named (time constant: level_taus[tissue level])
+TISSUE_LEVELS = {"msc_ev_marrow": "msc_ev"}
 
 
 def emax(level: float) -> float:
@@ -45,7 +50,7 @@ class Systemic:
         self.mk_reference = max(mk_reference, 1e-9)
         self.chain = np.zeros(self.n_stages)
         self.tpo = self.T0
-        self.levels = {k: 0.0 for k in LEVEL_KINDS}
+        self.levels = {k: 0.0 for k in LEVEL_KINDS + tuple(TISSUE_LEVELS)}
 
     # ------------------------------------------------------------ state
     @property
@@ -59,9 +64,14 @@ class Systemic:
         rel = self.tpo / self.T0
         return self.mpl * rel / (rel + self.ec50)
 
+    def relative_signal(self) -> float:
+        """Mpl signal relative to the WT baseline: 0 without TPO or Mpl, 1 at WT steady state,
+        at most 1 + ec50 when TPO is far above baseline."""
+        return self.tpo_signal() / self.signal_wt
+
     def expansion_factor(self) -> float:
         """MK-lineage output relative to WT baseline: TPO-independent part + Mpl signal."""
-        return self.a0 + (1.0 - self.a0) * self.tpo_signal() / self.signal_wt
+        return self.a0 + (1.0 - self.a0) * self.relative_signal()
 
     def tpo_steady_state(self, platelets: float, mk_mass: float, production_factor: float = 1.0) -> float:
         """Plasma TPO at which production (x ``production_factor``, e.g. IL-6 induction) balances
@@ -75,10 +85,12 @@ class Systemic:
     # ------------------------------------------------------------ integration
     def advance_levels(self, dt: float, targets: dict[str, float], level_taus: dict[str, float]) -> None:
         """Each treatment level relaxes toward the sum of the doses active now (time constant
-        ``level_taus[kind]`` hours)."""
+        ``level_taus[kind]`` hours); then each tissue level toward its plasma level."""
         for k in LEVEL_KINDS:
             tau = level_taus[k]
             self.levels[k] += (targets.get(k, 0.0) - self.levels[k]) * (1.0 - math.exp(-dt / tau))
+        for k, plasma in TISSUE_LEVELS.items():
+            self.levels[k] += (self.levels[plasma] - self.levels[k]) * (1.0 - math.exp(-dt / level_taus[k]))
 
     def advance_blood(self, dt: float, release_rate: float, mk_mass: float, tpo_production: float = 1.0) -> None:
         """Advance blood platelets and plasma TPO by dt hours. release_rate: platelets added to blood

@@ -90,6 +90,7 @@ ARRAY_RULES: dict[str, Rule] = {
     "store.age": Rule("float64", ("C",), finite),
     "store.maturity": Rule("float64", ("C",), finite),
     "store.timer": Rule("float64", ("C",), finite),
+    "store.ploidy": Rule("float64", ("C",), between(0.0, 64.0)),
     "store.uid": Rule("int64", ("C",), None),
     "store.next_uid": Rule("int64", (1,), between(0, 1 << 62)),
     "store.free": Rule("int64", ("C",), index("C")),

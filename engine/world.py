@@ -14,6 +14,7 @@ import numpy as np
 from . import agents as A
 from .agents import AgentStore
 from .cell_lists import CellGrid
+from .fates import ploidy_class
 from .field import DiffusionField
 from .vessels import VesselNetwork, nearest_segment_grid
 
@@ -139,6 +140,7 @@ def add_agents(store: AgentStore, kind: int, pts: np.ndarray, origin: int = A.HO
         store.age[i] = 0.0 if age is None else age[q]
         store.maturity[i] = 0.0 if maturity is None else maturity[q]
         store.timer[i] = 0.0
+        store.ploidy[i] = 0.0
         idx.append(i)
     return np.array(idx, np.int64)
 
@@ -191,5 +193,11 @@ def populate(tile: Tile, params, genotype: str, rng) -> tuple[AgentStore, np.nda
         pts, seg = tile.wall_points(n_docked, r + 0.5, rng)
         idx = add_agents(store, A.MK, pts, state=A.DOCKED, maturity=mat, age=rng.uniform(24, 96, n_docked))
         store.link[idx] = seg
+    # ploidy classes as new MKs get them (engine/fates.py) at the genotype's baseline Mpl signal
+    mks = np.flatnonzero(store.kind == A.MK)
+    signal = 1.0 if genotype == "wt" else 0.0
+    log2_mean = p["mk_ploidy_log2_wt"] + p["mk_ploidy_tpo_gain_log2"] * (signal - 1.0)
+    z = rng.normal(0.0, 1.0, mks.size)
+    store.ploidy[mks] = [ploidy_class(log2_mean, p["mk_ploidy_sd_log2"], float(x)) for x in z]
     store.ensure_free(store.n_alive // 2 + 1024)  # headroom for births and platelets
     return store, occupant

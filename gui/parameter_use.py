@@ -27,7 +27,8 @@ NEEDS_EVENT: dict[str, tuple[str, ...]] = {
     "msc_agents_per_dose_unit": ("msc", "transplant+msc"), "msc_sdf1_factor": ("msc", "transplant+msc"),
     "msc_support_radius_um": ("msc", "transplant+msc"), "msc_expansion_boost": ("msc", "transplant+msc"),
     "msc_homing_boost": ("msc", "transplant+msc"), "msc_half_life_days": ("msc", "transplant+msc"),
-    "ev_expansion_boost": ("msc_ev",), "ev_homing_boost": ("msc_ev",), "ev_half_life_hours": ("msc_ev",),
+    "ev_expansion_boost": ("msc_ev",), "ev_homing_boost": ("msc_ev",), "ev_plasma_half_life_hours": ("msc_ev",),
+    "ev_marrow_half_life_hours": ("msc_ev",),
     "treatment_onset_hours": ("il6", "il11", "sdf1", "fgf4", "cxcr4_block", "vla4_block", "niche_disruption"),
 }
 #: parameters that only change what the 3D view draws

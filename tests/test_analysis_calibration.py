@@ -19,13 +19,27 @@ def test_every_calibrated_parameter_names_its_method_and_data_and_its_source_say
 
 def test_table_values_are_read_from_calibration_series_only(tmp_path):
     fits = calibrate("mouse", entries=[e for e in load_calibration() if e.method == "table_value"], log=lambda *_: None)
-    assert [(f.name, f.value, f.table) for f in fits] == [("platelet_baseline", 900.0, "zingariello2017_tab1")]
-    assert "zingariello2017_tab1" in fits[0].source_text()
+    assert sorted((f.name, f.value, f.table) for f in fits) == [
+        ("ev_plasma_half_life_hours", 0.033, "takahashi2013_abstract"),
+        ("platelet_baseline", 900.0, "zingariello2017_tab1"),
+        ("tpo_baseline_pg_ml", 351.0, "zingariello2017_tab1")]
+    assert all(f.table in f.source_text() for f in fits)
     bad = tmp_path / "cal.toml"
     bad.write_text('[[parameters]]\nname = "platelet_baseline"\nspecies = "mouse"\nmethod = "table_value"\n'
-                   'table = "zingariello2017_tab1"\nseries = "wt_tpo"\n')
+                   'table = "zingariello2017_tab1"\nseries = "mpl_platelets"\n')
     with pytest.raises(InputError, match="calibration series"):
         load_calibration(bad)
+
+
+def test_receptor_share_comes_from_the_mpl_null_tpo_ratio():
+    """Same TPO production in Mpl-null and WT mice (Fielder 1996), no receptor route in Mpl-null: the
+    published ratio R = 1287 / 351 gives share = 1 - 1/R, and the Mpl-/- model sits at R again."""
+    fits = calibrate("mouse", entries=[e for e in load_calibration() if e.method == "receptor_clearance_share"],
+                     log=lambda *_: None)
+    assert [(f.name, f.table, f.series) for f in fits] == [
+        ("tpo_receptor_clearance_fraction", "zingariello2017_tab1", "mpl_tpo_ratio")]
+    assert fits[0].value == pytest.approx(1.0 - 351.0 / 1287.0, abs=1e-6)
+    assert parameter_table()["tpo_receptor_clearance_fraction"].default == pytest.approx(fits[0].value, abs=1e-6)
 
 
 @pytest.mark.parametrize("text, words", [

@@ -7,6 +7,7 @@ import pytest
 
 from analysis.published import all_tables, data_dir, load_table, parse_table, published_for_scenario
 from engine import InputError, builtin_scenarios
+from engine.parameters import ParameterSet
 from engine.observables import COLUMNS
 
 MINIMAL = {
@@ -64,7 +65,7 @@ def test_series_for_a_scenario_are_shifted_to_its_event_and_converted():
     assert yeager.mean.tolist() == [0.4, 2.25, 2.25, 2.25] and yeager.lower[0] == 0.35
     assert "Yeager" in yeager.label and "Exp Hematol" in yeager.citation
     abs_ = five[("yeager1983_abstract", "platelets")]                  # on the scenario's baseline count
-    assert abs_.mean[0] == pytest.approx(400.0)
+    assert abs_.mean[0] == pytest.approx(0.4 * ParameterSet("mouse")["platelet_baseline"])
     lesson = {s.table_id: s for s in published_for_scenario("lesson_5fu") if s.column == "platelets_rel"}
     assert lesson["yeager1983_abstract"].days[0] == 7.0               # 5-FU on day 0 there
     mpl = [s for s in published_for_scenario("v03_mpl_ko") if s.column == "tpo_pg_ml"]

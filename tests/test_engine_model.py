@@ -37,12 +37,13 @@ def window(sim, col, lo=8, hi=24):
 
 def test_wt_steady_state_holds_near_baseline(wt):
     # a small tile is noisier than the default one (claim V1 checks +-10% there, tests/test_claims.py)
+    p = wt.params
     plt = wt.observables["platelets"]
-    assert window(wt, "platelets") == pytest.approx(1000.0, rel=0.10)
-    assert np.all(np.abs(plt / 1000.0 - 1.0) < 0.25), (plt.min(), plt.max())
+    assert window(wt, "platelets") == pytest.approx(p["platelet_baseline"], rel=0.10)
+    assert np.all(np.abs(plt / p["platelet_baseline"] - 1.0) < 0.25), (plt.min(), plt.max())
     assert 100 < window(wt, "mk") < 2000           # hundreds of megakaryocytes in the tile
     assert window(wt, "niche_occupancy") > 0.9
-    assert window(wt, "tpo_pg_ml") == pytest.approx(150, rel=0.2)
+    assert window(wt, "tpo_pg_ml") == pytest.approx(p["tpo_baseline_pg_ml"], rel=0.2)
 
 
 def test_knockouts_have_few_platelets_and_megakaryocytes(wt, thpo, mpl):

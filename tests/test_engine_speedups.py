@@ -302,8 +302,10 @@ def test_census_matches_tally_and_the_plain_lists(small_sim):
     members = sim.living()
     cap = st.capacity
     cells_out = np.full(cap, -1, np.int64)
-    counts, nc = census(st.kind, st.state, st.origin, st.maturity, sim.occupant, cells_out)
-    assert np.array_equal(counts, tally(st.kind, st.state, st.origin, st.maturity, members, sim.occupant))
+    counts, nc = census(st.kind, st.state, st.origin, st.maturity, st.ploidy, sim.occupant, cells_out,
+                        sim.params["mk_endomitosis_share"])
+    assert np.array_equal(counts, tally(st.kind, st.state, st.origin, st.maturity, st.ploidy, members, sim.occupant,
+                                                 sim.params["mk_endomitosis_share"]))
     assert np.array_equal(cells_out[:nc], members)
     assert nc > 0 and not np.any(st.kind[members] == A.PLATELET)   # particles live outside the store
     nspawn = np.zeros(cap, np.int32)
@@ -326,7 +328,7 @@ def test_fate_decisions_count_births_and_list_the_agents_with_work(monkeypatch):
 
     def recording(*args):
         births, n_active = decide(*args)
-        kind, state, members = args[0], args[1], args[7]
+        kind, state, members = args[0], args[1], args[8]
         flags, nspawn, released, active = args[-5], args[-4], args[-3], args[-2]
         work = members[(flags[members] != 0) | (nspawn[members] != 0) | (released[members] != 0.0)
                        | ((kind[members] == HSPC) & (state[members] == FREE))]
@@ -359,13 +361,15 @@ def test_fate_decisions_list_the_same_agents_for_any_number_of_threads():
     from engine.interventions import treatment_effects
 
     fx = treatment_effects(sim.params, sim.systemic.levels)
-    fp = FT.fate_parameters(sim.params, sim.dt, fx, sim.systemic.expansion_factor(), 0.03, False)
+    fp = FT.fate_parameters(sim.params, sim.dt, fx, sim.systemic.expansion_factor(), 0.03, False,
+                              sim.systemic.relative_signal())
     out = []
     for threads in (1, 7):
-        s = {name: getattr(st, name).copy() for name in ("kind", "state", "age", "maturity", "timer", "link")}
+        s = {name: getattr(st, name).copy() for name in ("kind", "state", "age", "maturity", "timer", "ploidy", "link")}
         flags, nspawn = np.zeros(st.capacity, np.uint8), np.zeros(st.capacity, np.int32)
         released, active = np.zeros(st.capacity), np.zeros(st.capacity, np.int64)
-        births, n = decide_fates(s["kind"], s["state"], st.pos, s["age"], s["maturity"], s["timer"], s["link"],
+        births, n = decide_fates(s["kind"], s["state"], st.pos, s["age"], s["maturity"], s["timer"], s["ploidy"],
+                                 s["link"],
                                  cells, fp, sim.rp, np.zeros((0, 3)), sim.near_seg, sim.near_d, sim.near_c,
                                  v.radius, v.integrity, v.vcam, sim.seed, 11, flags, nspawn, released, active,
                                  threads)

@@ -9,7 +9,7 @@ import pytest
 
 from engine.interventions import level_time_constants
 from engine.parameters import ParameterSet
-from engine.systemic import LEVEL_KINDS, Systemic, emax
+from engine.systemic import LEVEL_KINDS, TISSUE_LEVELS, Systemic, emax
 
 #: explicit values (not the shipped defaults) so that the expected numbers below are plain arithmetic
 PARAMS = {
@@ -154,6 +154,7 @@ def test_levels_relax_toward_their_targets_with_the_given_time_constant():
     sysm = make()
     taus = {k: 6.0 for k in LEVEL_KINDS}
     taus["msc_ev"] = 12.0
+    taus["msc_ev_marrow"] = 24.0
     for _ in range(12):                      # 6 h in 0.5 h steps: exact composition of exponentials
         sysm.advance_levels(0.5, {"sdf1": 1.0, "msc_ev": 2.0}, taus)
     assert sysm.levels["sdf1"] == pytest.approx(1.0 - math.exp(-1.0), rel=1e-12)
@@ -164,6 +165,25 @@ def test_levels_relax_toward_their_targets_with_the_given_time_constant():
     assert sysm.levels["sdf1"] == pytest.approx(level * math.exp(-1.0), rel=1e-12)
 
 
+def test_marrow_ev_level_outlasts_the_plasma_level():
+    """MSC-EVs leave the blood within minutes (plasma level) but the marrow keeps what it took up for
+    about a day: the marrow level follows the plasma level with its own, slower time constant."""
+    sysm = make()
+    taus = {k: 6.0 for k in LEVEL_KINDS}
+    taus["msc_ev"] = 0.05
+    taus["msc_ev_marrow"] = 30.0
+    for _ in range(48):
+        sysm.advance_levels(1.0, {"msc_ev": 1.0}, taus)
+    plasma, marrow = sysm.levels["msc_ev"], sysm.levels["msc_ev_marrow"]
+    assert plasma == pytest.approx(1.0, rel=1e-12)
+    # the marrow level, step by step toward a plasma level of 1 from the first step on
+    assert marrow == pytest.approx(1.0 - math.exp(-48.0 / 30.0), rel=1e-6)
+    for _ in range(6):                       # dosing stops: 6 h later the blood is clear, the marrow not
+        sysm.advance_levels(1.0, {}, taus)
+    assert sysm.levels["msc_ev"] < 1e-40
+    assert sysm.levels["msc_ev_marrow"] == pytest.approx(marrow * math.exp(-6.0 / 30.0), rel=1e-3)
+
+
 def test_shipped_parameters_drive_systemic():
     """The parameter table supplies every constant Systemic and the level time constants read, and
     the mouse WT baseline is its own TPO steady state."""
@@ -172,5 +192,6 @@ def test_shipped_parameters_drive_systemic():
     assert sysm.tpo_steady_state(p["platelet_baseline"], MK_REF) == pytest.approx(p["tpo_baseline_pg_ml"],
                                                                                  rel=1e-12)
     taus = level_time_constants(p)
-    assert set(taus) == set(LEVEL_KINDS)
-    assert taus["msc_ev"] == pytest.approx(p["ev_half_life_hours"] / math.log(2.0), rel=1e-12)
+    assert set(taus) == set(LEVEL_KINDS) | set(TISSUE_LEVELS)
+    assert taus["msc_ev"] == pytest.approx(p["ev_plasma_half_life_hours"] / math.log(2.0), rel=1e-12)
+    assert taus["msc_ev_marrow"] == pytest.approx(p["ev_marrow_half_life_hours"] / math.log(2.0), rel=1e-12)

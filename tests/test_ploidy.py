@@ -1,0 +1,119 @@
+"""Megakaryocyte ploidy as a state of each MK (engine/fates.py, engine/census.py): the class is drawn
+from the Mpl signal when an MK is born, reached during endomitosis, and sets its platelet yield."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from engine import agents as A
+from engine import fates as FT
+from engine import load_scenario
+from engine.census import current_ploidy
+from engine.parameters import ParameterSet
+
+SMALL = {"tile_x_um": 400.0, "tile_y_um": 400.0, "tile_z_um": 200.0, "spinup_days": 2.0}
+
+
+def test_ploidy_class_is_the_nearest_class_from_2n_to_64n():
+    assert FT.ploidy_class(4.0, 0.8, 0.0) == 16.0
+    assert FT.ploidy_class(4.0, 0.8, 0.62) == 16.0       # 4.496: still nearest to 16N
+    assert FT.ploidy_class(4.0, 0.8, 0.63) == 32.0       # 4.504
+    assert FT.ploidy_class(4.0, 0.8, -10.0) == 2.0       # never below 2N ...
+    assert FT.ploidy_class(4.0, 0.8, 10.0) == 64.0       # ... nor above 64N
+    # the shape the parameters give: mode 16N, nearly all MKs 8N-64N (Jackson 1990, Corash 1989)
+    p = ParameterSet("mouse")
+    z = np.random.default_rng(1).standard_normal(20000)
+    classes = np.array([FT.ploidy_class(p["mk_ploidy_log2_wt"], p["mk_ploidy_sd_log2"], x) for x in z])
+    values, counts = np.unique(classes, return_counts=True)
+    assert values[np.argmax(counts)] == 16.0
+    assert np.mean((classes >= 8) & (classes <= 64)) > 0.9
+
+
+def test_the_mpl_signal_moves_the_class_of_new_megakaryocytes():
+    p = ParameterSet("mouse")
+    from engine.interventions import treatment_effects
+    from engine.systemic import LEVEL_KINDS, TISSUE_LEVELS
+
+    fx = treatment_effects(p, {k: 0.0 for k in LEVEL_KINDS + tuple(TISSUE_LEVELS)})
+    log2 = {s: FT.fate_parameters(p, 1.0, fx, 1.0, 0.0, False, s)[FT.F_PLOIDY_LOG2] for s in (0.0, 1.0, 2.0)}
+    gain = p["mk_ploidy_tpo_gain_log2"]
+    assert log2[1.0] == p["mk_ploidy_log2_wt"]
+    assert log2[0.0] == pytest.approx(log2[1.0] - gain) and log2[2.0] == pytest.approx(log2[1.0] + gain)
+
+
+def test_endomitosis_reaches_the_class_early_in_maturation():
+    assert current_ploidy(16.0, 0.0, 0.25) == 2.0
+    assert current_ploidy(16.0, 0.125, 0.25) == pytest.approx(2.0 ** 2.5)
+    assert current_ploidy(16.0, 0.25, 0.25) == pytest.approx(16.0)
+    assert current_ploidy(16.0, 0.9, 0.25) == pytest.approx(16.0)
+    assert current_ploidy(64.0, 1.0, 0.25) == pytest.approx(64.0)
+
+
+def _mean_log2_class_of_new_mks(genotype: str) -> tuple[float, int]:
+    """Mean log2 class of the MKs alive at the end of 6-day runs (seeds 1, 2) that were born during them."""
+    from engine import Simulation
+
+    scn = load_scenario("wt_steady_state").copy_with(
+        parameters={**SMALL, "tile_x_um": 600.0, "tile_y_um": 600.0}, genotype=genotype, days=6.0)
+    classes = []
+    for seed in (1, 2):
+        sim = Simulation.from_scenario(scn, seed=seed)
+        st = sim.store
+        before = st.uid[st.kind == A.MK].copy()
+        sim.run()
+        mk = (st.kind == A.MK) & ~np.isin(st.uid, before)
+        classes.append(np.log2(st.ploidy[mk]))
+    born = np.concatenate(classes)
+    return float(born.mean()), born.size
+
+
+def test_thpo_knockout_megakaryocytes_reach_a_lower_class():
+    """de Sauvage 1996: lower ploidy without TPO. The MKs born during a run (after the set-up) of a
+    Thpo-/- mouse sit about mk_ploidy_tpo_gain_log2 classes below wild type."""
+    p = ParameterSet("mouse")
+    wt, n_wt = _mean_log2_class_of_new_mks("wt")
+    ko, n_ko = _mean_log2_class_of_new_mks("thpo_ko")
+    assert n_wt > 500 and n_ko > 60
+    assert abs(wt - p["mk_ploidy_log2_wt"]) < 0.15
+    assert wt - ko == pytest.approx(p["mk_ploidy_tpo_gain_log2"], abs=0.25)
+
+
+def test_platelet_yield_doubles_with_each_ploidy_class():
+    """Two copies of one state that differ only in the releasing MKs' classes (16N vs 32N): every
+    releasing MK sheds exactly twice as many platelets; nothing else changes."""
+    from engine import Simulation
+    from engine.fates import decide_fates
+    from engine.interventions import treatment_effects
+
+    scn = load_scenario("wt_steady_state").copy_with(parameters=dict(SMALL))
+    sim = Simulation.from_scenario(scn, seed=4)
+    st, v = sim.store, sim.vessels
+    releasing = np.flatnonzero((st.kind == A.MK) & (st.state == A.RELEASING))
+    assert releasing.size > 0
+    cells = np.flatnonzero(st.kind >= 0)
+    fx = treatment_effects(sim.params, sim.systemic.levels)
+    fp = FT.fate_parameters(sim.params, sim.dt, fx, sim.systemic.expansion_factor(), 0.0, False,
+                            sim.systemic.relative_signal())
+    out = []
+    for cls in (16.0, 32.0):
+        s = {k: getattr(st, k).copy() for k in ("kind", "state", "age", "maturity", "timer", "ploidy", "link")}
+        s["ploidy"][releasing] = cls
+        flags, nspawn = np.zeros(st.capacity, np.uint8), np.zeros(st.capacity, np.int32)
+        released, active = np.zeros(st.capacity), np.zeros(st.capacity, np.int64)
+        decide_fates(s["kind"], s["state"], st.pos, s["age"], s["maturity"], s["timer"], s["ploidy"], s["link"],
+                     cells, fp, sim.rp, np.zeros((0, 3)), sim.near_seg, sim.near_d, sim.near_c, v.radius,
+                     v.integrity, v.vcam, sim.seed, 3, flags, nspawn, released, active, 1)
+        out.append((released, flags))
+    (r16, f16), (r32, f32) = out
+    assert (r16[releasing] > 0).all()
+    np.testing.assert_allclose(r32[releasing], 2.0 * r16[releasing], rtol=1e-12)
+    others = np.setdiff1d(cells, releasing)
+    assert not r16[others].any() and not r32[others].any() and np.array_equal(f16, f32)
+    # a 16N MK sheds platelets_per_mk over mk_release_hours
+    rel = sim.params["platelets_per_mk"] * sim.dt / sim.params["mk_release_hours"]
+    full = releasing[(st.timer[releasing] >= sim.dt) & (v.integrity[st.link[releasing]] == 1.0)]
+    if full.size:
+        np.testing.assert_allclose(r16[full], rel, rtol=1e-12)
+    assert math.isfinite(r32.sum())
