@@ -191,6 +191,17 @@ class Check(BaseModel):
             ok &= value < self.lt
         return bool(ok)
 
+    @property
+    def role(self) -> str:
+        """'calibration' when the check's target is a series a calibrated parameter was fitted to
+        (``use = "calibration"`` in its data table), else 'test' (also for checks without a target)."""
+        if not self.target:
+            return "test"
+        from analysis.published import load_table
+
+        t = load_table(self.target.table)
+        return "calibration" if (t.spec(self.target.series).use or t.use) == "calibration" else "test"
+
 
 class Line(BaseModel):
     """A horizontal reference line drawn on a claim's plot."""
@@ -235,15 +246,11 @@ class Claim(BaseModel):
 
     @property
     def role(self) -> str:
-        """'calibration' when any target is a calibration series, else 'test'."""
-        from analysis.published import load_table
-
-        for ch in self.checks:
-            if ch.target:
-                t = load_table(ch.target.table)
-                if (t.spec(ch.target.series).use or t.use) == "calibration":
-                    return "calibration"
-        return "test"
+        """'calibration' when every check against published data checks a calibration series (the
+        claim shows that a fit holds), else 'test'. Each check has a role of its own
+        (:meth:`Check.role`): a test claim may hold a calibration check (V3's Mpl-null TPO ratio)."""
+        roles = {ch.role for ch in self.checks if ch.target}
+        return "calibration" if roles == {"calibration"} else "test"
 
 
 class ClaimFile(BaseModel):

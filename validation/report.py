@@ -31,7 +31,7 @@ SECTIONS = (("calibration", "Calibration targets (data the calibrated parameters
 
 
 def section_of(result: ClaimResult, check: CheckResult) -> str:
-    if result.role == "calibration":
+    if result.role == "calibration" or check.check.role == "calibration":
         return "calibration"
     return check.rule
 
@@ -48,7 +48,7 @@ def tally(results: list[ClaimResult]) -> dict:
     """Counts for the summary: claims (merged duplicates counted once) and checks by rule."""
     distinct = [r for r in results if not r.merged_with]
     checks = [(r, c) for r in results for c in r.checks if not c.duplicate_of]
-    data = [(r, c) for r, c in checks if c.rule == "data" and r.role == "test"]
+    data = [(r, c) for r, c in checks if section_of(r, c) == "data"]
     return {"n_claims": len(distinct), "n_passed": sum(r.passed for r in distinct),
             "failed": [r.claim.id for r in distinct if not r.passed],
             "merged": {r.claim.id: r.merged_with for r in results if r.merged_with},
