@@ -20,18 +20,6 @@ ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 
 
-@pytest.fixture
-def fresh_runtime(monkeypatch, tmp_path):
-    """runtime state isolated: no remembered fallbacks, no session runtime folder, temp files under tmp_path/tmp."""
-    monkeypatch.setattr(runtime, "_fallbacks", {})
-    monkeypatch.setattr(runtime, "_temporary", [])
-    monkeypatch.delenv("XDG_RUNTIME_DIR", raising=False)
-    tmp = tmp_path / "tmp"
-    tmp.mkdir()
-    monkeypatch.setattr("tempfile.tempdir", str(tmp))
-    return tmp
-
-
 # ------------------------------------------------------------------ per-user folders
 
 def test_user_dir_is_under_nichelab_home(monkeypatch, tmp_path, fresh_runtime):

@@ -46,18 +46,6 @@ def _plant_index(path: Path, marker: Path) -> None:
     path.write_bytes(pickle.dumps(_Payload(marker)))
 
 
-@pytest.fixture
-def fresh_runtime(monkeypatch, tmp_path):
-    """No remembered fallbacks, no session runtime folder, temporary folders under tmp_path/tmp."""
-    monkeypatch.setattr(runtime, "_fallbacks", {})
-    monkeypatch.setattr(runtime, "_temporary", [])
-    monkeypatch.delenv("XDG_RUNTIME_DIR", raising=False)
-    tmp = tmp_path / "tmp"
-    tmp.mkdir()
-    monkeypatch.setattr("tempfile.tempdir", str(tmp))
-    return tmp
-
-
 def _mode(path: Path) -> int:
     return stat.S_IMODE(os.lstat(path).st_mode)
 
