@@ -40,7 +40,7 @@ from .plots import LivePlots
 from .plot_panel import PlotsPanel
 from .research import install_research_features
 from .scenario_model import ScenarioModel
-from .texts import VIEW_TIPS
+from .texts import VIEW_TIPS, count_text
 from .view_frame import ReplayStore
 from .view_panel import ViewPanel
 from .viewport import Viewport
@@ -464,10 +464,10 @@ class MainWindow(QMainWindow):
         self.run_controls.set_day(frame.day, self.model.scenario.days)
         agents = frame.snapshot.counts.get("agents", len(frame.snapshot.kinds))
         self.status_day.setText(f"day {frame.day:.2f}")
-        self.status_agents.setText(f"{int(agents):,} cells")
+        self.status_agents.setText(count_text(int(agents), "cell", "cells"))
         if frame.running:
-            self.status_steps.setText(f"engine {frame.steps_per_second:.0f} steps/s")
-            self.status_fps.setText(f"{self.viewport.frames_per_second():.0f} frames/s")
+            self.status_steps.setText(f"engine {count_text(frame.steps_per_second, 'step/s', 'steps/s')}")
+            self.status_fps.setText(count_text(self.viewport.frames_per_second(), "frame/s", "frames/s"))
         else:
             self.status_steps.setText("engine paused")
             self.status_fps.setText("view idle")
