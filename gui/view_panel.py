@@ -36,6 +36,11 @@ class ElidedLabel(QLabel):
         super().setText(text if len(text) > 12 else "")
 
 
+def replay_label_text(day: float, live: bool) -> str:
+    """The replay row's label: which moment the view shows, and whether it is the running simulation."""
+    return f"{'Live' if live else 'Replay'}: day {day:.2f}"
+
+
 class CellCard(QWidget):
     """The clicked cell's details as a card in the view's top-left corner, with a close button."""
 
@@ -164,12 +169,16 @@ class ViewPanel(QWidget):
         self.replay.valueChanged.connect(self._on_replay)
         self.replay_label = QLabel("Replay")
         self.replay_label.setToolTip(VIEW_TIPS["replay"])
-        self.replay_label.setMinimumWidth(40)
+        # as wide as its longest text, so that the slider does not jump when the day changes
+        self.replay_label.setMinimumWidth(self.replay_label.fontMetrics().horizontalAdvance(
+            replay_label_text(999.99, live=False)) + 4)
         self.live_button = QPushButton("Live")
         self.live_button.setToolTip("Back to the running simulation's current state")
         self.live_button.setEnabled(False)
         self.live_button.clicked.connect(self.live_requested)
         self._replay_days: list[float] = []
+        self._live_day: float | None = None       # day of the live frame the view shows
+        self._replay_day: float | None = None     # day of the stored frame the view shows (None: live)
 
         controls = QHBoxLayout()
         controls.setContentsMargins(4, 0, 4, 0)
@@ -287,25 +296,37 @@ class ViewPanel(QWidget):
             self.replay.setValue(max(0, n - 1))
         self.replay.blockSignals(False)
         self.replay.setEnabled(n > 1)
-        self._show_replay_label(self.replay.value())
+        self._show_replay_label()
 
-    def _show_replay_label(self, i: int) -> None:
-        if self._replay_days:
-            self.replay_label.setText(f"Replay day {self._replay_days[min(i, len(self._replay_days) - 1)]:.1f}")
+    def set_live_day(self, day: float) -> None:
+        """The day of the live frame just drawn in the view (the label shows it while not replaying)."""
+        self._live_day = float(day)
+        if self._replay_day is None:
+            self._show_replay_label()
+
+    def _show_replay_label(self) -> None:
+        """The day of the frame on screen: the stored one while replaying, else the live one."""
+        if self._replay_day is not None:
+            self.replay_label.setText(replay_label_text(self._replay_day, live=False))
+        elif self._live_day is not None:
+            self.replay_label.setText(replay_label_text(self._live_day, live=True))
         else:
             self.replay_label.setText("Replay")
 
     def _on_replay(self, i: int) -> None:
-        self._show_replay_label(i)
+        if i < self.replay.maximum() and i < len(self._replay_days):
+            self.replay_label.setText(replay_label_text(self._replay_days[i], live=False))
         self.replay_moved.emit(int(i))
 
     def set_replaying(self, day: float | None) -> None:
         """Show (day) or hide (None) the note that the view shows a stored moment."""
         self.live_button.setEnabled(day is not None)
+        self._replay_day = None if day is None else float(day)
+        self._show_replay_label()
         if day is None:
             self.replay_note.hide()
             return
-        self.replay_note.setText(f"Replay: day {day:.1f} (stored picture; press Live or Play to return)")
+        self.replay_note.setText(f"Replay: day {day:.2f} (stored picture; press Live or Play to return)")
         self._place_overlays()
         self.replay_note.show()
         self.replay_note.raise_()
