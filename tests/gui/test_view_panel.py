@@ -1,9 +1,11 @@
-"""The 3D view's panel (gui/view_panel.py) as a user reads it in the running window: the replay label."""
+"""The row under the 3D view (gui/view_panel.py): the mouse hints and the replay label, as a user reads
+them in the running window."""
 from __future__ import annotations
 
 import dataclasses
 
 import pytest
+from PySide6.QtCore import Qt
 
 from gui_helpers import WAIT_MS, wait_day
 
@@ -15,6 +17,38 @@ def _run_to(qtbot, window, day):
     qtbot.waitUntil(lambda: not c.running, timeout=WAIT_MS)
     c.poll()
     window.flush_frame()
+
+
+def _resize(qtbot, window, w, h):
+    window.resize(w, h)
+    want = window.size()                   # (the window's minimum size may have raised it)
+    qtbot.waitUntil(lambda: window.size() == want, timeout=WAIT_MS)
+    qtbot.wait(100)                        # docks and rows settle
+
+
+@pytest.mark.parametrize("size", [(1600, 1000), (1173, 559), (1, 1)], ids=["default", "reviewed-min", "min"])
+@pytest.mark.parametrize("field", ["off", "slice"])
+def test_click_to_inspect_hint_is_shown_whole(qtbot, window, size, field):
+    from gui.texts import VIEW_HINTS
+
+    vp = window.view_panel
+    vp.field_mode.setCurrentIndex(vp.field_mode.findData(field))      # "slice": the colour bar is shown
+    _resize(qtbot, window, *size)
+    hint = vp.hint
+    shown = hint.text()
+    assert hint.isVisible()
+    assert shown.startswith("Click a cell: inspect")             # the one hint nobody finds alone
+    assert "\u2026" not in shown and "..." not in shown           # whole hints, never cut mid-word
+    assert all(h in VIEW_HINTS for h in shown.split(" \u00b7 "))
+    assert hint.fontMetrics().horizontalAdvance(shown) <= hint.contentsRect().width()
+    # inside the view, clear of the colour bar, and clicks go through it to the cells
+    view = window.viewport.rect()
+    assert view.contains(hint.geometry())
+    if field != "off":
+        assert vp.colorbar.isVisible() and not hint.geometry().intersects(vp.colorbar.geometry())
+    assert hint.testAttribute(Qt.WA_TransparentForMouseEvents)
+    if size == (1600, 1000):
+        assert shown.split(" \u00b7 ")[:3] == VIEW_HINTS[:3]        # room for rotating and zooming too
 
 
 def test_replay_label_names_the_frame_on_screen(qtbot, window):
