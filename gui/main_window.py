@@ -40,7 +40,7 @@ from .plots import LivePlots
 from .plot_panel import PlotsPanel
 from .research import install_research_features
 from .scenario_model import ScenarioModel
-from .texts import VIEW_TIPS
+from .texts import VIEW_TIPS, count_text
 from .view_frame import ReplayStore
 from .view_panel import ViewPanel
 from .viewport import Viewport
@@ -409,6 +409,8 @@ class MainWindow(QMainWindow):
         self._pending_frame = None
         if self._replaying is None:
             self.viewport.set_snapshot(frame.snapshot)
+            self.view_panel.set_live_day(frame.day)
+        self._show_day(frame.day)          # with every frame drawn (the rates below are updated less often)
         for panel in (self.treatments, self.perturbations, self.transplant):
             panel.set_now(frame.day)
         if self.parameters.started != self.controller.started:
@@ -461,16 +463,20 @@ class MainWindow(QMainWindow):
         frame = frame or self.controller.frame
         if frame is None:
             return
-        self.run_controls.set_day(frame.day, self.model.scenario.days)
+        self._show_day(frame.day)
         agents = frame.snapshot.counts.get("agents", len(frame.snapshot.kinds))
-        self.status_day.setText(f"day {frame.day:.2f}")
-        self.status_agents.setText(f"{int(agents):,} cells")
+        self.status_agents.setText(count_text(int(agents), "cell", "cells"))
         if frame.running:
-            self.status_steps.setText(f"engine {frame.steps_per_second:.0f} steps/s")
-            self.status_fps.setText(f"{self.viewport.frames_per_second():.0f} frames/s")
+            self.status_steps.setText(f"engine {count_text(frame.steps_per_second, 'step/s', 'steps/s')}")
+            self.status_fps.setText(count_text(self.viewport.frames_per_second(), "frame/s", "frames/s"))
         else:
             self.status_steps.setText("engine paused")
             self.status_fps.setText("view idle")
+
+    def _show_day(self, day: float) -> None:
+        """The simulated day in the run controls and the status bar."""
+        self.run_controls.set_day(day, self.model.scenario.days)
+        self.status_day.setText(f"day {day:.2f}")
 
     def _on_inspected(self, info: dict) -> None:
         """The engine's description of the inspected cell ({} when that cell no longer lives)."""
@@ -559,6 +565,7 @@ class MainWindow(QMainWindow):
         frame = self.controller.frame
         if frame is not None:
             self.viewport.set_snapshot(frame.snapshot)
+            self.view_panel.set_live_day(frame.day)
 
     @property
     def replaying(self) -> bool:

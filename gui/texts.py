@@ -88,3 +88,13 @@ VIEW_TIPS = {
     "replay": "Scrub back through the run: the view shows the cells as they were (one stored picture per "
               "sampling interval). Press Live or Play to return to the running simulation.",
 }
+
+#: the mouse hints in the 3D view's corner, most important first (a narrow view shows the first ones)
+VIEW_HINTS = ["Click a cell: inspect", "drag: rotate", "scroll: zoom", "Shift+drag: pan"]
+
+
+def count_text(n: float, one: str, many: str, fmt: str = "{:,.0f}") -> str:
+    """``n`` formatted with ``fmt`` and the word that goes with the number shown: "1 cell", "0 cells",
+    "2.5 cells" (the shown number decides, so 0.6 frames/s reads "1 frame/s")."""
+    shown = fmt.format(n)
+    return f"{shown} {one if shown == '1' else many}"

@@ -1,5 +1,6 @@
 """The 3D view with everything around it: legend, view presets, SDF-1 field controls, the replay
-slider, and overlays inside the view (the clicked cell's card, the SDF-1 colour bar, the busy note).
+slider, and overlays inside the view (the clicked cell's card, the SDF-1 colour bar, the mouse hints,
+the busy note).
 
 The panel holds widgets only: the main window connects them to the viewport and the controller.
 Every control row shrinks with the window (nothing here sets the window's minimum width).
@@ -13,27 +14,46 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushB
 from . import palette as P
 from .legend import ColorBar, LegendBar
 from .panels.inspector import InspectorPanel
-from .texts import VIEW_TIPS
+from .texts import VIEW_HINTS, VIEW_TIPS
 from .viewport import Viewport, volume_rendering_available
 
 INSPECTOR_WIDTH = 270
 
 
-class ElidedLabel(QLabel):
-    """A one-line label that never widens its layout and ends in an ellipsis when cut short."""
+class HintLabel(QLabel):
+    """The mouse hints as a caption inside the 3D view, joined by " \u00b7 ", most important first:
+    it shows as many whole hints as the room it is given (``fit``) holds, never a word cut short.
+    Clicks and drags pass through it to the view."""
 
-    def __init__(self, text: str, parent=None):
+    SEP = " \u00b7 "
+
+    def __init__(self, hints: list[str], parent=None):
         super().__init__(parent)
-        self._full = text
-        self.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
-        self.setText(text)
+        self._hints = list(hints)
+        self.setAttribute(Qt.WA_TransparentForMouseEvents, True)
+        self.setStyleSheet("background: rgba(0,0,0,120); color: rgba(255,255,255,210); padding: 2px 6px; "
+                           "border-radius: 4px;")
+        self.fit(10_000)
 
-    def resizeEvent(self, ev):
-        super().resizeEvent(ev)
+    def fit(self, room: int) -> None:
+        """Show the first hints that fit in ``room`` pixels (padding included); none: hidden."""
+        self.ensurePolished()            # (the style sheet's padding)
         fm = self.fontMetrics()
-        text = fm.elidedText(self._full, Qt.ElideRight, max(0, self.width() - 2))
-        # nothing rather than a stub of a word
-        super().setText(text if len(text) > 12 else "")
+        m = self.contentsMargins()
+        room = room - m.left() - m.right() - 2
+        shown: list[str] = []
+        for h in self._hints:
+            if fm.horizontalAdvance(self.SEP.join(shown + [h])) > room:
+                break
+            shown.append(h)
+        self.setText(self.SEP.join(shown))
+        self.adjustSize()
+        self.setVisible(bool(shown))
+
+
+def replay_label_text(day: float, live: bool) -> str:
+    """The replay row's label: which moment the view shows, and whether it is the running simulation."""
+    return f"{'Live' if live else 'Replay'}: day {day:.2f}"
 
 
 class CellCard(QWidget):
@@ -153,6 +173,7 @@ class ViewPanel(QWidget):
         self.replay_note.setStyleSheet("background: rgba(230,159,0,220); color: black; padding: 3px 8px; "
                                        "border-radius: 4px; font-weight: bold;")
         self.replay_note.hide()
+        self.hint = HintLabel(VIEW_HINTS, viewport)     # bottom left, beside the colour bar
         for w in (self.slice, self.slice_label, self.iso, self.iso_label, self.colorbar):
             w.setVisible(False)
         viewport.installEventFilter(self)
@@ -164,12 +185,16 @@ class ViewPanel(QWidget):
         self.replay.valueChanged.connect(self._on_replay)
         self.replay_label = QLabel("Replay")
         self.replay_label.setToolTip(VIEW_TIPS["replay"])
-        self.replay_label.setMinimumWidth(40)
+        # as wide as its longest text, so that the slider does not jump when the day changes
+        self.replay_label.setMinimumWidth(self.replay_label.fontMetrics().horizontalAdvance(
+            replay_label_text(999.99, live=False)) + 4)
         self.live_button = QPushButton("Live")
         self.live_button.setToolTip("Back to the running simulation's current state")
         self.live_button.setEnabled(False)
         self.live_button.clicked.connect(self.live_requested)
         self._replay_days: list[float] = []
+        self._live_day: float | None = None       # day of the live frame the view shows
+        self._replay_day: float | None = None     # day of the stored frame the view shows (None: live)
 
         controls = QHBoxLayout()
         controls.setContentsMargins(4, 0, 4, 0)
@@ -188,12 +213,7 @@ class ViewPanel(QWidget):
         frow.setStretch(1, 1)
         frow.setStretch(3, 1)
         self.field_row.setVisible(False)
-        hint = ElidedLabel("Drag: rotate \u00b7 scroll: zoom \u00b7 Shift+drag: pan \u00b7 click a cell: inspect")
-        hint.setStyleSheet("color: #666;")
-        hint.setAlignment(Qt.AlignLeft | Qt.AlignVCenter)
-        hint.setToolTip(VIEW_TIPS["camera"])
-        self.hint = hint
-        controls.addWidget(hint, 1)
+        controls.addStretch(1)
         replay_row = QHBoxLayout()
         replay_row.setContentsMargins(4, 0, 4, 0)
         replay_row.addWidget(self.depth_check)
@@ -228,6 +248,9 @@ class ViewPanel(QWidget):
         rn = self.replay_note
         rn.adjustSize()
         rn.move(max(0, (vp.width() - rn.width()) // 2), 8)
+        room = vp.width() - 16 - (cb.width() + 8 if not cb.isHidden() else 0)
+        self.hint.fit(room)
+        self.hint.move(8, max(0, vp.height() - self.hint.height() - 8))
         if self.busy.isVisible():
             self.show_busy(self.busy.text())
 
@@ -257,8 +280,8 @@ class ViewPanel(QWidget):
         self.field_row.setVisible(mode in ("slice", "isosurface"))
         self.field_row_label.setText({"slice": "SDF-1 slice height", "isosurface": "SDF-1 surface level"}.get(mode, ""))
         self.colorbar.setVisible(mode != "off")
+        self._place_overlays()          # (the hints make room for the colour bar)
         if mode != "off":
-            self._place_overlays()
             self.colorbar.raise_()
         idx = self.field_mode.findData(mode)
         if idx != self.field_mode.currentIndex():
@@ -287,25 +310,37 @@ class ViewPanel(QWidget):
             self.replay.setValue(max(0, n - 1))
         self.replay.blockSignals(False)
         self.replay.setEnabled(n > 1)
-        self._show_replay_label(self.replay.value())
+        self._show_replay_label()
 
-    def _show_replay_label(self, i: int) -> None:
-        if self._replay_days:
-            self.replay_label.setText(f"Replay day {self._replay_days[min(i, len(self._replay_days) - 1)]:.1f}")
+    def set_live_day(self, day: float) -> None:
+        """The day of the live frame just drawn in the view (the label shows it while not replaying)."""
+        self._live_day = float(day)
+        if self._replay_day is None:
+            self._show_replay_label()
+
+    def _show_replay_label(self) -> None:
+        """The day of the frame on screen: the stored one while replaying, else the live one."""
+        if self._replay_day is not None:
+            self.replay_label.setText(replay_label_text(self._replay_day, live=False))
+        elif self._live_day is not None:
+            self.replay_label.setText(replay_label_text(self._live_day, live=True))
         else:
             self.replay_label.setText("Replay")
 
     def _on_replay(self, i: int) -> None:
-        self._show_replay_label(i)
+        if i < self.replay.maximum() and i < len(self._replay_days):
+            self.replay_label.setText(replay_label_text(self._replay_days[i], live=False))
         self.replay_moved.emit(int(i))
 
     def set_replaying(self, day: float | None) -> None:
         """Show (day) or hide (None) the note that the view shows a stored moment."""
         self.live_button.setEnabled(day is not None)
+        self._replay_day = None if day is None else float(day)
+        self._show_replay_label()
         if day is None:
             self.replay_note.hide()
             return
-        self.replay_note.setText(f"Replay: day {day:.1f} (stored picture; press Live or Play to return)")
+        self.replay_note.setText(f"Replay: day {day:.2f} (stored picture; press Live or Play to return)")
         self._place_overlays()
         self.replay_note.show()
         self.replay_note.raise_()

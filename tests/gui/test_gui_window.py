@@ -336,3 +336,24 @@ def test_busy_message_wraps_inside_a_narrow_view(qtbot, window):
     assert 0 <= label.x() and label.x() + label.width() <= max(vp.width(), 120)
     panel.show_busy("")
     assert not label.isVisible()
+
+
+@pytest.mark.parametrize("n, cells, steps, fps", [
+    (1, "1 cell", "engine 1 step/s", "1 frame/s"),
+    (0.6, "1 cell", "engine 1 step/s", "1 frame/s"),       # the number shown decides the word
+    (0.4, "0 cells", "engine 0 steps/s", "0 frames/s"),
+    (2, "2 cells", "engine 2 steps/s", "2 frames/s"),
+    (1234, "1,234 cells", "engine 1,234 steps/s", "1,234 frames/s"),
+])
+def test_status_bar_counts_agree_with_their_number(window, monkeypatch, n, cells, steps, fps):
+    from types import SimpleNamespace
+
+    real = window.controller.frame
+    snap = SimpleNamespace(counts={"agents": round(n)}, kinds=real.snapshot.kinds)
+    frame = SimpleNamespace(day=3.0, snapshot=snap, running=True, steps_per_second=n)
+    monkeypatch.setattr(window.viewport, "frames_per_second", lambda *a, **k: n)
+    window.update_status(frame)
+    assert window.status_agents.text() == cells
+    assert window.status_steps.text() == steps
+    assert window.status_fps.text() == fps
+    assert window.status_day.text() == "day 3.00"

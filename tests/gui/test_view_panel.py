@@ -1,0 +1,90 @@
+"""The row under the 3D view (gui/view_panel.py): the mouse hints and the replay label, as a user reads
+them in the running window."""
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from PySide6.QtCore import Qt
+
+from gui_helpers import WAIT_MS, wait_day
+
+
+def _run_to(qtbot, window, day):
+    c = window.controller
+    c.run_until(day)
+    wait_day(qtbot, window, day)
+    qtbot.waitUntil(lambda: not c.running, timeout=WAIT_MS)
+    c.poll()
+    window.flush_frame()
+
+
+def _resize(qtbot, window, w, h):
+    window.resize(w, h)
+    want = window.size()                   # (the window's minimum size may have raised it)
+    qtbot.waitUntil(lambda: window.size() == want, timeout=WAIT_MS)
+    qtbot.wait(100)                        # docks and rows settle
+
+
+@pytest.mark.parametrize("size", [(1600, 1000), (1173, 559), (1, 1)], ids=["default", "reviewed-min", "min"])
+@pytest.mark.parametrize("field", ["off", "slice"])
+def test_click_to_inspect_hint_is_shown_whole(qtbot, window, size, field):
+    from gui.texts import VIEW_HINTS
+
+    vp = window.view_panel
+    vp.field_mode.setCurrentIndex(vp.field_mode.findData(field))      # "slice": the colour bar is shown
+    _resize(qtbot, window, *size)
+    hint = vp.hint
+    shown = hint.text()
+    assert hint.isVisible()
+    assert shown.startswith("Click a cell: inspect")             # the one hint nobody finds alone
+    assert "\u2026" not in shown and "..." not in shown           # whole hints, never cut mid-word
+    assert all(h in VIEW_HINTS for h in shown.split(" \u00b7 "))
+    assert hint.fontMetrics().horizontalAdvance(shown) <= hint.contentsRect().width()
+    # inside the view, clear of the colour bar, and clicks go through it to the cells
+    view = window.viewport.rect()
+    assert view.contains(hint.geometry())
+    if field != "off":
+        assert vp.colorbar.isVisible() and not hint.geometry().intersects(vp.colorbar.geometry())
+    assert hint.testAttribute(Qt.WA_TransparentForMouseEvents)
+    if size == (1600, 1000):
+        assert shown.split(" \u00b7 ")[:3] == VIEW_HINTS[:3]        # room for rotating and zooming too
+
+
+def test_replay_label_names_the_frame_on_screen(qtbot, window):
+    vp = window.view_panel
+    _run_to(qtbot, window, 1.0)
+    qtbot.waitUntil(lambda: len(window.replay) >= 5, timeout=WAIT_MS)
+    assert vp.replay_label.text() == "Live: day 1.00"
+    # the engine has stored a frame the view has not drawn yet (it runs ahead of the paced view)
+    ahead = dataclasses.replace(window.replay.frame(len(window.replay) - 1), day=1.25)
+    window._on_replay_frames([ahead])
+    assert window.replay.days[-1] == 1.25
+    assert vp.replay_label.text() == "Live: day 1.00"             # what the view shows, not the store's newest
+    # scrubbing back names the chosen stored frame
+    vp.replay.setValue(2)
+    day = window.replay.days[2]
+    assert window.replaying and window.viewport._frame.day == pytest.approx(day)
+    assert vp.replay_label.text() == f"Replay: day {day:.2f}"
+    assert f"day {day:.2f}" in vp.replay_note.text()
+    vp.live_button.click()
+    assert not window.replaying and vp.replay_label.text() == "Live: day 1.00"
+
+
+def test_replay_label_follows_the_live_view_while_running(qtbot, window):
+    c = window.controller
+    vp = window.view_panel
+    c.set_speed(48.0)            # 2 days/s: still running while we look
+    c.play()
+    qtbot.waitUntil(lambda: c.running, timeout=WAIT_MS)
+    seen = set()
+    for _ in range(30):
+        qtbot.wait(50)
+        if not c.running:
+            break
+        shown = window.viewport._frame.day
+        seen.add(shown)
+        assert vp.replay_label.text() == f"Live: day {shown:.2f}"
+        assert window.status_day.text() == f"day {shown:.2f}"
+    c.pause()
+    assert len(seen) > 1                                          # it did run while we looked
