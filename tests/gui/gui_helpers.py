@@ -19,3 +19,12 @@ def wait_ready(qtbot, win, generation: int | None = None, timeout=BUILD_TIMEOUT_
 def wait_day(qtbot, win, day: float, timeout=BUILD_TIMEOUT_MS):
     qtbot.waitUntil(lambda: win.controller.frame is not None and win.controller.frame.day >= day - 1e-9,
                     timeout=timeout)
+
+
+def run_to(qtbot, window, day):
+    """Run the window's simulation to ``day`` and wait until it has stopped there and the view shows it."""
+    c = window.controller
+    c.run_until(day)
+    wait_day(qtbot, window, day)
+    qtbot.waitUntil(lambda: not c.running, timeout=WAIT_MS)
+    c.poll()

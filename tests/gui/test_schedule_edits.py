@@ -10,7 +10,7 @@ import pytest
 
 from engine import Event
 
-from gui_helpers import WAIT_MS, wait_day, wait_ready
+from gui_helpers import WAIT_MS, run_to, wait_day, wait_ready
 
 
 @pytest.fixture
@@ -38,14 +38,6 @@ def _load(qtbot, window, scn):
                     timeout=WAIT_MS)
 
 
-def _run_to(qtbot, window, day):
-    c = window.controller
-    c.run_until(day)
-    wait_day(qtbot, window, day)
-    qtbot.waitUntil(lambda: not c.running, timeout=WAIT_MS)
-    c.poll()
-
-
 def test_unticking_msc_after_the_transplant_resets_with_one_plain_transplant(qtbot, window, small_scenario,
                                                                              answers):
     asked, queue = answers
@@ -53,7 +45,7 @@ def test_unticking_msc_after_the_transplant_resets_with_one_plain_transplant(qtb
                                                  msc_coinfusion=1.0)])
     _load(qtbot, window, scn)
     c = window.controller
-    _run_to(qtbot, window, 1.5)
+    run_to(qtbot, window, 1.5)
     tp = window.transplant
     assert tp.check.isChecked() and tp.msc.isChecked() and tp.event_id is not None
     assert tp.status.text().startswith("Given")
@@ -82,7 +74,7 @@ def test_unticking_msc_after_the_transplant_resets_with_one_plain_transplant(qtb
     runs = window.research.runs
     qtbot.waitUntil(lambda: len(runs.runs) == 1, timeout=WAIT_MS)
     assert "MSC" in runs.runs[0].treatment_summary
-    _run_to(qtbot, window, 1.5)
+    run_to(qtbot, window, 1.5)
     runs.keep_current()
     qtbot.waitUntil(lambda: len(runs.runs) == 2, timeout=WAIT_MS)
     assert "MSC" not in runs.runs[1].treatment_summary
@@ -94,7 +86,7 @@ def test_a_start_in_the_past_is_asked_about(qtbot, window, small_scenario, answe
     scn = small_scenario.copy_with(events=[Event(kind="sdf1", start_day=3.0, duration_days=2.0)])
     _load(qtbot, window, scn)
     c = window.controller
-    _run_to(qtbot, window, 1.0)
+    run_to(qtbot, window, 1.0)
     row = window.treatments.rows["sdf1"]
     assert row.status.toolTip().startswith("Planned")
     # typing start day 0.5 while the run is on day 1: asked, and "start now" starts it on day 1
@@ -112,7 +104,7 @@ def test_a_running_treatment_keeps_its_start_when_its_dose_changes(qtbot, window
     asked, _queue = answers
     scn = small_scenario.copy_with(events=[Event(kind="fgf4", start_day=0.0, duration_days=5.0, dose=1.0)])
     _load(qtbot, window, scn)
-    _run_to(qtbot, window, 1.0)
+    run_to(qtbot, window, 1.0)
     row = window.treatments.rows["fgf4"]
     assert row.status.toolTip().startswith("Running")
     row.dose.setValue(2.0)

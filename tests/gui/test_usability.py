@@ -11,15 +11,7 @@ import pytest
 
 from engine import Event, load_scenario
 
-from gui_helpers import SMALL, WAIT_MS, wait_day, wait_ready
-
-
-def _run_to(qtbot, window, day):
-    c = window.controller
-    c.run_until(day)
-    wait_day(qtbot, window, day)
-    qtbot.waitUntil(lambda: not c.running, timeout=WAIT_MS)
-    c.poll()
+from gui_helpers import SMALL, WAIT_MS, run_to, wait_day, wait_ready
 
 
 def test_window_fits_1280_by_720(qtbot, window):
@@ -66,7 +58,7 @@ def test_depth_cue_darkens_far_cells():
 
 
 def test_replay_scrubs_back_through_stored_frames(qtbot, window):
-    _run_to(qtbot, window, 2.0)
+    run_to(qtbot, window, 2.0)
     qtbot.waitUntil(lambda: len(window.replay) >= 9, timeout=WAIT_MS)   # day 0 and every 6 h
     days = window.replay.days
     assert days[0] == 0.0 and days[-1] == pytest.approx(2.0)
@@ -100,7 +92,7 @@ def test_replay_store_thins_within_its_budget():
 
 
 def test_table_tab_hover_and_zoom(qtbot, window):
-    _run_to(qtbot, window, 1.0)
+    run_to(qtbot, window, 1.0)
     window.flush_frame()
     panel = window.plots_panel
     m = panel.model

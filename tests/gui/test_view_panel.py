@@ -7,15 +7,12 @@ import dataclasses
 import pytest
 from PySide6.QtCore import Qt
 
-from gui_helpers import WAIT_MS, wait_day
+from gui_helpers import WAIT_MS, run_to
 
 
 def _run_to(qtbot, window, day):
-    c = window.controller
-    c.run_until(day)
-    wait_day(qtbot, window, day)
-    qtbot.waitUntil(lambda: not c.running, timeout=WAIT_MS)
-    c.poll()
+    """run_to, then draw the newest frame now (the label tests read what the view shows)."""
+    run_to(qtbot, window, day)
     window.flush_frame()
 
 
