@@ -225,7 +225,8 @@ def review_size(args, out: Path, size) -> None:
     inside = np.flatnonzero((xy[:, 0] > 0.35 * w) & (xy[:, 0] < 0.65 * w) & (xy[:, 1] > 0.35 * h)
                             & (xy[:, 1] < 0.65 * h))
     if len(inside):
-        aid = int(vp._pick_ids[inside[0]])
+        # the largest cell near the middle: a megakaryocyte, whose card shows the most (maturity, ploidy)
+        aid = int(vp._pick_ids[inside[np.argmax(vp._pick_radius[inside])]])
         vp.set_highlight(aid)
         win._on_pick(aid)
         s.wait(lambda: win.view_panel.card.isVisible(), timeout=30)

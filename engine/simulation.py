@@ -430,7 +430,8 @@ class Simulation:
             info["maturity"] = float(st.maturity[slot])
             now = C.current_ploidy(float(st.ploidy[slot]), float(st.maturity[slot]),
                                    self.params["mk_endomitosis_share"])
-            info["ploidy"] = f"{now:.0f}N of {st.ploidy[slot]:.0f}N"
+            cls = float(st.ploidy[slot])
+            info["ploidy"] = f"{now:.0f}N" if now >= cls - 0.5 else f"{now:.0f}N, reaching {cls:.0f}N"
             info["state"] = {0: "migrating", 1: "docked at sinusoid", 2: "releasing platelets"}[int(st.state[slot])]
         if k == A.HSPC:
             info["state"] = "lodged in niche" if st.state[slot] == A.LODGED else "homing"

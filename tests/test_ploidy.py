@@ -117,3 +117,20 @@ def test_platelet_yield_doubles_with_each_ploidy_class():
     if full.size:
         np.testing.assert_allclose(r16[full], rel, rtol=1e-12)
     assert math.isfinite(r32.sum())
+
+
+def test_the_cell_card_gives_the_ploidy_now_and_the_class_it_is_reaching():
+    from engine import Simulation
+
+    scn = load_scenario("wt_steady_state").copy_with(parameters=dict(SMALL))
+    sim = Simulation.from_scenario(scn, seed=3)
+    st = sim.store
+    mks = np.flatnonzero(st.kind == A.MK)
+    share = sim.params["mk_endomitosis_share"]
+    young = [i for i in mks if 0.0 < st.maturity[i] < 0.5 * share and st.ploidy[i] >= 8]
+    old = [i for i in mks if st.maturity[i] >= share]
+    assert young and old
+    y, o = young[0], old[0]
+    assert sim.describe_agent(int(st.uid[o]))["ploidy"] == f"{st.ploidy[o]:.0f}N"
+    text = sim.describe_agent(int(st.uid[y]))["ploidy"]
+    assert text.endswith(f", reaching {st.ploidy[y]:.0f}N") and not text.startswith(f"{st.ploidy[y]:.0f}N")
