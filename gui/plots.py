@@ -22,6 +22,7 @@ import time
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QFont, QFontMetrics, QTextDocument
 
 from . import palette as P
 
@@ -36,6 +37,9 @@ UPDATE_INTERVAL_S = 0.25
 LANE_PX = 17
 MAX_LANES = 4
 PUBLISHED_COLOUR = "#000000"
+#: the schedule strip's note when there is no schedule, longest first (the first that fits is shown)
+NO_SCHEDULE_NOTES = ("schedule: no treatments or perturbations", "no treatments or perturbations", "no treatments",
+                     "")
 
 
 class SeriesBuffer:
@@ -136,26 +140,120 @@ def assign_lanes(intervals: list[tuple[float, float]], gap: float = 0.0) -> list
     return lanes
 
 
+class Part:
+    """A piece of a title row: its HTML, a shorter form (or None) and how readily it gives way when
+    the row is too narrow (lower ``rank``: shortened or left out first; ``keep``: never left out)."""
+
+    __slots__ = ("html", "short", "rank", "keep")
+
+    def __init__(self, html_text: str, rank: int = 0, short: str | None = None, keep: bool = False):
+        self.html, self.short, self.rank, self.keep = html_text, short, rank, keep
+
+
+def _plain(html_text: str) -> str:
+    doc = QTextDocument()
+    doc.setHtml(html_text)
+    return doc.toPlainText()
+
+
 class _Plot:
     """One plot's title row: a single line that names the plot, gives its live values with a swatch
-    of each curve (it is the legend too) and sits above the data, never on it."""
+    of each curve (it is the legend too) and sits above the data, never on it.
 
-    def __init__(self, item: pg.PlotItem, key: str, title: str):
+    The row uses the plot's whole width. When it is too narrow, the parts give way in order of rank:
+    legend entries first (the published data's citation, the normal range), then shorter forms
+    (a shorter name, a value without its words); what is still too wide ends in an ellipsis, never a
+    word cut short. The row's tooltip then holds the whole text."""
+
+    #: the row's left edge in the plot (over the left axis: the row may use the plot's whole width)
+    X = 3.0
+    STYLE = "<span style='color:#202020; font-size:8.5pt'>{}</span>"
+
+    def __init__(self, item: pg.PlotItem, key: str, title: str, short_title: str | None = None):
         self.item = item
         self.key = key
         self.title = title
+        self.short_title = short_title
         item.setTitle("&nbsp;", size="8.5pt")        # reserves the row; the text is the read-out below
         self.readout = pg.TextItem(anchor=(0, 0))
-        self.readout.setParentItem(item.titleLabel)
-        self.readout.setPos(0, -3)
+        self.readout.setParentItem(item)
         self.readout.setZValue(50)
-        self.html = ""
+        self.html = ""            # the whole row (its values and legend), without the name
+        self.shown = ""           # the HTML on screen
+        self.full = ""            # the whole row's HTML, name included
+        self._parts: list[Part] = []
+        item.geometryChanged.connect(self.fit)
+        item.titleLabel.geometryChanged.connect(self.fit)
 
-    def set_readout(self, html_text: str) -> None:
+    def set_readout(self, parts: list[Part]) -> None:
+        html_text = " ".join(p.html for p in parts)
         if html_text == self.html:
             return
         self.html = html_text
-        self.readout.setHtml(f"<span style='color:#202020; font-size:8.5pt'><b>{self.title}</b> {html_text}</span>")
+        self._parts = parts
+        self.fit()
+
+    def room(self) -> float:
+        """Pixels the row's text may use: from its left edge to 2 px before the plot's right edge."""
+        margin = float(self.readout.textItem.document().documentMargin())
+        return max(0.0, float(self.item.size().width()) - self.X - margin - 2.0)
+
+    def text_rect(self) -> QRectF:
+        """The row's text (without the text item's margins) in scene coordinates."""
+        t = self.readout.textItem
+        m = float(t.document().documentMargin())
+        return t.mapRectToScene(t.boundingRect().adjusted(m, m, -m, -m))
+
+    def _text_width(self, html_text: str) -> float:
+        t = self.readout.textItem
+        t.setHtml(self.STYLE.format(html_text))
+        return float(t.document().idealWidth()) - 2.0 * float(t.document().documentMargin())
+
+    def fit(self, *_args) -> None:
+        """Show as much of the row as the plot's width holds (see the class)."""
+        self.readout.setPos(self.X, float(self.item.titleLabel.pos().y()) - 3.0)
+        name = Part(f"<b>{self.title}</b>", rank=2, keep=True,
+                    short=f"<b>{self.short_title}</b>" if self.short_title else None)
+        parts = [name] + list(self._parts)
+        self.full = " ".join(p.html for p in parts)
+        room = self.room()
+        forms = [p.html for p in parts]
+
+        def width():
+            return self._text_width(" ".join(f for f in forms if f))
+
+        if width() > room:
+            # legend entries and longer forms give way, lowest rank first
+            steps = sorted((p.rank, i) for i, p in enumerate(parts) if p.short is not None or not p.keep)
+            for _rank, i in steps:
+                p = parts[i]
+                forms[i] = p.short if p.short is not None else ""
+                if width() <= room:
+                    break
+        if width() > room:
+            # still too wide: the last parts give way to an ellipsis
+            forms = [f for f in forms if f] + ["\u2026"]
+            while width() > room and len(forms) > 2:
+                del forms[-2]
+        shown = " ".join(f for f in forms if f)
+        if width() > room:                      # the name alone is too wide: elide it
+            font = QFont(self.readout.textItem.font())
+            font.setPointSizeF(8.5)
+            font.setBold(True)
+            shown = html.escape(QFontMetrics(font).elidedText(_plain(shown), Qt.ElideRight, int(room)))
+        self.shown = shown
+        self.readout.setHtml(self.STYLE.format(shown))
+        tip = self.STYLE.format(self.full) if shown != self.full else ""
+        self.readout.setToolTip(tip)
+        self.readout.textItem.setToolTip(tip)
+
+    def shown_text(self) -> str:
+        """The row's text on screen (plain)."""
+        return self.readout.textItem.toPlainText()
+
+    def full_text(self) -> str:
+        """The whole row's text (plain)."""
+        return _plain(self.full)
 
 
 class LivePlots(pg.GraphicsLayoutWidget):
@@ -165,7 +263,8 @@ class LivePlots(pg.GraphicsLayoutWidget):
         super().__init__(parent)
         self.setMinimumSize(280, 360)
         self.ci.layout.setSpacing(2)
-        self.ci.setContentsMargins(2, 2, 2, 2)
+        # (left, right, bottom: room for the axis labels, which pyqtgraph draws a few pixels past their axes)
+        self.ci.setContentsMargins(6, 2, 6, 4)
         self.buffer: SeriesBuffer | None = None
         self.units = {"platelets": "10^3/uL"}
         self._dirty = False
@@ -277,9 +376,9 @@ class LivePlots(pg.GraphicsLayoutWidget):
         self.curves = [self.c_plt, self.c_chim, self.c_occ, self.c_tpo, self.c_mk, self.c_frac]
         self._info = {
             "platelets": _Plot(self.p_plt, "platelets", "Platelets"),
-            "engraftment": _Plot(self.p_eng, "engraftment", "HSC engraftment"),
+            "engraftment": _Plot(self.p_eng, "engraftment", "HSC engraftment", "Engraftment"),
             "tpo": _Plot(self.p_tpo, "tpo", "Plasma TPO"),
-            "mk": _Plot(self.p_mk, "mk", "Megakaryocytes"),
+            "mk": _Plot(self.p_mk, "mk", "Megakaryocytes", "MKs"),
         }
         self._set_titles()
         # hover: a line at the day under the mouse in every plot; the read-outs show that day
@@ -327,19 +426,31 @@ class LivePlots(pg.GraphicsLayoutWidget):
         if day is not None and b is not None and b.n:
             prefix = f"<i>day {b.nearest_day(day):.1f}</i> "
         band = "<span style='color:#009E73'>\u25a0</span>\u00a0normal"
+        day_part = [Part(prefix.strip(), rank=9)] if prefix else []
+
+        def legend(key):
+            return [Part(pub[key].strip(), rank=0)] if key in pub else []
         self._info["platelets"].set_readout(
-            f"{prefix}{_swatch(c['platelets'])} <b>{val('platelets', '{:,.0f}')}</b> "
-            f"{P.pretty_unit(units['platelets'])} ({val('platelets_rel', '{:.0%}')}) {band}"
-            + pub.get("platelets", "") + self._runs_legend)
+            day_part + [Part(f"{_swatch(c['platelets'])} <b>{val('platelets', '{:,.0f}')}</b> "
+                             f"{P.pretty_unit(units['platelets'])}", keep=True),
+                        Part(f"({val('platelets_rel', '{:.0%}')})", rank=4), Part(band, rank=1)]
+            + legend("platelets") + ([Part(self._runs_legend.strip(), rank=3)] if self._runs_legend else []))
         self._info["engraftment"].set_readout(
-            f"{prefix}{_swatch(c['donor_chimerism'])} donor <b>{val('donor_chimerism', '{:.0%}')}</b> "
-            f"{_swatch(c['niche_occupancy'], True)} niches {val('niche_occupancy', '{:.0%}')}"
-            + pub.get("engraftment", ""))
-        self._info["tpo"].set_readout(f"{prefix}{_swatch(c['tpo'])} <b>{val('tpo_pg_ml', '{:,.0f}')}</b> pg/mL"
-                                      + pub.get("tpo", ""))
-        self._info["mk"].set_readout(f"{prefix}{_swatch(c['mk'])} <b>{val('mk', '{:,.0f}')}</b> "
-                                     f"{_swatch(c['mk_vessel_fraction'], True)} "
-                                     f"{val('mk_vessel_fraction', '{:.0%}')} at sinusoid" + pub.get("mk", ""))
+            day_part + [Part(f"{_swatch(c['donor_chimerism'])} donor <b>{val('donor_chimerism', '{:.0%}')}</b>",
+                             keep=True),
+                        Part(f"{_swatch(c['niche_occupancy'], True)} niches {val('niche_occupancy', '{:.0%}')}",
+                             rank=5, keep=True,
+                             short=f"{_swatch(c['niche_occupancy'], True)} {val('niche_occupancy', '{:.0%}')}")]
+            + legend("engraftment"))
+        self._info["tpo"].set_readout(
+            day_part + [Part(f"{_swatch(c['tpo'])} <b>{val('tpo_pg_ml', '{:,.0f}')}</b> pg/mL", keep=True)]
+            + legend("tpo"))
+        frac = val('mk_vessel_fraction', '{:.0%}')
+        self._info["mk"].set_readout(
+            day_part + [Part(f"{_swatch(c['mk'])} <b>{val('mk', '{:,.0f}')}</b>", keep=True),
+                        Part(f"{_swatch(c['mk_vessel_fraction'], True)} {frac} at sinusoid", rank=1, keep=True,
+                             short=f"{_swatch(c['mk_vessel_fraction'], True)} {frac}")]
+            + legend("mk"))
 
     def readout_text(self, name: str) -> str:
         """The read-out HTML of a plot ('platelets', 'engraftment', 'tpo', 'mk')."""
@@ -347,6 +458,10 @@ class LivePlots(pg.GraphicsLayoutWidget):
 
     def readout_item(self, name: str) -> pg.TextItem:
         return self._info[name].readout
+
+    def title_row(self, name: str) -> _Plot:
+        """A plot's title row (its shown_text, full_text and read-out item)."""
+        return self._info[name]
 
     # ------------------------------------------------------------------ a new run
     def reset(self, world) -> None:
@@ -562,8 +677,13 @@ class LivePlots(pg.GraphicsLayoutWidget):
         self.p_evt.setMinimumHeight(n_lanes * LANE_PX + 4)
         self.p_evt.setYRange(0, n_lanes, padding=0)
         if not events:
-            note = pg.TextItem(html="<span style='font-size:7.5pt; color:#777'>schedule: no treatments or "
-                                    "perturbations</span>", anchor=(0, 0.5))
+            # the longest form of the note that fits the strip (never a word cut short)
+            for text in NO_SCHEDULE_NOTES:
+                note = pg.TextItem(html=f"<span style='font-size:7.5pt; color:#777'>{text}</span>", anchor=(0, 0.5))
+                doc = note.textItem.document()
+                if doc.idealWidth() - 2 * doc.documentMargin() <= width_px - 8:
+                    break
+            note.setToolTip(NO_SCHEDULE_NOTES[0])
             note.setPos(x0 + 4 * per_px, 0.5)
             self.p_evt.addItem(note, ignoreBounds=True)
             self._strip_items.append(note)
