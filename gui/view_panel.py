@@ -7,7 +7,7 @@ Every control row shrinks with the window (nothing here sets the window's minimu
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import QEvent, QRect, Qt, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSlider,
                                QToolButton, QVBoxLayout, QWidget)
 
@@ -177,6 +177,7 @@ class ViewPanel(QWidget):
         for w in (self.slice, self.slice_label, self.iso, self.iso_label, self.colorbar):
             w.setVisible(False)
         viewport.installEventFilter(self)
+        viewport.view_moved.connect(self._place_colorbar)     # (the scale bar moves with the camera)
         # replay: scrub through the stored frames of the run
         self.replay = QSlider(Qt.Horizontal)
         self.replay.setRange(0, 0)
@@ -240,19 +241,51 @@ class ViewPanel(QWidget):
 
     def _place_overlays(self) -> None:
         vp = self.viewport
-        cb = self.colorbar
-        cb.adjustSize()
-        cb.move(max(0, vp.width() - cb.width() - 8), max(0, vp.height() - cb.height() - 8))
         self.card.move(8, 8)
         self.card.setMaximumHeight(max(80, vp.height() - 16))
         rn = self.replay_note
         rn.adjustSize()
         rn.move(max(0, (vp.width() - rn.width()) // 2), 8)
-        room = vp.width() - 16 - (cb.width() + 8 if not cb.isHidden() else 0)
-        self.hint.fit(room)
-        self.hint.move(8, max(0, vp.height() - self.hint.height() - 8))
+        self._place_colorbar()
         if self.busy.isVisible():
             self.show_busy(self.busy.text())
+
+    def colorbar_places(self) -> list[QRect]:
+        """Where the colour bar may go, best first: the bottom right corner, then on the right just
+        above or below the scale bar, then the top right corner (under the replay note)."""
+        vp, cb, m = self.viewport, self.colorbar, 8
+        w, h = cb.width(), cb.height()
+        x = max(0, vp.width() - w - m)
+        places = [QRect(x, max(0, vp.height() - h - m), w, h)]
+        scale = vp.scale_bar_rect()
+        if scale is not None:
+            places += [QRect(x, scale.top() - h - 2, w, h), QRect(x, scale.bottom() + 3, w, h)]
+        top = m
+        if not self.replay_note.isHidden():
+            top = self.replay_note.geometry().bottom() + 1 + 4
+        places.append(QRect(x, top, w, h))
+        return places
+
+    def _place_colorbar(self) -> None:
+        """The colour bar goes to the first of its places that is inside the view and clear of the scale
+        bar and the replay note (then the mouse hints take the room it leaves)."""
+        vp, cb = self.viewport, self.colorbar
+        cb.adjustSize()
+        view = vp.rect()
+        scale = vp.scale_bar_rect()
+        note = self.replay_note.geometry() if not self.replay_note.isHidden() else None
+        places = self.colorbar_places()
+        for r in places:
+            if (view.contains(r) and (scale is None or not r.intersects(scale))
+                    and (note is None or not r.intersects(note))):
+                break
+        else:
+            r = places[0]
+        cb.move(r.topLeft())
+        hint_top = vp.height() - self.hint.sizeHint().height() - 8
+        beside = not cb.isHidden() and cb.geometry().bottom() >= hint_top
+        self.hint.fit(vp.width() - 16 - (cb.width() + 8 if beside else 0))
+        self.hint.move(8, max(0, vp.height() - self.hint.height() - 8))
 
     def show_busy(self, message: str) -> None:
         self.busy.setText(message)

@@ -21,7 +21,8 @@ import os
 import time
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, QRect, Qt, QTimer, Signal
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
 
 import vispy
@@ -158,6 +159,7 @@ def own_native_window() -> bool:
 class _Signals(QObject):
     cell_picked = Signal(int)              # stable agent id, -1 when the click hit nothing
     field_range_changed = Signal(float, float)
+    view_moved = Signal()                  # the camera moved or the canvas was resized
 
 
 def nice_range(lo: float, hi: float) -> tuple[float, float]:
@@ -204,6 +206,7 @@ class Viewport(QWidget):
         self.signals = _Signals()
         self.cell_picked = self.signals.cell_picked
         self.field_range_changed = self.signals.field_range_changed
+        self.view_moved = self.signals.view_moved
         self.canvas = scene.SceneCanvas(keys=None, bgcolor=P.VIEW_BACKGROUND, show=False, size=(800, 600))
         self.canvas.native.setMinimumSize(240, 180)
         self.canvas.native.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
@@ -214,7 +217,7 @@ class Viewport(QWidget):
         # depth_value is the far/near ratio: the default 1e6 leaves too little depth precision (banding)
         self._depth_parts: list = []          # (visual, positions, rgba, kwargs) drawn with depth cueing
         self._cue_key = None
-        self.view.camera = _Camera(self._refresh_depth_cue, fov=30.0, elevation=24.0, azimuth=-35.0)
+        self.view.camera = _Camera(self._on_camera_change, fov=30.0, elevation=24.0, azimuth=-35.0)
         self.view.camera.depth_value = 2000.0
         s = self.view.scene
         # opaque cells first (they write depth), then translucent things that only test it
@@ -439,6 +442,42 @@ class Viewport(QWidget):
         """Camera position in scene coordinates (µm)."""
         m = self.view.camera.transform.map([0.0, 0.0, 0.0, 1.0])
         return np.asarray(m[:3], float) / float(m[3])
+
+    def _on_camera_change(self) -> None:
+        self._refresh_depth_cue()
+        self.signals.view_moved.emit()
+
+    def scale_bar_rect(self) -> QRect | None:
+        """Where the scale bar and its label ("100 µm") are on screen: their bounding rectangle in this
+        widget's pixels, a few pixels of margin included (None while there is no scale bar). Overlays
+        in the view keep clear of it."""
+        if not getattr(self.scale_text, "visible", False) or not self.scale_text.text:
+            return None
+        try:
+            tr = self.scale_text.get_transform("visual", "canvas")
+            bar = np.asarray(self.scale_bar.pos, float)
+            pts = [np.asarray(tr.map(np.r_[p[:3], 1.0]), float) for p in
+                   (bar[0], bar[-1], np.asarray(self.scale_text.pos, float).reshape(-1, 3)[0])]
+        except Exception:  # noqa: BLE001 - no transform yet (not drawn)
+            return None
+        xy = [(p[0] / p[3], p[1] / p[3]) for p in pts if p[3] > 0]
+        if len(xy) < 3 or not np.all(np.isfinite(xy)):
+            return None
+        # the label: left-anchored at its position, centred vertically (vispy's text sizes are points at
+        # the canvas's dpi)
+        font = QFont()
+        font.setBold(True)
+        font.setPixelSize(max(1, round(float(self.scale_text.font_size) * float(self.canvas.dpi) / 72.0)))
+        fm = QFontMetrics(font)
+        tx, ty = xy[2]
+        tw, th = fm.horizontalAdvance(self.scale_text.text), fm.height()
+        x0 = min(xy[0][0], xy[1][0], tx)
+        x1 = max(xy[0][0], xy[1][0], tx + tw)
+        y0 = min(xy[0][1], xy[1][1], ty - th / 2)
+        y1 = max(xy[0][1], xy[1][1], ty + th / 2)
+        pad = 4
+        return QRect(int(np.floor(x0)) - pad, int(np.floor(y0)) - pad, int(np.ceil(x1 - x0)) + 2 * pad,
+                     int(np.ceil(y1 - y0)) + 2 * pad)
 
     def _refresh_depth_cue(self) -> None:
         """Recolour the depth-cued visuals when the camera moved (or the data changed)."""

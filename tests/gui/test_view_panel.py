@@ -85,3 +85,46 @@ def test_replay_label_follows_the_live_view_while_running(qtbot, window):
         assert window.status_day.text() == f"day {shown:.2f}"
     c.pause()
     assert len(seen) > 1                                          # it did run while we looked
+
+
+def _scale_label_on_screen(viewport):
+    """The "100 µm" label's rectangle in the view (its anchor projected by the scene's transform; the
+    text left-anchored and centred vertically, vispy's point sizes at the canvas's dpi)."""
+    import numpy as np
+    from PySide6.QtCore import QRectF
+    from PySide6.QtGui import QFont, QFontMetricsF
+
+    text = viewport.scale_text
+    p = np.asarray(text.get_transform("visual", "canvas").map(np.r_[np.ravel(text.pos)[:3], 1.0]), float)
+    x, y = p[0] / p[3], p[1] / p[3]
+    font = QFont()
+    font.setBold(True)
+    font.setPixelSize(round(text.font_size * viewport.canvas.dpi / 72))
+    fm = QFontMetricsF(font)
+    return QRectF(x, y - fm.height() / 2, fm.horizontalAdvance(text.text), fm.height())
+
+
+@pytest.mark.parametrize("size", [(1, 1), (1173, 600), (1280, 720), (1600, 1000)],
+                         ids=["min", "reviewed", "1280x720", "default"])
+def test_colour_bar_keeps_clear_of_the_scale_bar_label(qtbot, window, size):
+    from PySide6.QtCore import QRectF
+
+    vp = window.view_panel
+    view = window.viewport
+    vp.field_mode.setCurrentIndex(vp.field_mode.findData("slice"))
+    _resize(qtbot, window, *size)
+    assert view.scale_text.visible and "\u00b5m" in view.scale_text.text
+    cam = view.view.camera
+    for zoom in (1.0, 0.6):
+        for azimuth in (-35.0, 0.0, 35.0, 90.0, 180.0, -90.0):
+            for elevation in (24.0, 60.0):
+                view.reset_camera(zoom)
+                cam.azimuth, cam.elevation = azimuth, elevation
+                qtbot.wait(5)
+                label = _scale_label_on_screen(view)
+                if not QRectF(view.rect()).contains(label):
+                    continue                          # (the label is out of sight)
+                cb = QRectF(vp.colorbar.geometry())
+                assert vp.colorbar.isVisible() and QRectF(view.rect()).contains(cb)
+                assert not cb.intersects(label), (zoom, azimuth, elevation, cb, label)
+                assert not vp.hint.geometry().intersects(vp.colorbar.geometry())
