@@ -391,6 +391,11 @@ def apply_fates(kind, origin, state, link, age, maturity, timer, pos, uid, next_
     counters[FC_MK_DEATHS] = mk_deaths
 
 
+def ploidy_log2_mode(params, mpl_signal: float) -> float:
+    """log2 of the modal ploidy class new MKs reach at this Mpl signal (relative to WT baseline)."""
+    return params["mk_ploidy_log2_wt"] + params["mk_ploidy_tpo_gain_log2"] * (mpl_signal - 1.0)
+
+
 def fate_parameters(params, dt: float, effects, expansion_factor: float, free_fraction: float,
                     msc_present: bool, mpl_signal: float) -> np.ndarray:
     """The fate vector (``F_*`` entries) for one step: the parameters in per-hour units, this
@@ -432,7 +437,7 @@ def fate_parameters(params, dt: float, effects, expansion_factor: float, free_fr
     fp[F_MKP_NICHE_DIV] = p["mkp_niche_division_per_day"] / 24.0
     fp[F_MKP_MAX_GEN] = p["mkp_niche_max_divisions"]
     fp[F_NICHE_CAP] = p["mkp_niche_signal_cap"]
-    fp[F_PLOIDY_LOG2] = p["mk_ploidy_log2_wt"] + p["mk_ploidy_tpo_gain_log2"] * (mpl_signal - 1.0)
+    fp[F_PLOIDY_LOG2] = ploidy_log2_mode(p, mpl_signal)
     fp[F_PLOIDY_SD] = p["mk_ploidy_sd_log2"]
     fp[F_PLOIDY_REF] = 2.0 ** p["mk_ploidy_log2_wt"]
     hit_probabilities(fp)

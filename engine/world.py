@@ -14,7 +14,7 @@ import numpy as np
 from . import agents as A
 from .agents import AgentStore
 from .cell_lists import CellGrid
-from .fates import ploidy_class
+from .fates import ploidy_class, ploidy_log2_mode
 from .field import DiffusionField
 from .vessels import VesselNetwork, nearest_segment_grid
 
@@ -196,7 +196,7 @@ def populate(tile: Tile, params, genotype: str, rng) -> tuple[AgentStore, np.nda
     # ploidy classes as new MKs get them (engine/fates.py) at the genotype's baseline Mpl signal
     mks = np.flatnonzero(store.kind == A.MK)
     signal = 1.0 if genotype == "wt" else 0.0
-    log2_mean = p["mk_ploidy_log2_wt"] + p["mk_ploidy_tpo_gain_log2"] * (signal - 1.0)
+    log2_mean = ploidy_log2_mode(p, signal)
     z = rng.normal(0.0, 1.0, mks.size)
     store.ploidy[mks] = [ploidy_class(log2_mean, p["mk_ploidy_sd_log2"], float(x)) for x in z]
     store.ensure_free(store.n_alive // 2 + 1024)  # headroom for births and platelets
