@@ -23,7 +23,8 @@ from engine.errors import InputError, from_validation_error
 from engine.files import read_toml
 from engine.runtime import resource_dir
 
-METHODS = ("table_value", "receptor_clearance_share", "release_balance", "scale_to_target", "self_consistency")
+METHODS = ("table_value", "receptor_clearance_share", "release_balance", "scale_to_target", "self_consistency",
+           "response_to_target")
 #: methods read straight from a table (no run needed)
 FROM_TABLE = ("table_value", "receptor_clearance_share")
 OBSERVABLES = ("mk_density",)
@@ -35,13 +36,19 @@ class Entry(BaseModel):
     name: str = Field(min_length=1)
     species: Literal["mouse", "human"]
     method: Literal["table_value", "receptor_clearance_share", "release_balance", "scale_to_target",
-                    "self_consistency"]
+                    "self_consistency", "response_to_target"]
     table: str | None = None
     series: str | None = None
     point: int = Field(0, ge=0)
     target_parameter: str | None = None
     observable: str | None = None
     exponent: float = Field(1.0, gt=0, le=4)
+    #: response_to_target: the built-in scenario run, its days averaged, and the level the response
+    #: is counted from (the observable's value without the response, e.g. 1 for a count / baseline)
+    scenario: str | None = None
+    window: tuple[float, float] | None = None
+    level: float = 0.0
+    seeds: int = Field(4, ge=1, le=20)
     note: str = ""
 
     @model_validator(mode="after")
@@ -60,6 +67,14 @@ class Entry(BaseModel):
                 raise ValueError("method 'self_consistency' takes no table: it reads the model's own WT value")
             if self.observable not in OBSERVABLES:
                 raise ValueError(f"method 'self_consistency' needs 'observable', one of {', '.join(OBSERVABLES)}")
+        if self.method == "response_to_target":
+            if not has_table or not self.scenario or not self.window or not self.observable:
+                raise ValueError("method 'response_to_target' needs 'table', 'series', 'scenario', 'window' "
+                                 "and 'observable'")
+            if not self.window[0] < self.window[1]:
+                raise ValueError("'window' must be [first day, last day] with first < last")
+        elif self.scenario or self.window:
+            raise ValueError(f"'scenario' and 'window' belong to method 'response_to_target', not '{self.method}'")
         return self
 
 
@@ -154,6 +169,46 @@ def value_from_table(e: Entry) -> float:
     return v
 
 
+def response_of(e: Entry, values: dict, seeds: int | None = None) -> float:
+    """Mean of ``e.observable`` over ``e.window`` of the built-in scenario ``e.scenario``, averaged
+    over seeds 1..``e.seeds``, with the parameters ``values``."""
+    from engine.scenario import load_scenario
+    from engine.simulation import Simulation
+
+    base = load_scenario(e.scenario)
+    out = []
+    for seed in range(1, (seeds or e.seeds) + 1):
+        scn = base.model_copy(update={"seed": seed, "days": max(base.days, e.window[1]),
+                                      "parameters": {**base.parameters, **values}})
+        sim = Simulation.from_scenario(scn)
+        sim.run()
+        o = sim.observables
+        d = o["day"]
+        sel = (d >= e.window[0] - 1e-9) & (d <= e.window[1] + 1e-9)
+        out.append(float(o[e.observable][sel].mean()))
+    return float(np.mean(out))
+
+
+def _fit_response(e: Entry, species: str, values: dict, rounds: int, log) -> float:
+    """``response_to_target``: the parameter scales the response above ``e.level``; fixed point
+    value x ((target - level) / (observed - level))^exponent, ``rounds`` + 1 times."""
+    from engine.parameters import ParameterSet
+
+    target = _table_value(e)
+    value = float(values.get(e.name, ParameterSet(species)[e.name]))
+    for r in range(rounds + 1):
+        obs = response_of(e, {**values, e.name: value})
+        if (obs - e.level) * (target - e.level) <= 0:
+            raise InputError("the response is on the other side of its level: cannot scale to the target",
+                             field=e.name, expected=f"{e.observable} beyond {e.level:g} in {e.scenario}",
+                             found=f"{obs:.4g}")
+        new = round(value * ((target - e.level) / (obs - e.level)) ** e.exponent, 4)
+        log(f"{e.name}: {e.scenario} mean {e.observable} over days {e.window[0]:g}-{e.window[1]:g} = "
+            f"{obs:.4g} (target {target:.4g}) at {value:g} -> {new:g}")
+        value = new
+    return value
+
+
 def calibrate(species: str = "mouse", days: float = 24.0, seeds=(1, 2), rounds: int = 3,
               overrides: dict | None = None, entries: list[Entry] | None = None, log=print) -> list[Fit]:
     """Fit every calibrated parameter of ``species``; returns the fits in file order."""
@@ -169,7 +224,8 @@ def calibrate(species: str = "mouse", days: float = 24.0, seeds=(1, 2), rounds: 
         if e.method in FROM_TABLE:
             values[e.name] = round(value_from_table(e), 6)
             log(f"{e.name} = {values[e.name]:g} (table {e.table}: {e.series}, {e.method})")
-    fitted = [e for e in entries if e.method not in FROM_TABLE]
+    responses = [e for e in entries if e.method == "response_to_target"]
+    fitted = [e for e in entries if e.method not in FROM_TABLE and e not in responses]
 
     def target_of(e: Entry, p) -> float:
         return float(values.get(e.target_parameter, p[e.target_parameter])) if e.target_parameter \
@@ -208,6 +264,8 @@ def calibrate(species: str = "mouse", days: float = 24.0, seeds=(1, 2), rounds: 
             parts.append(f"{e.name} {values[e.name]:g}")
         log(f"round {r + 1}: platelets {np.mean(plts):.1f}, release {rate:.0f}/h, MK density "
             f"{np.mean(mks):.0f}/mm3 -> " + ", ".join(parts))
+    for e in responses:
+        values[e.name] = _fit_response(e, species, values, rounds, log)
     by_name = {e.name: e for e in entries}
 
     def data_of(e: Entry) -> tuple[str | None, str | None]:

@@ -133,6 +133,7 @@ def _cytotoxic(sim, event: Event) -> None:
     st = sim.store
     event_kill(st.kind, st.state, st.link, sim.living(), pk, sim.seed, sim.step_index,
                S_KILL_FU5 if event.kind == "fu5" else S_KILL_IRRADIATION, sim.occupant, st.free, st.top)
+    sim.systemic.injure(probs["hspc"])
     v = sim.vessels
     v.integrity *= np.clip(1.0 - vessel_damage(event, sim.params) * v.damage_scale, 0.0, 1.0)
 

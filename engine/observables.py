@@ -20,6 +20,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "hspc_donor": ("cells", "donor HSPCs in the tile"),
     "donor_chimerism": ("1", "donor share of HSPCs"),
     "niche_occupancy": ("1", "share of HSPC niche sites occupied"),
+    "hspc_activation": ("1", "share of stem cells recruited into cycle by injury (stress output)"),
     "mkp": ("cells", "MK progenitors in the tile"),
     "mk": ("cells", "megakaryocytes in the tile"),
     "mk_at_vessel": ("cells", "megakaryocytes docked at / releasing into sinusoids"),

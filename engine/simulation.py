@@ -273,6 +273,7 @@ class Simulation:
         sysm.advance_levels(dt, self.schedule.targets(t), level_time_constants(p))
         fx = treatment_effects(p, sysm.levels)
         sysm.advance_blood(dt, self.release_rate, counts[C.C_MK], fx.tpo_production)
+        sysm.advance_activation(dt)
         # 3. sinusoid endothelium: integrity (disruption, regeneration), VCAM-1 (FGF-4)
         v = self.vessels
         update_endothelium(v, fx, p, dt)
@@ -301,7 +302,9 @@ class Simulation:
         t_fate = clock()
         msc_present = counts[C.C_MSC] > 0
         free_fraction = float(np.count_nonzero(self.occupant < 0)) / len(tile.sites)
-        fp = fate_parameters(p, dt, fx, sysm.expansion_factor(), free_fraction, msc_present,
+        hspcs = counts[C.C_HSPC_HOST] + counts[C.C_HSPC_DONOR]
+        host_share = counts[C.C_HSPC_HOST] / hspcs if hspcs else 1.0
+        fp = fate_parameters(p, dt, fx, sysm.expansion_factor(host_share), free_fraction, msc_present,
                              sysm.relative_signal())
         msc_pos = st.pos[cells[st.kind[cells] == A.MSC]] if msc_present else np.zeros((0, 3))
         # (decide_fates returns the free slots its births will take, and lists in self.active the
@@ -358,6 +361,7 @@ class Simulation:
             "hspc_donor": c[C.C_HSPC_DONOR],
             "donor_chimerism": c[C.C_HSPC_DONOR] / hspc if hspc else 0.0,
             "niche_occupancy": float(np.count_nonzero(self.occupant >= 0)) / len(self.occupant),
+            "hspc_activation": sysm.activation(),
             "mkp": c[C.C_MKP],
             "mk": mk,
             "mk_at_vessel": at_vessel,

@@ -11,6 +11,12 @@
   have a marrow (tissue) level: vesicles leave the blood within minutes, taken up by tissues, where
   they stay for about a day; the marrow level follows the plasma level with that slower time
   constant, and the EV effects read the marrow level.
+* Stem-cell activation after injury: a cytotoxic event (5-FU, irradiation) that kills a share of
+  the HSPCs feeds that share (x hspc_activation_per_killed_share) into a chain of equal first-order
+  stages; the last stage, scaled so that its peak equals that input, capped at 1, is the activation A: quiescent stem cells are
+  recruited into cycle over the following days and return to quiescence about a week later
+  (Harrison & Lerner 1991). Activated stem cells feed the MK lineage without TPO (stress
+  megakaryopoiesis): the MK-lineage output is F + stress gain x A, F the TPO expansion factor.
 """
 from __future__ import annotations
 
@@ -51,6 +57,13 @@ class Systemic:
         self.chain = np.zeros(self.n_stages)
         self.tpo = self.T0
         self.levels = {k: 0.0 for k in LEVEL_KINDS + tuple(TISSUE_LEVELS)}
+        n = int(round(p["hspc_activation_stages"]))
+        self.activation_tau_h = p["hspc_activation_stage_hours"]
+        self.stress_gain = p["stress_mkp_output"]
+        self.activation_per_kill = p["hspc_activation_per_killed_share"]
+        #: the activation chain (stage 1 takes the injury); peak of the last stage after a unit input
+        self.activation_chain = np.zeros(n)
+        self._activation_peak = (n - 1) ** (n - 1) / math.factorial(n - 1) * math.exp(-(n - 1)) if n > 1 else 1.0
 
     # ------------------------------------------------------------ state
     @property
@@ -69,9 +82,23 @@ class Systemic:
         at most 1 + ec50 when TPO is far above baseline."""
         return self.tpo_signal() / self.signal_wt
 
-    def expansion_factor(self) -> float:
-        """MK-lineage output relative to WT baseline: TPO-independent part + Mpl signal."""
-        return self.a0 + (1.0 - self.a0) * self.relative_signal()
+    def expansion_factor(self, host_share: float = 1.0) -> float:
+        """MK-lineage output per lodged HSPC relative to WT baseline: TPO-independent part + Mpl
+        signal, plus the TPO-independent stress output of activated stem cells (0 at steady state).
+        The activation is that of the host's own stem cells that survived the injury: with
+        ``host_share`` (host HSPCs / all HSPCs) below 1 their stress output is shared over the pool
+        (donor cells after a transplant expand through the niche-filling division instead)."""
+        return (self.a0 + (1.0 - self.a0) * self.relative_signal()
+                + self.stress_gain * self.activation() * min(max(host_share, 0.0), 1.0))
+
+    def activation(self) -> float:
+        """Share of the stem cells recruited into cycle by injury (0 at steady state, at most 1)."""
+        return min(1.0, float(self.activation_chain[-1]) / self._activation_peak)
+
+    def injure(self, killed_share: float) -> None:
+        """A cytotoxic event killed this share of the HSPCs: the survivors are recruited into cycle
+        over the following days (the share enters the first stage of the activation chain)."""
+        self.activation_chain[0] += min(max(killed_share, 0.0), 1.0) * self.activation_per_kill
 
     def tpo_steady_state(self, platelets: float, mk_mass: float, production_factor: float = 1.0) -> float:
         """Plasma TPO at which production (x ``production_factor``, e.g. IL-6 induction) balances
@@ -91,6 +118,21 @@ class Systemic:
             self.levels[k] += (targets.get(k, 0.0) - self.levels[k]) * (1.0 - math.exp(-dt / tau))
         for k, plasma in TISSUE_LEVELS.items():
             self.levels[k] += (self.levels[plasma] - self.levels[k]) * (1.0 - math.exp(-dt / level_taus[k]))
+
+    def advance_activation(self, dt: float) -> None:
+        """Advance the activation chain by dt hours (exact for a chain of equal stages)."""
+        x = self.activation_chain
+        if not x.any():
+            return
+        s = dt / self.activation_tau_h
+        e = math.exp(-s)
+        old = x.copy()
+        for k in range(x.size):
+            acc, term = 0.0, 1.0
+            for j in range(k, -1, -1):      # x_k += sum_j x_j s^(k-j) / (k-j)!
+                acc += old[j] * term
+                term *= s / (k - j + 1)
+            x[k] = acc * e
 
     def advance_blood(self, dt: float, release_rate: float, mk_mass: float, tpo_production: float = 1.0) -> None:
         """Advance blood platelets and plasma TPO by dt hours. release_rate: platelets added to blood

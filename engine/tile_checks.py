@@ -128,6 +128,7 @@ ARRAY_RULES: dict[str, Rule] = {
     "tile.grid._counts": Rule("int32", ("*", "cells"), index("C+1")),
     # the blood compartments
     "systemic.chain": Rule("float64", ("stages",), between(0.0, 1e12)),
+    "systemic.activation_chain": Rule("float64", ("activation_stages",), between(0.0, 1e3)),
 }
 
 
@@ -342,6 +343,7 @@ def validate(fresh, arrays: dict[str, np.ndarray], rest: dict) -> None:
     dims = {"C": capacity, "C+1": capacity + 1, "S": len(tile.vessels.p0), "sites": len(tile.sites),
             "cells": tile.grid.start.size - 1, "cells+1": tile.grid.start.size, "field": tuple(tile.field.shape),
             "counters": fresh.counters.size, "stages": fresh.systemic.chain.size,
+            "activation_stages": fresh.systemic.activation_chain.size,
             "counts": C.C_SIZE, "columns": len(fresh.obs.columns)}
     life = arrays.get("particles.life")
     dims["P"] = life.shape[0] if isinstance(life, np.ndarray) and life.ndim == 1 else -1

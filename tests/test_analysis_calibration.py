@@ -49,6 +49,14 @@ def test_receptor_share_comes_from_the_mpl_null_tpo_ratio():
     ('name = "mk_baseline_per_mm3"\nspecies = "mouse"\nmethod = "self_consistency"\nobservable = "x"',
      "needs 'observable'"),
     ('name = "platelet_output_scale"\nspecies = "mouse"\nmethod = "guess"', "not an allowed value"),
+    ('name = "stress_mkp_output"\nspecies = "mouse"\nmethod = "response_to_target"\n'
+     'table = "yeager1983_abstract"\nseries = "rebound_rel"\nscenario = "v08_5fu"\nobservable = "platelets_rel"',
+     "needs 'table', 'series', 'scenario', 'window'"),
+    ('name = "stress_mkp_output"\nspecies = "mouse"\nmethod = "response_to_target"\n'
+     'table = "yeager1983_abstract"\nseries = "rebound_rel"\nscenario = "v08_5fu"\nobservable = "platelets_rel"\n'
+     'window = [19.0, 13.0]', "first < last"),
+    ('name = "platelet_output_scale"\nspecies = "mouse"\nmethod = "release_balance"\n'
+     'target_parameter = "platelet_baseline"\nwindow = [1.0, 2.0]', "belong to method 'response_to_target'"),
 ])
 def test_bad_calibration_entries_name_the_field(tmp_path, text, words):
     p = tmp_path / "cal.toml"
@@ -64,3 +72,19 @@ def test_a_fitted_parameter_is_a_new_entry():
     assert e.exponent == 1.0
     with pytest.raises(ValueError):
         Entry(name="tpo_half_life_hours", species="mouse", method="scale_to_target", target_parameter="x")
+
+
+def test_a_response_gain_is_scaled_until_the_response_meets_its_table(monkeypatch):
+    """response_to_target: value x ((target - level) / (observed - level))^exponent; with a response
+    linear in the gain (1 + 0.1 x gain) it settles on the gain that gives Yeager's 2.25."""
+    import analysis.calibration as cal
+
+    e = next(x for x in load_calibration() if x.method == "response_to_target")
+    assert (e.name, e.table, e.series, e.scenario, e.level) == (
+        "stress_mkp_output", "yeager1983_abstract", "rebound_rel", "v08_5fu", 1.0)
+    monkeypatch.setattr(cal, "response_of", lambda entry, values, seeds=None: 1.0 + 0.1 * values[entry.name])
+    value = cal._fit_response(e, "mouse", {e.name: 4.0}, rounds=8, log=lambda *_: None)
+    assert value == pytest.approx(12.5, rel=1e-3)
+    monkeypatch.setattr(cal, "response_of", lambda entry, values, seeds=None: 0.5)     # a fall, not a rise
+    with pytest.raises(InputError, match="other side of its level"):
+        cal._fit_response(e, "mouse", {e.name: 4.0}, rounds=1, log=lambda *_: None)

@@ -59,15 +59,16 @@ def test_ratio_series_propagate_the_sds_and_samples_give_study_level_sd():
 
 
 def test_series_for_a_scenario_are_shifted_to_its_event_and_converted():
-    five = {(s.table_id, s.column): s for s in published_for_scenario("v08_5fu")}
-    yeager = five[("yeager1983_abstract", "platelets_rel")]
-    assert yeager.days.tolist() == [9.0, 13.0, 16.0, 19.0]          # 5-FU on day 2
-    assert yeager.mean.tolist() == [0.4, 2.25, 2.25, 2.25] and yeager.lower[0] == 0.35
-    assert "Yeager" in yeager.label and "Exp Hematol" in yeager.citation
-    abs_ = five[("yeager1983_abstract", "platelets")]                  # on the scenario's baseline count
+    shown = published_for_scenario("v08_5fu")
+    five = {(s.table_id, s.column): s for s in shown}
+    day7, rebound = [s for s in shown if (s.table_id, s.column) == ("yeager1983_abstract", "platelets_rel")]
+    assert day7.days.tolist() == [9.0] and rebound.days.tolist() == [13.0, 16.0, 19.0]     # 5-FU on day 2
+    assert day7.mean.tolist() == [0.4] and rebound.mean.tolist() == [2.25, 2.25, 2.25] and day7.lower[0] == 0.35
+    assert "Yeager" in day7.label and "Exp Hematol" in day7.citation and "rebound" in rebound.label
+    abs_ = [s for s in shown if (s.table_id, s.column) == ("yeager1983_abstract", "platelets")][0]
     assert abs_.mean[0] == pytest.approx(0.4 * ParameterSet("mouse")["platelet_baseline"])
-    lesson = {s.table_id: s for s in published_for_scenario("lesson_5fu") if s.column == "platelets_rel"}
-    assert lesson["yeager1983_abstract"].days[0] == 7.0               # 5-FU on day 0 there
+    lesson = [s for s in published_for_scenario("lesson_5fu") if s.column == "platelets_rel"]
+    assert [s.days[0] for s in lesson if s.table_id == "yeager1983_abstract"] == [7.0, 11.0]   # 5-FU on day 0
     mpl = [s for s in published_for_scenario("v03_mpl_ko") if s.column == "tpo_pg_ml"]
     assert [(s.mean[0], s.lower[0], s.upper[0]) for s in mpl] == [(1287.0, 1082.0, 1492.0)]
     assert published_for_scenario("lesson_hsct") == []

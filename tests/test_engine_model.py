@@ -190,3 +190,22 @@ def test_display_particles_never_change_the_science():
     assert np.array_equal(alive, many.living())
     assert np.array_equal(none.store.uid[alive], many.store.uid[alive])
     assert np.array_equal(none.store.pos[alive], many.store.pos[alive])
+
+
+def test_5fu_activates_stem_cells_and_mpl_ko_marrow_answers_without_tpo():
+    """After 5-FU the surviving stem cells are recruited into cycle (activation peaks 4 days after
+    the dose at 0.40 x 2.15 = 0.86 of them) and feed the MK lineage without TPO: an Mpl-/- marrow
+    makes several times its usual MK progenitors 4-6 days after the dose, and none of that happens
+    with the stress output set to 0."""
+    dose = [Event(kind="fu5", start_day=1.0, dose=1.0)]
+    on = run("mpl_ko", days=8, events=dose)
+    off = run("mpl_ko", days=8, events=dose, stress_mkp_output=0.0)
+    o, f = on.observables, off.observables
+    d = o["day"]
+    peak = int(np.argmax(o["hspc_activation"]))
+    assert d[peak] == pytest.approx(5.0, abs=0.25) and o["hspc_activation"][peak] == pytest.approx(0.86, abs=0.01)
+    assert o["hspc_activation"][d < 1.0].max() == 0.0
+    late = (d >= 5.0) & (d <= 7.0)
+    before = (d < 1.0)
+    assert o["mkp"][late].mean() > 3.0 * o["mkp"][before].mean()
+    assert f["mkp"][late].mean() < 1.5 * f["mkp"][before].mean()

@@ -22,6 +22,10 @@ PARAMS = {
     "tpo_mk_clearance_share": 0.3,
     "tpo_signal_ec50_rel": 1.0,
     "tpo_independent_output": 0.1,
+    "hspc_activation_stages": 3,
+    "hspc_activation_stage_hours": 48.0,
+    "hspc_activation_per_killed_share": 2.0,
+    "stress_mkp_output": 5.0,
 }
 MK_REF = 200.0
 
@@ -195,3 +199,69 @@ def test_shipped_parameters_drive_systemic():
     assert set(taus) == set(LEVEL_KINDS) | set(TISSUE_LEVELS)
     assert taus["msc_ev"] == pytest.approx(p["ev_plasma_half_life_hours"] / math.log(2.0), rel=1e-12)
     assert taus["msc_ev_marrow"] == pytest.approx(p["ev_marrow_half_life_hours"] / math.log(2.0), rel=1e-12)
+
+
+# ------------------------------------------------------------------ stem-cell activation after injury
+def activate(sysm, hours, dt=1.0):
+    for _ in range(int(round(hours / dt))):
+        sysm.advance_activation(dt)
+
+
+def test_no_injury_no_activation_and_no_stress_output():
+    s = make()
+    activate(s, 500)
+    assert s.activation() == 0.0 and s.expansion_factor() == pytest.approx(1.0)
+
+
+def test_activation_peaks_at_the_input_two_stages_after_the_injury_and_follows_the_gamma_course():
+    """3 stages of 48 h: A(t) / peak = (t / 96 h)^2 exp(2 - t / 48 h); the peak (= killed share x
+    activation per killed share = 0.4) comes 96 h after the injury. Days 1, 3, 5 and 8 give 0.28,
+    0.93, 0.95 and 0.54 of the peak (Harrison & Lerner 1991 imply 0.29, 0.87, 1 and 0.49)."""
+    s = make()
+    s.injure(0.2)
+    seen = {}
+    for h in range(1, 241):
+        activate(s, 1)
+        seen[h] = s.activation()
+    assert max(seen, key=seen.get) == 96 and seen[96] == pytest.approx(0.4, rel=1e-12)
+    for day, rel in [(1, 0.28), (3, 0.93), (5, 0.95), (8, 0.54)]:
+        t = 24.0 * day
+        assert seen[24 * day] / 0.4 == pytest.approx((t / 96) ** 2 * math.exp(2 - t / 48), rel=1e-9)
+        assert seen[24 * day] / 0.4 == pytest.approx(rel, abs=0.006)
+
+
+def test_activation_step_is_exact_whatever_the_step_length():
+    a, b = make(), make()
+    a.injure(0.3)
+    b.injure(0.3)
+    activate(a, 120, dt=1.0)
+    activate(b, 120, dt=7.5)
+    assert a.activation() == pytest.approx(b.activation(), rel=1e-12)
+
+
+def test_activation_is_capped_at_all_stem_cells():
+    s = make()
+    s.injure(1.0)                 # x 2 per killed share: would peak at 2
+    activate(s, 96)
+    assert s.activation() == 1.0
+
+
+@pytest.mark.parametrize("genotype", ["wt", "thpo_ko", "mpl_ko"])
+def test_stress_output_adds_to_the_tpo_factor_and_needs_no_tpo(genotype):
+    """F + stress gain x A: the same absolute increase with or without TPO signalling."""
+    s = make(genotype)
+    before = s.expansion_factor()
+    s.injure(0.25)                # peak activation 0.5
+    activate(s, 96)
+    assert s.expansion_factor() - before == pytest.approx(5.0 * 0.5, rel=1e-12)
+
+
+def test_stress_output_is_the_hosts_surviving_stem_cells_share():
+    """After lethal conditioning and a transplant the lodged pool is donor cells: the activation of the
+    host's survivors adds output in proportion to the host share of the pool only."""
+    s = make()
+    s.injure(0.25)
+    activate(s, 96)
+    assert s.expansion_factor(1.0) - 1.0 == pytest.approx(2.5)
+    assert s.expansion_factor(0.2) - 1.0 == pytest.approx(0.5)
+    assert s.expansion_factor(0.0) == pytest.approx(1.0)
