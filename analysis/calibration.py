@@ -42,10 +42,13 @@ class Entry(BaseModel):
     point: int = Field(0, ge=0)
     target_parameter: str | None = None
     observable: str | None = None
-    exponent: float = Field(1.0, gt=0, le=4)
+    exponent: float = Field(1.0, ge=-4, le=4)
     #: response_to_target: the built-in scenario run, its days averaged, and the level the response
     #: is counted from (the observable's value without the response, e.g. 1 for a count / baseline)
     scenario: str | None = None
+    #: response_to_target with a reference scenario: the response is the ratio of the two means
+    #: (same seeds), e.g. an experiment in two genotypes
+    reference: str | None = None
     window: tuple[float, float] | None = None
     level: float = 0.0
     seeds: int = Field(4, ge=1, le=20)
@@ -53,6 +56,8 @@ class Entry(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> "Entry":
+        if self.exponent == 0:
+            raise ValueError("'exponent' must not be 0")
         has_table = self.table is not None or self.series is not None
         if has_table and (self.table is None or self.series is None):
             raise ValueError("give both 'table' and 'series'")
@@ -73,8 +78,9 @@ class Entry(BaseModel):
                                  "and 'observable'")
             if not self.window[0] < self.window[1]:
                 raise ValueError("'window' must be [first day, last day] with first < last")
-        elif self.scenario or self.window:
-            raise ValueError(f"'scenario' and 'window' belong to method 'response_to_target', not '{self.method}'")
+        elif self.scenario or self.window or self.reference:
+            raise ValueError(f"'scenario', 'reference' and 'window' belong to method 'response_to_target', "
+                             f"not '{self.method}'")
         return self
 
 
@@ -169,23 +175,32 @@ def value_from_table(e: Entry) -> float:
     return v
 
 
-def response_of(e: Entry, values: dict, seeds: int | None = None) -> float:
-    """Mean of ``e.observable`` over ``e.window`` of the built-in scenario ``e.scenario``, averaged
-    over seeds 1..``e.seeds``, with the parameters ``values``."""
+def _window_mean(scenario_id: str, e: Entry, values: dict, seed: int) -> float:
     from engine.scenario import load_scenario
     from engine.simulation import Simulation
 
-    base = load_scenario(e.scenario)
+    base = load_scenario(scenario_id)
+    scn = base.model_copy(update={"seed": seed, "days": max(base.days, e.window[1]),
+                                  "parameters": {**base.parameters, **values}})
+    sim = Simulation.from_scenario(scn)
+    sim.run()
+    o = sim.observables
+    d = o["day"]
+    sel = (d >= e.window[0] - 1e-9) & (d <= e.window[1] + 1e-9)
+    return float(o[e.observable][sel].mean())
+
+
+def response_of(e: Entry, values: dict, seeds: int | None = None) -> float:
+    """Mean of ``e.observable`` over ``e.window`` of the built-in scenario ``e.scenario`` (divided
+    by that of ``e.reference`` with the same seed, if given), averaged over seeds 1..``e.seeds``,
+    with the parameters ``values``."""
     out = []
     for seed in range(1, (seeds or e.seeds) + 1):
-        scn = base.model_copy(update={"seed": seed, "days": max(base.days, e.window[1]),
-                                      "parameters": {**base.parameters, **values}})
-        sim = Simulation.from_scenario(scn)
-        sim.run()
-        o = sim.observables
-        d = o["day"]
-        sel = (d >= e.window[0] - 1e-9) & (d <= e.window[1] + 1e-9)
-        out.append(float(o[e.observable][sel].mean()))
+        x = _window_mean(e.scenario, e, values, seed)
+        if e.reference:
+            ref = _window_mean(e.reference, e, values, seed)
+            x = x / ref if ref > 0 else float("inf")
+        out.append(x)
     return float(np.mean(out))
 
 

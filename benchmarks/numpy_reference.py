@@ -211,8 +211,8 @@ def _poisson(lam, seed, step, idx, stream):
     return k
 
 
-def decide(kind, state, pos, age, maturity, timer, ploidy, link, members, fp, rp, msc_pos, lookup, lh, p0, p1, vrad,
-           integrity, vcam, field, fh, seed, step):
+def decide(kind, origin, state, pos, age, maturity, timer, ploidy, link, members, fp, rp, msc_pos, lookup, lh, p0, p1,
+           vrad, integrity, vcam, field, fh, seed, step):
     """Fate decisions for ``members`` (non-platelet agents), as engine.fates.decide_fates.
 
     Works on the given arrays in place (age, maturity, state, link, timer, ploidy) and returns
@@ -235,9 +235,12 @@ def decide(kind, state, pos, age, maturity, timer, ploidy, link, members, fp, rp
     if msc_pos.shape[0] and lid.size:
         d2 = ((pos[lid][:, None, :] - msc_pos[None, :, :]) ** 2).sum(2)
         boost += np.where((d2 < fp[FT.F_MSC_RADIUS] ** 2).any(1), fp[FT.F_MSC_BOOST], 0.0)
-    div = fp[FT.F_DIV_BASE] + fp[FT.F_DIV_EXPAND] * fp[FT.F_FREE_FRAC] * (1.0 + boost)
+    donor = origin[lid] == A.DONOR
+    expand = np.where(donor, fp[FT.F_DIV_EXPAND_DONOR], fp[FT.F_DIV_EXPAND])
+    div = fp[FT.F_DIV_BASE] + expand * fp[FT.F_FREE_FRAC] * (1.0 + boost)
     flags[live[_hit(div, dt, seed, step, lid, FT.S_DIVIDE)]] |= FT.FL_DIVIDE
-    nspawn[live] = _poisson(fp[FT.F_MKP_OUT] * dt, seed, step, lid, FT.S_BIRTH)
+    nspawn[live] = _poisson(np.where(donor, fp[FT.F_MKP_OUT_DONOR], fp[FT.F_MKP_OUT]) * dt, seed, step, lid,
+                            FT.S_BIRTH)
     sel = np.flatnonzero((k == A.HSPC) & (st != A.LODGED))
     flags[sel[_hit(fp[FT.F_HSPC_FREE_DEATH], dt, seed, step, members[sel], FT.S_DEATH)]] = FT.FL_DIE
     # MK progenitors: death, maturation into MKs, division in the vascular niche
@@ -248,7 +251,8 @@ def decide(kind, state, pos, age, maturity, timer, ploidy, link, members, fp, rp
     to_mk = ~die & (age[ids] >= fp[FT.F_MKP_STAGE])
     flags[sel[to_mk]] = FT.FL_TO_MK
     tid = ids[to_mk]
-    k2 = np.floor(fp[FT.F_PLOIDY_LOG2] + fp[FT.F_PLOIDY_SD] * normal(seed, step, tid, FT.S_PLOIDY) + 0.5)
+    mode = np.where(origin[tid] == A.DONOR, fp[FT.F_PLOIDY_LOG2_DONOR], fp[FT.F_PLOIDY_LOG2])
+    k2 = np.floor(mode + fp[FT.F_PLOIDY_SD] * normal(seed, step, tid, FT.S_PLOIDY) + 0.5)
     ploidy[tid] = 2.0 ** np.clip(k2, FT.PLOIDY_LOG2_MIN, FT.PLOIDY_LOG2_MAX)
     cand = ~die & ~to_mk & (timer[ids] < fp[FT.F_MKP_MAX_GEN])
     csel, cid = sel[cand], ids[cand]
@@ -344,8 +348,7 @@ def _inputs(sim):
     counts = tally(st.kind, st.state, st.origin, st.maturity, st.ploidy, members, sim.occupant,
                    p["mk_endomitosis_share"])
     free_fraction = float(np.count_nonzero(sim.occupant < 0)) / len(sim.sites)
-    fp = FT.fate_parameters(p, sim.dt, fx, sim.systemic.expansion_factor(), free_fraction, counts[C_MSC] > 0,
-                              sim.systemic.relative_signal())
+    fp = FT.fate_parameters(p, sim.dt, fx, sim.systemic.drive(), free_fraction, counts[C_MSC] > 0)
     f = sim.field
     tile = sim.tile
     # the field's sources and loss rates as the engine builds them for this state
@@ -356,8 +359,8 @@ def _inputs(sim):
                  p["sdf1_uptake_per_cell"] / tile.voxel_um3, tile.wall_voxels, tile.wall_segments, fx.wall_sdf1,
                  sim.vessels.integrity)
     return {"members": members, "mp": mp, "fp": fp, "src": src, "lam": lam,
-            "arrays": {k: getattr(st, k).copy() for k in ("pos", "kind", "state", "maturity", "age", "timer", "ploidy",
-                                                          "link")},
+            "arrays": {k: getattr(st, k).copy() for k in ("pos", "kind", "origin", "state", "maturity", "age", "timer",
+                                                          "ploidy", "link")},
             "field": f.values.copy()}
 
 
@@ -378,7 +381,7 @@ def _numpy_phases(sim, inp):
     t2 = time.perf_counter()
     cells = members
     msc_pos = arr["pos"][members[arr["kind"][members] == A.MSC]]
-    flags, nspawn, released = decide(arr["kind"], arr["state"], arr["pos"], arr["age"], arr["maturity"], arr["timer"],
+    flags, nspawn, released = decide(arr["kind"], arr["origin"], arr["state"], arr["pos"], arr["age"], arr["maturity"], arr["timer"],
                                      arr["ploidy"], arr["link"], cells, inp["fp"], sim.rp, msc_pos, v.lookup, v.lookup_h, v.p0,
                                      v.p1, v.radius, v.integrity, v.vcam, values, f.h, sim.seed, sim.step_index)
     t3 = time.perf_counter()

@@ -24,7 +24,8 @@ C_PLATELET_PARTICLES = 8   # (display particles live outside the agent store: al
 C_MK_PLOIDY_SUM = 9    # sum of MK ploidy (for the mean)
 C_HSPC_LODGED = 10     # HSPCs lodged in a niche site
 C_SITES = 11           # niche sites in the tile
-C_SIZE = 12
+C_MK_DONOR = 12        # of C_MK: donor-derived megakaryocytes
+C_SIZE = 13
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -49,6 +50,8 @@ def _count(out, k, state, origin, maturity, ploidy, endo_share):
         out[C_MKP] += 1
     elif k == MK:
         out[C_MK] += 1
+        if origin == DONOR:
+            out[C_MK_DONOR] += 1
         if state == DOCKED:
             out[C_MK_DOCKED] += 1
         elif state == RELEASING:

@@ -18,7 +18,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from .agents import DOCKED, FREE, HSPC, LODGED, MK, MKP, MSC, RELEASING, alloc, radius_of, release
+from .agents import DOCKED, DONOR, FREE, HSPC, LODGED, MK, MKP, MSC, RELEASING, alloc, radius_of, release
 from .rng import S_BIRTH, S_DEATH, S_DIVIDE, S_DOCK, S_PLACE, S_PLOIDY, S_UNDOCK, normal, uniform
 
 # indices into the fate parameter vector
@@ -29,8 +29,11 @@ from .rng import S_BIRTH, S_DEATH, S_DIVIDE, S_DOCK, S_PLACE, S_PLOIDY, S_UNDOCK
  F_CXCR4, F_MKP_NICHE_DIV, F_MKP_MAX_GEN, F_NICHE_CAP,
  F_PLOIDY_LOG2, F_PLOIDY_SD, F_PLOIDY_REF,
  # per-step probabilities of the hazards that are the same for every agent (set by hit_probabilities)
- F_P_HSPC_DEATH, F_P_HSPC_FREE_DEATH, F_P_MKP_DEATH, F_P_MK_DEATH_AWAY, F_P_MSC_DEATH) = range(38)
-F_SIZE = 38
+ F_P_HSPC_DEATH, F_P_HSPC_FREE_DEATH, F_P_MKP_DEATH, F_P_MK_DEATH_AWAY, F_P_MSC_DEATH,
+ # what depends on a cell's own Mpl (donor cells carry Mpl whatever the host's genotype): the
+ # entry above is the host's, these the donor's (index = host entry's + DONOR_SHIFT[...])
+ F_DIV_EXPAND_DONOR, F_MKP_OUT_DONOR, F_PLOIDY_LOG2_DONOR) = range(41)
+F_SIZE = 41
 
 #: MK ploidy classes: 2N (2**1) to 64N (2**6)
 PLOIDY_LOG2_MIN, PLOIDY_LOG2_MAX = 1, 6
@@ -41,7 +44,8 @@ FC_MK_DONE = 1        # megakaryocytes that finished releasing
 FC_NEW_MKP = 2        # new MK progenitors
 FC_HSPC_DIVISIONS = 3  # HSPC self-renewing divisions
 FC_MK_DEATHS = 4      # megakaryocytes that died before releasing
-FC_SIZE = 5
+FC_RELEASED_DONOR = 5  # of FC_RELEASED: by donor-derived megakaryocytes
+FC_SIZE = 6
 
 # flags
 FL_DIE = 1
@@ -101,8 +105,8 @@ def ploidy_class(log2_mean, sd, z):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _decide(i, kind, state, pos, age, maturity, timer, ploidy, link, fp, rp, msc_pos, near_seg, near_d, near_c,
-            vrad, integrity, vcam, seed, step, dt, flags, nspawn, released):
+def _decide(i, kind, origin, state, pos, age, maturity, timer, ploidy, link, fp, rp, msc_pos, near_seg, near_d,
+            near_c, vrad, integrity, vcam, seed, step, dt, flags, nspawn, released):
     """Agent i's fate this step (see :func:`decide_fates`)."""
     k = kind[i]
     flags[i] = 0
@@ -123,10 +127,12 @@ def _decide(i, kind, state, pos, age, maturity, timer, ploidy, link, fp, rp, msc
                 if ex * ex + ey * ey + ez * ez < r2:
                     boost += fp[F_MSC_BOOST]
                     break
-            div = fp[F_DIV_BASE] + fp[F_DIV_EXPAND] * fp[F_FREE_FRAC] * (1.0 + boost)
+            donor = origin[i] == DONOR
+            expand = fp[F_DIV_EXPAND_DONOR] if donor else fp[F_DIV_EXPAND]
+            div = fp[F_DIV_BASE] + expand * fp[F_FREE_FRAC] * (1.0 + boost)
             if _hit(div, dt, seed, step, i, S_DIVIDE):
                 flags[i] |= FL_DIVIDE
-            nspawn[i] = _poisson(fp[F_MKP_OUT] * dt, seed, step, i, S_BIRTH)
+            nspawn[i] = _poisson((fp[F_MKP_OUT_DONOR] if donor else fp[F_MKP_OUT]) * dt, seed, step, i, S_BIRTH)
         else:
             if uniform(seed, step, i, S_DEATH) < fp[F_P_HSPC_FREE_DEATH]:
                 flags[i] = FL_DIE
@@ -136,7 +142,8 @@ def _decide(i, kind, state, pos, age, maturity, timer, ploidy, link, fp, rp, msc
         elif age[i] >= fp[F_MKP_STAGE]:
             flags[i] = FL_TO_MK
             # the ploidy it will reach: set by the Mpl signal when it commits to endomitosis
-            ploidy[i] = ploidy_class(fp[F_PLOIDY_LOG2], fp[F_PLOIDY_SD], normal(seed, step, i, S_PLOIDY))
+            mode = fp[F_PLOIDY_LOG2_DONOR] if origin[i] == DONOR else fp[F_PLOIDY_LOG2]
+            ploidy[i] = ploidy_class(mode, fp[F_PLOIDY_SD], normal(seed, step, i, S_PLOIDY))
         elif timer[i] < fp[F_MKP_MAX_GEN]:
             # the vascular niche supports TPO-independent progenitor expansion: an MKP adherent to
             # sinusoidal endothelium (VCAM-1/VLA-4, activated by SDF-1) divides; timer = generation
@@ -214,7 +221,7 @@ FATE_BLOCK = 1024
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def decide_fates(kind, state, pos, age, maturity, timer, ploidy, link, members, fp, rp, msc_pos,
+def decide_fates(kind, origin, state, pos, age, maturity, timer, ploidy, link, members, fp, rp, msc_pos,
                  near_seg, near_d, near_c, vrad, integrity, vcam, seed, step, flags, nspawn, released,
                  active, threads):
     """Each agent's fate this step (see the module docstring); the sinusoid contacts
@@ -243,7 +250,7 @@ def decide_fates(kind, state, pos, age, maturity, timer, ploidy, link, members, 
             na = lo
             for m in range(lo, min(lo + FATE_BLOCK, n)):
                 i = members[m]
-                _decide(i, kind, state, pos, age, maturity, timer, ploidy, link, fp, rp, msc_pos, near_seg,
+                _decide(i, kind, origin, state, pos, age, maturity, timer, ploidy, link, fp, rp, msc_pos, near_seg,
                         near_d, near_c, vrad, integrity, vcam, seed, step, dt, flags, nspawn, released)
                 # (the branches that end early are deaths: no births)
                 b += nspawn[i] + ((flags[i] & FL_DIVIDE) != 0)
@@ -309,6 +316,7 @@ def apply_fates(kind, origin, state, link, age, maturity, timer, pos, uid, next_
     all, e.g. every cell, gives the same result). ``counters`` gets this step's ``FC_*`` counts. ``homing``:
     whether any HSPC may be homing (False skips the lodging pass: none is)."""
     total_released = 0.0
+    donor_released = 0.0
     mk_done = 0
     new_mkp = 0
     divisions = 0
@@ -322,6 +330,8 @@ def apply_fates(kind, origin, state, link, age, maturity, timer, pos, uid, next_
             continue    # (most agents: nothing to do; adding 0.0 would not change the sum)
         k = kind[i]
         total_released += released[i]
+        if origin[i] == DONOR:
+            donor_released += released[i]
         if k == HSPC and (f & FL_DIE) == 0:
             for r in range(nspawn[i]):
                 if _spawn_mkp(kind, origin, state, link, age, maturity, timer, pos, free, top, uid, next_uid, i,
@@ -389,6 +399,7 @@ def apply_fates(kind, origin, state, link, age, maturity, timer, pos, uid, next_
     counters[FC_NEW_MKP] = new_mkp
     counters[FC_HSPC_DIVISIONS] = divisions
     counters[FC_MK_DEATHS] = mk_deaths
+    counters[FC_RELEASED_DONOR] = donor_released
 
 
 def ploidy_log2_mode(params, mpl_signal: float) -> float:
@@ -396,14 +407,12 @@ def ploidy_log2_mode(params, mpl_signal: float) -> float:
     return params["mk_ploidy_log2_wt"] + params["mk_ploidy_tpo_gain_log2"] * (mpl_signal - 1.0)
 
 
-def fate_parameters(params, dt: float, effects, expansion_factor: float, free_fraction: float,
-                    msc_present: bool, mpl_signal: float) -> np.ndarray:
+def fate_parameters(params, dt: float, effects, drive, free_fraction: float, msc_present: bool) -> np.ndarray:
     """The fate vector (``F_*`` entries) for one step: the parameters in per-hour units, this
-    step's treatment effects (:class:`engine.interventions.Effects`), the TPO expansion factor
-    (:meth:`engine.systemic.Systemic.expansion_factor`), the share of empty niche sites,
-    whether any infused MSC lives, and the Mpl signal relative to WT baseline
-    (:meth:`engine.systemic.Systemic.relative_signal`: 0 without TPO or Mpl), which sets the
-    ploidy new megakaryocytes reach."""
+    step's treatment effects (:class:`engine.interventions.Effects`), what TPO asks of host and
+    of donor cells (:class:`engine.systemic.Drive`: MK-lineage output, Mpl signal relative to WT
+    baseline, which sets the ploidy new megakaryocytes reach, and the factor on niche-filling
+    self-renewal), the share of empty niche sites, and whether any infused MSC lives."""
     p = params
     fp = np.zeros(F_SIZE)
     fp[F_DT] = dt
@@ -411,12 +420,14 @@ def fate_parameters(params, dt: float, effects, expansion_factor: float, free_fr
     fp[F_HSPC_FREE_DEATH] = p["hspc_free_death_per_day"] / 24.0 / (
         1.0 + p["msc_homing_boost"] * (1.0 if msc_present else 0.0) + p["ev_homing_boost"] * effects.ev)
     fp[F_DIV_BASE] = p["hspc_division_base_per_day"] / 24.0
-    fp[F_DIV_EXPAND] = p["hspc_expansion_per_day"] / 24.0
+    fp[F_DIV_EXPAND] = p["hspc_expansion_per_day"] / 24.0 * drive.host_renewal
+    fp[F_DIV_EXPAND_DONOR] = p["hspc_expansion_per_day"] / 24.0 * drive.donor_renewal
     fp[F_FREE_FRAC] = free_fraction
     fp[F_MSC_BOOST] = p["msc_expansion_boost"]
     fp[F_MSC_RADIUS] = p["msc_support_radius_um"]
     fp[F_EV_BOOST] = p["ev_expansion_boost"] * effects.ev
-    fp[F_MKP_OUT] = p["hspc_mkp_output_per_day"] / 24.0 * expansion_factor
+    fp[F_MKP_OUT] = p["hspc_mkp_output_per_day"] / 24.0 * drive.host_output
+    fp[F_MKP_OUT_DONOR] = p["hspc_mkp_output_per_day"] / 24.0 * drive.donor_output
     fp[F_MKP_DEATH] = p["mkp_death_per_day"] / 24.0
     fp[F_MKP_STAGE] = p["mkp_stage_hours"]
     fp[F_MAT_RATE] = (1.0 + effects.maturation_boost) / (p["mk_maturation_days"] * 24.0)
@@ -437,7 +448,8 @@ def fate_parameters(params, dt: float, effects, expansion_factor: float, free_fr
     fp[F_MKP_NICHE_DIV] = p["mkp_niche_division_per_day"] / 24.0
     fp[F_MKP_MAX_GEN] = p["mkp_niche_max_divisions"]
     fp[F_NICHE_CAP] = p["mkp_niche_signal_cap"]
-    fp[F_PLOIDY_LOG2] = ploidy_log2_mode(p, mpl_signal)
+    fp[F_PLOIDY_LOG2] = ploidy_log2_mode(p, drive.host_signal)
+    fp[F_PLOIDY_LOG2_DONOR] = ploidy_log2_mode(p, drive.donor_signal)
     fp[F_PLOIDY_SD] = p["mk_ploidy_sd_log2"]
     fp[F_PLOIDY_REF] = 2.0 ** p["mk_ploidy_log2_wt"]
     hit_probabilities(fp)

@@ -135,7 +135,8 @@ def _cytotoxic(sim, event: Event) -> None:
                S_KILL_FU5 if event.kind == "fu5" else S_KILL_IRRADIATION, sim.occupant, st.free, st.top)
     sim.systemic.injure(probs["hspc"])
     v = sim.vessels
-    v.integrity *= np.clip(1.0 - vessel_damage(event, sim.params) * v.damage_scale, 0.0, 1.0)
+    # the damage develops over the following days (engine.endothelium): -log of the surviving share
+    v.pending_loss -= np.log(np.clip(1.0 - vessel_damage(event, sim.params) * v.damage_scale, 1e-6, 1.0))
 
 
 # ----------------------------------------------------------------------------- infusions

@@ -76,6 +76,7 @@ class Simulation:
         self.pending_infusions: list[tuple[float, int, int]] = []
         self.released_cum = 0.0
         self.release_rate = 0.0     # platelets entering the blood per hour (blood count units)
+        self.donor_release_rate = 0.0   # of it: from donor-derived megakaryocytes
         self.obs = Observables("10^9/L" if self.species == "human" else "10^3/uL")
         self._next_sample = 0.0
         self.wall_seconds = 0.0
@@ -272,7 +273,8 @@ class Simulation:
         sysm = self.systemic
         sysm.advance_levels(dt, self.schedule.targets(t), level_time_constants(p))
         fx = treatment_effects(p, sysm.levels)
-        sysm.advance_blood(dt, self.release_rate, counts[C.C_MK], fx.tpo_production)
+        sysm.advance_blood(dt, self.release_rate, counts[C.C_MK], fx.tpo_production, self.donor_release_rate,
+                           counts[C.C_MK_DONOR])
         sysm.advance_activation(dt)
         # 3. sinusoid endothelium: integrity (disruption, regeneration), VCAM-1 (FGF-4)
         v = self.vessels
@@ -302,14 +304,11 @@ class Simulation:
         t_fate = clock()
         msc_present = counts[C.C_MSC] > 0
         free_fraction = float(np.count_nonzero(self.occupant < 0)) / len(tile.sites)
-        hspcs = counts[C.C_HSPC_HOST] + counts[C.C_HSPC_DONOR]
-        host_share = counts[C.C_HSPC_HOST] / hspcs if hspcs else 1.0
-        fp = fate_parameters(p, dt, fx, sysm.expansion_factor(host_share), free_fraction, msc_present,
-                             sysm.relative_signal())
+        fp = fate_parameters(p, dt, fx, sysm.drive(), free_fraction, msc_present)
         msc_pos = st.pos[cells[st.kind[cells] == A.MSC]] if msc_present else np.zeros((0, 3))
         # (decide_fates returns the free slots its births will take, and lists in self.active the
         # agents that apply_fates has anything to do with)
-        births, n_active = decide_fates(st.kind, st.state, st.pos, st.age, st.maturity, st.timer, st.ploidy, st.link, cells,
+        births, n_active = decide_fates(st.kind, st.origin, st.state, st.pos, st.age, st.maturity, st.timer, st.ploidy, st.link, cells,
                                         fp, tile.radii, msc_pos, self.near_seg, self.near_d, self.near_c, v.radius,
                                         v.integrity, v.vcam, seed, step, self.flags, self.nspawn, self.released,
                                         self.active, numba.get_num_threads())
@@ -324,6 +323,7 @@ class Simulation:
         released = self.counters[FT.FC_RELEASED]
         self.released_cum += released
         self.release_rate = released / dt * self.blood_scale
+        self.donor_release_rate = self.counters[FT.FC_RELEASED_DONOR] / dt * self.blood_scale
         # 7. display platelets (their own buffer and random streams: they never change a cell's fate)
         t_plt = clock()
         self.particles.step(st.kind, st.link, st.pos, self.active[:n_active], self.released,

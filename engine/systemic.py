@@ -21,12 +21,26 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
 LEVEL_KINDS = ("il6", "il11", "sdf1", "fgf4", "msc_ev", "niche_disruption", "cxcr4_block", "vla4_block")
 #: tissue levels, each taking up from the plasma level named (time constant: level_taus[tissue level])
 TISSUE_LEVELS = {"msc_ev_marrow": "msc_ev"}
+
+
+@dataclass(frozen=True)
+class Drive:
+    """What TPO (and the stress activation) asks of the lineage this step, for host cells and for
+    donor cells (which carry Mpl whatever the host's genotype): MK-lineage output per lodged HSPC
+    and Mpl signal, relative to WT baseline, and the factor on niche-filling self-renewal."""
+    host_output: float
+    donor_output: float
+    host_signal: float
+    donor_signal: float
+    host_renewal: float
+    donor_renewal: float
 
 
 def emax(level: float) -> float:
@@ -53,8 +67,12 @@ class Systemic:
         self.ec50 = p["tpo_signal_ec50_rel"]
         self.signal_wt = 1.0 / (1.0 + self.ec50)
         self.a0 = p["tpo_independent_output"]
+        self.b0 = p["hspc_tpo_independent_expansion"]
         self.mk_reference = max(mk_reference, 1e-9)
         self.chain = np.zeros(self.n_stages)
+        #: the donor-derived part of the blood platelets (same ageing chain): in an Mpl-/- host
+        #: only these carry Mpl and clear TPO
+        self.donor_chain = np.zeros(self.n_stages)
         self.tpo = self.T0
         self.levels = {k: 0.0 for k in LEVEL_KINDS + tuple(TISSUE_LEVELS)}
         n = int(round(p["hspc_activation_stages"]))
@@ -72,24 +90,38 @@ class Systemic:
 
     def set_platelets(self, value: float) -> None:
         self.chain[:] = value / self.n_stages
+        self.donor_chain[:] = 0.0
 
-    def tpo_signal(self) -> float:
+    def tpo_signal(self, mpl: float | None = None) -> float:
+        """Mpl signal of a cell with ``mpl`` receptors (default: the host's genotype)."""
         rel = self.tpo / self.T0
-        return self.mpl * rel / (rel + self.ec50)
+        return (self.mpl if mpl is None else mpl) * rel / (rel + self.ec50)
 
-    def relative_signal(self) -> float:
+    def relative_signal(self, mpl: float | None = None) -> float:
         """Mpl signal relative to the WT baseline: 0 without TPO or Mpl, 1 at WT steady state,
         at most 1 + ec50 when TPO is far above baseline."""
-        return self.tpo_signal() / self.signal_wt
+        return self.tpo_signal(mpl) / self.signal_wt
 
-    def expansion_factor(self, host_share: float = 1.0) -> float:
-        """MK-lineage output per lodged HSPC relative to WT baseline: TPO-independent part + Mpl
-        signal, plus the TPO-independent stress output of activated stem cells (0 at steady state).
-        The activation is that of the host's own stem cells that survived the injury: with
-        ``host_share`` (host HSPCs / all HSPCs) below 1 their stress output is shared over the pool
-        (donor cells after a transplant expand through the niche-filling division instead)."""
-        return (self.a0 + (1.0 - self.a0) * self.relative_signal()
-                + self.stress_gain * self.activation() * min(max(host_share, 0.0), 1.0))
+    def renewal_factor(self, mpl: float | None = None) -> float:
+        """Niche-filling self-renewal relative to WT baseline: TPO-independent part + Mpl signal
+        (HSCs expand after a transplant 10-20 times less in Thpo-/- recipients, Fox 2002)."""
+        return self.b0 + (1.0 - self.b0) * self.relative_signal(mpl)
+
+    def drive(self) -> Drive:
+        """This step's :class:`Drive`: host cells have the host's Mpl and the stress output of the
+        activated survivors; donor cells have Mpl and no stress output (section 7.1.1 of the model)."""
+        s_host, s_donor = self.relative_signal(), self.relative_signal(1.0)
+        return Drive(host_output=self.a0 + (1.0 - self.a0) * s_host + self.stress_gain * self.activation(),
+                     donor_output=self.a0 + (1.0 - self.a0) * s_donor,
+                     host_signal=s_host, donor_signal=s_donor,
+                     host_renewal=self.b0 + (1.0 - self.b0) * s_host,
+                     donor_renewal=self.b0 + (1.0 - self.b0) * s_donor)
+
+    def expansion_factor(self) -> float:
+        """MK-lineage output per lodged host HSPC relative to WT baseline: TPO-independent part +
+        Mpl signal, plus the TPO-independent stress output of the host's stem cells activated by
+        an injury (0 at steady state; donor cells: :meth:`drive`)."""
+        return self.a0 + (1.0 - self.a0) * self.relative_signal() + self.stress_gain * self.activation()
 
     def activation(self) -> float:
         """Share of the stem cells recruited into cycle by injury (0 at steady state, at most 1)."""
@@ -102,7 +134,7 @@ class Systemic:
 
     def tpo_steady_state(self, platelets: float, mk_mass: float, production_factor: float = 1.0) -> float:
         """Plasma TPO at which production (x ``production_factor``, e.g. IL-6 induction) balances
-        clearance with the given platelet count and MK number."""
+        clearance with the given platelet count and MK number (all of the host's genotype)."""
         clear = self.k_ns + self.k_r * self.mpl * self._receptor_mass(platelets, mk_mass)
         return self.production * production_factor / clear
 
@@ -134,23 +166,31 @@ class Systemic:
                 term *= s / (k - j + 1)
             x[k] = acc * e
 
-    def advance_blood(self, dt: float, release_rate: float, mk_mass: float, tpo_production: float = 1.0) -> None:
+    def advance_blood(self, dt: float, release_rate: float, mk_mass: float, tpo_production: float = 1.0,
+                      donor_release_rate: float = 0.0, donor_mk_mass: float = 0.0) -> None:
         """Advance blood platelets and plasma TPO by dt hours. release_rate: platelets added to blood
         per hour (10^3/uL/h); mk_mass: megakaryocytes in the tile; tpo_production: hepatic
-        production x this (IL-6 induction)."""
+        production x this (IL-6 induction); donor_*: the donor-derived part of release and MKs
+        (they carry Mpl, and in an Mpl-/- host they are the only receptor mass)."""
         # platelets: Erlang chain, exact exponential step per stage (feed held constant over dt)
         rate = self.n_stages / self.lifespan_h
         e = math.exp(-rate * dt)
-        inflow = release_rate
-        for s in range(self.n_stages):
-            old = self.chain[s]
-            new = old * e + inflow / rate * (1.0 - e)
-            # mean outflow over the step feeds the next stage
-            out_mean = (inflow * dt + old - new) / dt
-            self.chain[s] = new
-            inflow = out_mean
-        # TPO: production minus clearance, exact for the frozen clearance rate
-        clear = self.k_ns + self.k_r * self.mpl * self._receptor_mass(self.platelets, mk_mass)
+        for chain, feed in ((self.chain, release_rate), (self.donor_chain, donor_release_rate)):
+            inflow = feed
+            for s in range(self.n_stages):
+                old = chain[s]
+                new = old * e + inflow / rate * (1.0 - e)
+                # mean outflow over the step feeds the next stage
+                out_mean = (inflow * dt + old - new) / dt
+                chain[s] = new
+                inflow = out_mean
+        # TPO: production minus clearance (receptors on Mpl-bearing platelets and MKs), exact for
+        # the frozen clearance rate
+        if self.mpl > 0.0:
+            mass = self.mpl * self._receptor_mass(self.platelets, mk_mass)
+        else:
+            mass = self._receptor_mass(float(self.donor_chain.sum()), donor_mk_mass)
+        clear = self.k_ns + self.k_r * mass
         prod = self.production * tpo_production
         ec = math.exp(-clear * dt)
         self.tpo = self.tpo * ec + prod / clear * (1.0 - ec)

@@ -122,12 +122,14 @@ ARRAY_RULES: dict[str, Rule] = {
     "tile.field.lam": Rule("float64", ("field",), finite),
     "tile.vessels.integrity": Rule("float64", ("S",), between(0.0, 1.0)),
     "tile.vessels.vcam": Rule("float64", ("S",), between(0.0, 1e6)),
+    "tile.vessels.pending_loss": Rule("float64", ("S",), between(0.0, 1e3)),
     "tile.grid.start": Rule("int32", ("cells+1",), index("C+1")),
     "tile.grid.order": Rule("int64", ("*",), index("C")),
     "tile.grid.keys": Rule("int32", ("*",), index("cells")),
     "tile.grid._counts": Rule("int32", ("*", "cells"), index("C+1")),
     # the blood compartments
     "systemic.chain": Rule("float64", ("stages",), between(0.0, 1e12)),
+    "systemic.donor_chain": Rule("float64", ("stages",), between(0.0, 1e12)),
     "systemic.activation_chain": Rule("float64", ("activation_stages",), between(0.0, 1e3)),
 }
 
@@ -171,6 +173,7 @@ REST_RULES: dict[str, tuple[str, Callable | None]] = {
     "_next_sample": ("scalar", _number(-1e7, 1e7)),
     "released_cum": ("scalar", _number(0.0, math.inf)),
     "release_rate": ("scalar", _number(0.0, math.inf)),
+    "donor_release_rate": ("scalar", _number(0.0, math.inf)),
     "wall_seconds": ("scalar", _number(0.0, math.inf)),
     "phase_seconds": ("dict", _number(0.0, math.inf)),
     "store.capacity": ("scalar", _count),

@@ -176,6 +176,9 @@ class VesselNetwork:
         self.vcam_base = np.exp(0.3 * self._rand_normal(seed, n, 7))
         self.vcam = self.vcam_base.copy()
         self.damage_scale = 0.75 + 0.5 * self._rand_uniform(seed, n, 8)
+        #: integrity still to be lost to a cytotoxic injury (as -log of the surviving share): the
+        #: damage develops over days (engine.endothelium)
+        self.pending_loss = np.zeros(n)
         self.lookup_h = float(lookup_voxel_um)
         shape = np.array([max(1, int(np.ceil(s / self.lookup_h))) for s in self.size], np.int64)
         self.lookup = nearest_segment_grid(self.p0, self.p1, self.radius, shape, self.lookup_h,

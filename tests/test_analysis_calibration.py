@@ -79,7 +79,7 @@ def test_a_response_gain_is_scaled_until_the_response_meets_its_table(monkeypatc
     linear in the gain (1 + 0.1 x gain) it settles on the gain that gives Yeager's 2.25."""
     import analysis.calibration as cal
 
-    e = next(x for x in load_calibration() if x.method == "response_to_target")
+    e = next(x for x in load_calibration() if x.name == "stress_mkp_output")
     assert (e.name, e.table, e.series, e.scenario, e.level) == (
         "stress_mkp_output", "yeager1983_abstract", "rebound_rel", "v08_5fu", 1.0)
     monkeypatch.setattr(cal, "response_of", lambda entry, values, seeds=None: 1.0 + 0.1 * values[entry.name])
@@ -88,3 +88,22 @@ def test_a_response_gain_is_scaled_until_the_response_meets_its_table(monkeypatc
     monkeypatch.setattr(cal, "response_of", lambda entry, values, seeds=None: 0.5)     # a fall, not a rise
     with pytest.raises(InputError, match="other side of its level"):
         cal._fit_response(e, "mouse", {e.name: 4.0}, rounds=1, log=lambda *_: None)
+
+
+def test_a_ratio_response_divides_by_the_reference_scenario_and_a_negative_exponent_lowers_the_value(monkeypatch):
+    """Fox 2002's recipient experiment: donor HSPCs in a WT over a Thpo-/- recipient; the TPO-independent
+    expansion lowers that ratio, so its exponent is negative."""
+    import analysis.calibration as cal
+
+    e = next(x for x in load_calibration() if x.name == "hspc_tpo_independent_expansion")
+    assert (e.scenario, e.reference, e.observable, e.exponent < 0) == (
+        "d6_transplant_wt_recipient", "d6_transplant_thpo_recipient", "hspc_donor", True)
+    # WT recipient always full (300), Thpo-/- recipient's pool grows with the parameter: 300 x value x 4
+    monkeypatch.setattr(cal, "_window_mean",
+                        lambda sid, entry, values, seed: 300.0 if sid == entry.scenario
+                        else 1200.0 * values[entry.name])
+    assert cal.response_of(e, {e.name: 0.05}) == pytest.approx(5.0)
+    value = cal._fit_response(e, "mouse", {e.name: 0.05}, rounds=12, log=lambda *_: None)
+    assert 300.0 / (1200.0 * value) == pytest.approx(15.0, rel=1e-2)
+    with pytest.raises(ValueError, match="must not be 0"):
+        Entry(name="x", species="mouse", method="scale_to_target", observable="mk", target_parameter="y", exponent=0)

@@ -209,3 +209,23 @@ def test_5fu_activates_stem_cells_and_mpl_ko_marrow_answers_without_tpo():
     before = (d < 1.0)
     assert o["mkp"][late].mean() > 3.0 * o["mkp"][before].mean()
     assert f["mkp"][late].mean() < 1.5 * f["mkp"][before].mean()
+
+
+def test_5fu_sinusoid_damage_develops_over_days_then_regenerates():
+    """Kopp et al. 2005: the sinusoids are still intact just after 5-FU and disrupted by day 4. The
+    damage (fu5_vessel_damage x each segment's susceptibility) enters as pending loss that develops
+    with vessel_damage_onset_days while regeneration (vessel_regeneration_days) works against it."""
+    no_regen = run("wt", days=1, vessel_regeneration_days=60.0)
+    v = no_regen.vessels
+    expected = 1.0 - no_regen.params["fu5_vessel_damage"] * v.damage_scale
+    no_regen.apply(AddEvent(Event(kind="fu5", start_day=1.0, dose=1.0)))
+    no_regen.advance(1.0)
+    assert v.integrity.min() > 0.95                     # one hour later: almost intact
+    no_regen.advance(95.0)
+    tau = no_regen.params["vessel_damage_onset_days"]
+    reached = 1.0 - np.exp(-4.0 / tau)                  # share of the damage in place after 4 days
+    full = np.exp(np.log(expected) * reached)
+    assert np.all(v.integrity >= full) and np.all(v.integrity < full + 0.04)   # (slow regeneration: 60 d)
+    assert reached > 0.94
+    with_regen = run("wt", days=12, events=[Event(kind="fu5", start_day=1.0, dose=1.0)])
+    assert 0.5 < with_regen.vessels.integrity.mean() < 0.99        # regenerating, not yet whole

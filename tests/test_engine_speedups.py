@@ -361,14 +361,13 @@ def test_fate_decisions_list_the_same_agents_for_any_number_of_threads():
     from engine.interventions import treatment_effects
 
     fx = treatment_effects(sim.params, sim.systemic.levels)
-    fp = FT.fate_parameters(sim.params, sim.dt, fx, sim.systemic.expansion_factor(), 0.03, False,
-                              sim.systemic.relative_signal())
+    fp = FT.fate_parameters(sim.params, sim.dt, fx, sim.systemic.drive(), 0.03, False)
     out = []
     for threads in (1, 7):
         s = {name: getattr(st, name).copy() for name in ("kind", "state", "age", "maturity", "timer", "ploidy", "link")}
         flags, nspawn = np.zeros(st.capacity, np.uint8), np.zeros(st.capacity, np.int32)
         released, active = np.zeros(st.capacity), np.zeros(st.capacity, np.int64)
-        births, n = decide_fates(s["kind"], s["state"], st.pos, s["age"], s["maturity"], s["timer"], s["ploidy"],
+        births, n = decide_fates(s["kind"], st.origin, s["state"], st.pos, s["age"], s["maturity"], s["timer"], s["ploidy"],
                                  s["link"],
                                  cells, fp, sim.rp, np.zeros((0, 3)), sim.near_seg, sim.near_d, sim.near_c,
                                  v.radius, v.integrity, v.vcam, sim.seed, 11, flags, nspawn, released, active,

@@ -37,7 +37,12 @@ def test_the_mpl_signal_moves_the_class_of_new_megakaryocytes():
     from engine.systemic import LEVEL_KINDS, TISSUE_LEVELS
 
     fx = treatment_effects(p, {k: 0.0 for k in LEVEL_KINDS + tuple(TISSUE_LEVELS)})
-    log2 = {s: FT.fate_parameters(p, 1.0, fx, 1.0, 0.0, False, s)[FT.F_PLOIDY_LOG2] for s in (0.0, 1.0, 2.0)}
+    from engine.systemic import Drive
+
+    log2 = {s: FT.fate_parameters(p, 1.0, fx, Drive(1.0, 1.0, s, 1.0, 1.0, 1.0), 0.0, False)[FT.F_PLOIDY_LOG2]
+            for s in (0.0, 1.0, 2.0)}
+    donor = FT.fate_parameters(p, 1.0, fx, Drive(1.0, 1.0, 0.0, 2.0, 1.0, 1.0), 0.0, False)
+    assert donor[FT.F_PLOIDY_LOG2_DONOR] == pytest.approx(p["mk_ploidy_log2_wt"] + p["mk_ploidy_tpo_gain_log2"])
     gain = p["mk_ploidy_tpo_gain_log2"]
     assert log2[1.0] == p["mk_ploidy_log2_wt"]
     assert log2[0.0] == pytest.approx(log2[1.0] - gain) and log2[2.0] == pytest.approx(log2[1.0] + gain)
@@ -94,15 +99,14 @@ def test_platelet_yield_doubles_with_each_ploidy_class():
     assert releasing.size > 0
     cells = np.flatnonzero(st.kind >= 0)
     fx = treatment_effects(sim.params, sim.systemic.levels)
-    fp = FT.fate_parameters(sim.params, sim.dt, fx, sim.systemic.expansion_factor(), 0.0, False,
-                            sim.systemic.relative_signal())
+    fp = FT.fate_parameters(sim.params, sim.dt, fx, sim.systemic.drive(), 0.0, False)
     out = []
     for cls in (16.0, 32.0):
         s = {k: getattr(st, k).copy() for k in ("kind", "state", "age", "maturity", "timer", "ploidy", "link")}
         s["ploidy"][releasing] = cls
         flags, nspawn = np.zeros(st.capacity, np.uint8), np.zeros(st.capacity, np.int32)
         released, active = np.zeros(st.capacity), np.zeros(st.capacity, np.int64)
-        decide_fates(s["kind"], s["state"], st.pos, s["age"], s["maturity"], s["timer"], s["ploidy"], s["link"],
+        decide_fates(s["kind"], st.origin, s["state"], st.pos, s["age"], s["maturity"], s["timer"], s["ploidy"], s["link"],
                      cells, fp, sim.rp, np.zeros((0, 3)), sim.near_seg, sim.near_d, sim.near_c, v.radius,
                      v.integrity, v.vcam, sim.seed, 3, flags, nspawn, released, active, 1)
         out.append((released, flags))

@@ -26,6 +26,7 @@ PARAMS = {
     "hspc_activation_stage_hours": 48.0,
     "hspc_activation_per_killed_share": 2.0,
     "stress_mkp_output": 5.0,
+    "hspc_tpo_independent_expansion": 0.05,
 }
 MK_REF = 200.0
 
@@ -256,12 +257,47 @@ def test_stress_output_adds_to_the_tpo_factor_and_needs_no_tpo(genotype):
     assert s.expansion_factor() - before == pytest.approx(5.0 * 0.5, rel=1e-12)
 
 
-def test_stress_output_is_the_hosts_surviving_stem_cells_share():
-    """After lethal conditioning and a transplant the lodged pool is donor cells: the activation of the
-    host's survivors adds output in proportion to the host share of the pool only."""
+# ------------------------------------------------------------------ donor cells carry Mpl
+def test_donor_cells_in_an_mpl_knockout_see_the_high_tpo_and_host_cells_see_nothing():
+    s = make("mpl_ko")
+    s.tpo = s.T0 / (1.0 - PARAMS["tpo_receptor_clearance_fraction"])      # the knockout's steady state
+    d = s.drive()
+    rel = s.tpo / s.T0
+    assert d.host_signal == 0.0 and d.host_output == pytest.approx(0.1)
+    assert d.donor_signal == pytest.approx(rel / (rel + 1.0) / 0.5)
+    assert d.donor_output == pytest.approx(0.1 + 0.9 * d.donor_signal)
+    assert d.host_renewal == pytest.approx(0.05) and d.donor_renewal == pytest.approx(0.05 + 0.95 * d.donor_signal)
+
+
+def test_thpo_knockout_gives_donor_cells_no_signal_either():
+    s = make("thpo_ko")
+    s.tpo = 0.0                          # (no production: the run starts it at its steady state, 0)
+    d = s.drive()
+    assert d.host_signal == d.donor_signal == 0.0 and d.donor_renewal == pytest.approx(0.05)
+
+
+def test_stress_output_goes_to_host_cells_only():
     s = make()
     s.injure(0.25)
     activate(s, 96)
-    assert s.expansion_factor(1.0) - 1.0 == pytest.approx(2.5)
-    assert s.expansion_factor(0.2) - 1.0 == pytest.approx(0.5)
-    assert s.expansion_factor(0.0) == pytest.approx(1.0)
+    d = s.drive()
+    assert d.host_output - d.donor_output == pytest.approx(5.0 * 0.5)
+
+
+def test_donor_platelets_clear_tpo_in_an_mpl_knockout_host():
+    """In an Mpl-/- host only donor-derived platelets and MKs carry the receptor: with none, TPO
+    settles at T0 / (1 - receptor share); with a full donor-derived platelet and MK mass it settles
+    at the WT baseline (Fielder 1996: WT platelets given to c-mpl-/- mice lower plasma TPO)."""
+    lifespan_h = PARAMS["platelet_lifespan_days"] * 24.0
+    none, full = make("mpl_ko"), make("mpl_ko")
+    for s in (none, full):
+        s.set_platelets(0.0)
+    full.donor_chain[:] = PARAMS["platelet_baseline"] / PARAMS["platelet_age_stages"]
+    full.chain[:] = full.donor_chain
+    feed = PARAMS["platelet_baseline"] / lifespan_h
+    for _ in range(6000):
+        none.advance_blood(1.0, 0.0, MK_REF, 1.0, 0.0, 0.0)
+        full.advance_blood(1.0, feed, MK_REF, 1.0, feed, MK_REF)
+    assert none.tpo == pytest.approx(150.0 / (1.0 - 0.88), rel=1e-6)
+    assert full.tpo == pytest.approx(150.0, rel=1e-6)
+    assert full.platelets == pytest.approx(PARAMS["platelet_baseline"], rel=1e-9)
