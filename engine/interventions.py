@@ -15,8 +15,9 @@ VLA-4 block            MK docking, staying docked, niche-supported MkP division 
 =====================  =================================================================
 
 Instant events are given by :func:`give`: 5-FU and irradiation kill cells (:func:`kill_probabilities`,
-:func:`event_kill`; the neutrophils' proliferating compartment loses the MK progenitors' share) and damage sinusoids (:func:`vessel_damage`); a transplant infuses donor HSPCs
-over a few hours; an MSC infusion (or MSC co-infusion with a transplant) adds MSCs next to sinusoids.
+:func:`event_kill`; the neutrophils' proliferating compartment loses the MK progenitors' share) and
+damage sinusoids (:func:`vessel_damage`); a transplant infuses donor HSPCs over a few hours; an MSC
+infusion (or MSC co-infusion with a transplant) adds MSCs next to sinusoids.
 """
 from __future__ import annotations
 
