@@ -13,6 +13,8 @@ Definitions:
   values >= threshold after the nadir, in days counted from ``origin_day`` (the transplant).
   Daily values are the series at whole days (linear interpolation between samples).
   Threshold 20 x10^9/L for the human preset (the clinical definition), 50% of baseline for mice.
+* **neutrophil engraftment**: the same rule on the absolute neutrophil count (column ``anc``) with
+  the clinical threshold 0.5 x10^9/L (both species; the mouse count in 10^3/uL is the same number).
 * **recovery**: the first sample after the nadir back at >= ``level`` (80% of baseline by
   default), in days counted from ``origin_day``.
 
@@ -35,6 +37,7 @@ HUMAN_ENGRAFTMENT_THRESHOLD = 20.0   # x10^9/L, first of 3 consecutive days (CIB
 MOUSE_ENGRAFTMENT_FRACTION = 0.5     # of baseline
 RECOVERY_FRACTION = 0.8              # of baseline
 CONSECUTIVE_DAYS = 3
+NEUTROPHIL_ENGRAFTMENT_THRESHOLD = 0.5   # x10^9/L ANC, first of 3 consecutive days
 
 Status = Literal["reached", "never_below", "not_reached"]
 STATUS_TEXT = {"reached": "reached", "never_below": "never below the threshold",
@@ -191,6 +194,10 @@ OUTCOMES: dict[str, OutcomeInfo] = {
     "engraftment_day": OutcomeInfo("platelet engraftment day", "d",
                                    "first of 3 consecutive days with platelets >= threshold after the nadir, "
                                    "counted from the transplant (undefined when never below)", False),
+    "neutrophil_engraftment_day": OutcomeInfo("neutrophil engraftment day", "d",
+                                              "first of 3 consecutive days with ANC >= 0.5 x10^9/L after the "
+                                              "nadir, counted from the transplant (undefined when never below)",
+                                              False),
     "platelets_final": OutcomeInfo("platelets at end", "platelet", "platelet count at the last sample", True),
     "platelets_mean": OutcomeInfo("mean platelets", "platelet", "time-averaged platelet count", True),
     "platelets_final_rel": OutcomeInfo("platelets at end / baseline", "1",
@@ -203,9 +210,10 @@ OUTCOMES: dict[str, OutcomeInfo] = {
 
 #: outcomes shown in a comparison table, in order
 KEY_OUTCOMES = ("nadir", "nadir_day", "days_to_recovery", "area_below_baseline", "chimerism_d30",
-                "chimerism_d60", "engraftment_day")
+                "chimerism_d60", "engraftment_day", "neutrophil_engraftment_day")
 #: outcomes that are event days (with a status besides the value)
-EVENT_OUTCOMES = {"days_to_recovery": "recovery_status", "engraftment_day": "engraftment_status"}
+EVENT_OUTCOMES = {"days_to_recovery": "recovery_status", "engraftment_day": "engraftment_status",
+                  "neutrophil_engraftment_day": "neutrophil_engraftment_status"}
 
 
 @dataclass(frozen=True)
@@ -226,6 +234,8 @@ class Outcomes:
     chimerism_d60: float | None
     engraftment_day: float | None
     engraftment_status: str
+    neutrophil_engraftment_day: float | None
+    neutrophil_engraftment_status: str      # 'undefined' when the run has no ANC series
     platelets_final: float
     platelets_mean: float
     platelets_final_rel: float
@@ -336,6 +346,15 @@ def compute_outcomes(source: Any, *, species: str | None = None, baseline: str |
     except ValueError:   # the run ends before the origin
         eng = EventDay(None, "not_reached", float(engraftment_threshold), float(day[-1]))
 
+    anc = _column(source, "anc")
+    if anc is not None and anc.size == day.size:
+        try:
+            n_eng = engraftment(day, anc, NEUTROPHIL_ENGRAFTMENT_THRESHOLD, origin_day=origin_day)
+        except ValueError:   # the run ends before the origin
+            n_eng = EventDay(None, "not_reached", NEUTROPHIL_ENGRAFTMENT_THRESHOLD, float(day[-1]))
+        n_day, n_status = n_eng.day, n_eng.status
+    else:
+        n_day, n_status = None, "undefined"
     chim = _column(source, "donor_chimerism")
     if chim is not None and chim.size == day.size:
         c30, c60 = _value_at(day, chim, 30.0), _value_at(day, chim, 60.0)
@@ -354,7 +373,8 @@ def compute_outcomes(source: Any, *, species: str | None = None, baseline: str |
                     days_run=float(day[-1]), nadir=low, nadir_rel=low / base, nadir_day=low_day,
                     days_to_recovery=rec.day, recovery_status=rec.status, area_below_baseline=area,
                     chimerism_d30=c30, chimerism_d60=c60, engraftment_day=eng.day,
-                    engraftment_status=eng.status, platelets_final=float(plt[-1]),
+                    engraftment_status=eng.status, neutrophil_engraftment_day=n_day,
+                    neutrophil_engraftment_status=n_status, platelets_final=float(plt[-1]),
                     platelets_mean=float(plt_mean), platelets_final_rel=float(plt[-1]) / base,
                     mk_vessel_fraction_mean=mkv_mean, chimerism_final=c_final)
 
@@ -362,7 +382,7 @@ def compute_outcomes(source: Any, *, species: str | None = None, baseline: str |
 def format_outcome(value: float | None, name: str, platelet_unit: str = "", status: str | None = None) -> str:
     """Human-readable value for tables ('never below' / 'not reached' for undefined event days)."""
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        if name in EVENT_OUTCOMES:
+        if name in EVENT_OUTCOMES and status != "undefined":
             return "never below" if status == "never_below" else "not reached"
         return "n/a"
     unit = OUTCOMES[name].unit if name in OUTCOMES else ""

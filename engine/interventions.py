@@ -15,8 +15,9 @@ VLA-4 block            MK docking, staying docked, niche-supported MkP division 
 =====================  =================================================================
 
 Instant events are given by :func:`give`: 5-FU and irradiation kill cells (:func:`kill_probabilities`,
-:func:`event_kill`) and damage sinusoids (:func:`vessel_damage`); a transplant infuses donor HSPCs
-over a few hours; an MSC infusion (or MSC co-infusion with a transplant) adds MSCs next to sinusoids.
+:func:`event_kill`; the neutrophils' proliferating compartment loses the MK progenitors' share) and
+damage sinusoids (:func:`vessel_damage`); a transplant infuses donor HSPCs over a few hours; an MSC
+infusion (or MSC co-infusion with a transplant) adds MSCs next to sinusoids.
 """
 from __future__ import annotations
 
@@ -134,6 +135,7 @@ def _cytotoxic(sim, event: Event) -> None:
     event_kill(st.kind, st.state, st.link, sim.living(), pk, sim.seed, sim.step_index,
                S_KILL_FU5 if event.kind == "fu5" else S_KILL_IRRADIATION, sim.occupant, st.free, st.top)
     sim.systemic.injure(probs["hspc"])
+    sim.neutrophils.kill(probs["mkp"])    # the cycling neutrophil progenitors, as MK progenitors
     v = sim.vessels
     # the damage develops over the following days (engine.endothelium): -log of the surviving share
     v.pending_loss -= np.log(np.clip(1.0 - vessel_damage(event, sim.params) * v.damage_scale, 1e-6, 1.0))

@@ -5,7 +5,7 @@
     sim.observables["platelets"]
 
 A step (dt hours) is: instant events and infusions due -> systemic compartments (treatment
-levels, blood platelets, TPO) -> sinusoid endothelium -> SDF-1 field -> movement -> fates
+levels, blood platelets, TPO, blood neutrophils) -> sinusoid endothelium -> SDF-1 field -> movement -> fates
 (deaths, births, release) -> display platelets -> record. Same scenario + same seed =
 identical numbers, whatever the threads.
 
@@ -31,6 +31,7 @@ from .endothelium import update_endothelium
 from .errors import InputError
 from .fates import apply_fates, decide_fates, fate_parameters
 from .interventions import give, infuse_due, level_time_constants, treatment_effects
+from .neutrophils import Neutrophils
 from .motility import move_mobile, motility_parameters, sort_bodies
 from .observables import Observables
 from .parameters import ParameterSet
@@ -93,6 +94,8 @@ class Simulation:
         self.systemic = Systemic(p, self.genotype, mk_ref)
         self.systemic.set_platelets(p["platelet_baseline"] * g)
         self.systemic.tpo = self.systemic.tpo_steady_state(self.systemic.platelets, mk_ref * g)
+        # blood neutrophils, fed by the lodged HSPCs relative to the set-up's (steady-state) count
+        self.neutrophils = Neutrophils(p, float(np.count_nonzero(self.occupant >= 0)))
         self._alloc_scratch()
         if spinup and p["spinup_days"] > 0:
             total = int(round(p["spinup_days"] * 24.0 / self.dt))
@@ -276,6 +279,7 @@ class Simulation:
         sysm.advance_blood(dt, self.release_rate, counts[C.C_MK], fx.tpo_production, self.donor_release_rate,
                            counts[C.C_MK_DONOR])
         sysm.advance_activation(dt)
+        self.neutrophils.advance(dt, counts[C.C_HSPC_LODGED])
         # 3. sinusoid endothelium: integrity (disruption, regeneration), VCAM-1 (FGF-4)
         v = self.vessels
         update_endothelium(v, fx, p, dt)
@@ -355,6 +359,7 @@ class Simulation:
             "day": self.time_hours / 24.0,
             "platelets": sysm.platelets,
             "platelets_rel": sysm.platelets / self.params["platelet_baseline"],
+            "anc": self.neutrophils.anc,
             "tpo_pg_ml": sysm.tpo,
             "tpo_signal": sysm.tpo_signal(),
             "hspc_host": c[C.C_HSPC_HOST],

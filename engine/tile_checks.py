@@ -131,6 +131,7 @@ ARRAY_RULES: dict[str, Rule] = {
     "systemic.chain": Rule("float64", ("stages",), between(0.0, 1e12)),
     "systemic.donor_chain": Rule("float64", ("stages",), between(0.0, 1e12)),
     "systemic.activation_chain": Rule("float64", ("activation_stages",), between(0.0, 1e3)),
+    "neutrophils.chain": Rule("float64", (5,), between(0.0, 1e6)),    # Prol, T1..T3, blood (10^9/L)
 }
 
 

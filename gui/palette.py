@@ -149,6 +149,7 @@ def classify(kinds: np.ndarray, origin: np.ndarray, state: np.ndarray) -> np.nda
 # plot series colours
 PLOT_COLOURS = {
     "platelets": BLUE,
+    "anc": SKY_BLUE,
     "normal_range": (0, 158, 115, 45),      # bluish green, translucent
     "donor_chimerism": ORANGE,
     "niche_occupancy": BLUE,

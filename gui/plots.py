@@ -1,4 +1,5 @@
-"""Live pyqtgraph plots: a schedule strip, platelets, engraftment, TPO, megakaryocytes.
+"""Live pyqtgraph plots: a schedule strip, platelets, neutrophils (ANC; shown when the schedule has a
+transplant, irradiation or 5-FU), engraftment, TPO, megakaryocytes.
 
 Curves are created once; new observable rows are appended to growing numpy
 buffers and the curves get ``setData`` on views of them (clip-to-view and peak
@@ -31,7 +32,11 @@ log = logging.getLogger("nichelab.gui")
 pg.setConfigOptions(antialias=True, background="w", foreground="#303030")
 
 HUMAN_ENGRAFTMENT_THRESHOLD = 20.0  # 10^9/L, platelet engraftment (first of 3 days >= 20)
-#: the curves are redrawn at most this often (each redraw repaints four plots on the GUI thread)
+ANC_ENGRAFTMENT_THRESHOLD = 0.5    # 10^9/L, neutrophil engraftment (first of 3 days >= 0.5)
+#: events after which the neutrophil count means something to watch (the ANC plot is shown)
+ANC_EVENT_KINDS = ("transplant", "irradiation", "fu5")
+ANC_ROW = 2
+#: the curves are redrawn at most this often (each redraw repaints the plots on the GUI thread)
 UPDATE_INTERVAL_S = 0.25
 #: height of one lane of the schedule strip (pixels)
 LANE_PX = 17
@@ -257,7 +262,8 @@ class _Plot:
 
 
 class LivePlots(pg.GraphicsLayoutWidget):
-    """A schedule strip and four linked time plots (x = simulated day)."""
+    """A schedule strip and four or five linked time plots (x = simulated day): platelets, neutrophils
+    (only while the schedule has a transplant, irradiation or 5-FU), engraftment, TPO, megakaryocytes."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -316,21 +322,31 @@ class LivePlots(pg.GraphicsLayoutWidget):
         self.threshold.setVisible(False)
         self.p_plt.addItem(self.threshold, ignoreBounds=True)
         self.c_plt = self.p_plt.plot(pen=_pen(P.PLOT_COLOURS["platelets"], 2.5), name="platelets")
-        # 2. engraftment: donor chimerism drawn above the niche occupancy, y from -4 to 108 so that a
+        # 2. neutrophils (ANC), with the engraftment threshold; in the layout only while shown
+        self.p_anc = self.addPlot(row=ANC_ROW, col=0)
+        self.anc_threshold = pg.InfiniteLine(pos=ANC_ENGRAFTMENT_THRESHOLD, angle=0,
+                                             pen=_pen("#555555", 1.0, Qt.DashLine), movable=False,
+                                             label="0.5: engraftment", labelOpts={"position": 0.8,
+                                                                                  "color": "#555555"})
+        self.p_anc.addItem(self.anc_threshold, ignoreBounds=True)
+        self.c_anc = self.p_anc.plot(pen=_pen(P.PLOT_COLOURS["anc"], 2.5), name="ANC")
+        self.p_anc.setLabel("left", P.pretty_unit("10^9/L"))
+        self._anc_shown = True
+        # 3. engraftment: donor chimerism drawn above the niche occupancy, y from -4 to 108 so that a
         # curve at 100% is not hidden by the frame
-        self.p_eng = self.addPlot(row=2, col=0)
+        self.p_eng = self.addPlot(row=3, col=0)
         self.c_occ = self.p_eng.plot(pen=_pen(P.PLOT_COLOURS["niche_occupancy"], 2.0, Qt.DashLine),
                                      name="niches filled")
         self.c_chim = self.p_eng.plot(pen=_pen(P.PLOT_COLOURS["donor_chimerism"], 3.0), name="donor")
         self.c_chim.setZValue(5)
         self.p_eng.setLabel("left", "%")
         self.p_eng.getAxis("left").setTicks([[(v, f"{v}") for v in (0, 25, 50, 75, 100)]])
-        # 3. TPO
-        self.p_tpo = self.addPlot(row=3, col=0)
+        # 4. TPO
+        self.p_tpo = self.addPlot(row=4, col=0)
         self.c_tpo = self.p_tpo.plot(pen=_pen(P.PLOT_COLOURS["tpo"], 2.5), name="TPO")
         self.p_tpo.setLabel("left", "pg/mL")
-        # 4. megakaryocytes (count left, % at sinusoid right)
-        self.p_mk = self.addPlot(row=4, col=0)
+        # 5. megakaryocytes (count left, % at sinusoid right)
+        self.p_mk = self.addPlot(row=5, col=0)
         self.c_mk = self.p_mk.plot(pen=_pen(P.PLOT_COLOURS["mk"], 2.5), name="MKs")
         self.p_mk.setLabel("left", "cells")
         self.vb_frac = pg.ViewBox()
@@ -344,7 +360,7 @@ class LivePlots(pg.GraphicsLayoutWidget):
         self.c_frac = pg.PlotDataItem(pen=_pen(P.PLOT_COLOURS["mk_vessel_fraction"], 2.0, Qt.DashLine))
         self.vb_frac.addItem(self.c_frac)
         self.p_mk.vb.sigResized.connect(self._sync_right_axis)
-        self.plots = [self.p_plt, self.p_eng, self.p_tpo, self.p_mk]
+        self._all_plots = [self.p_plt, self.p_anc, self.p_eng, self.p_tpo, self.p_mk]
         for p in self.plots:
             p.showGrid(x=True, y=True, alpha=0.15)
             p.setMenuEnabled(True)                    # the view menu and "Export..."
@@ -373,9 +389,10 @@ class LivePlots(pg.GraphicsLayoutWidget):
         for p in self.plots[:-1]:
             p.getAxis("bottom").setStyle(showValues=False)
         self.p_eng.setYRange(-4, 108, padding=0)
-        self.curves = [self.c_plt, self.c_chim, self.c_occ, self.c_tpo, self.c_mk, self.c_frac]
+        self.curves = [self.c_plt, self.c_anc, self.c_chim, self.c_occ, self.c_tpo, self.c_mk, self.c_frac]
         self._info = {
             "platelets": _Plot(self.p_plt, "platelets", "Platelets"),
+            "anc": _Plot(self.p_anc, "anc", "Neutrophils (ANC)", "ANC"),
             "engraftment": _Plot(self.p_eng, "engraftment", "HSC engraftment", "Engraftment"),
             "tpo": _Plot(self.p_tpo, "tpo", "Plasma TPO"),
             "mk": _Plot(self.p_mk, "mk", "Megakaryocytes", "MKs"),
@@ -397,7 +414,32 @@ class LivePlots(pg.GraphicsLayoutWidget):
             p.addItem(line, ignoreBounds=True)
             self._cursor_lines.append(line)
         self._mouse_proxy = pg.SignalProxy(self.scene().sigMouseMoved, rateLimit=30, slot=self._on_mouse_moved)
+        self.show_anc(False)
         self._readouts()
+
+    # ------------------------------------------------------------------ the neutrophil plot
+    @property
+    def plots(self) -> list:
+        """The time plots in the layout now, top to bottom (the ANC plot only while shown)."""
+        return [p for p in self._all_plots if p is not self.p_anc or self._anc_shown]
+
+    @property
+    def anc_shown(self) -> bool:
+        return self._anc_shown
+
+    def show_anc(self, show: bool) -> None:
+        """Put the ANC plot into the layout (below the platelets) or take it out (the others close up)."""
+        show = bool(show)
+        if show == self._anc_shown:
+            return
+        self._anc_shown = show
+        if show:
+            self.addItem(self.p_anc, row=ANC_ROW, col=0)
+        else:
+            self.ci.removeItem(self.p_anc)
+
+    def _anc_wanted(self, events) -> bool:
+        return any(getattr(e, "kind", "") in ANC_EVENT_KINDS for e in events or ())
 
     def _sync_right_axis(self) -> None:
         self.vb_frac.setGeometry(self.p_mk.vb.sceneBoundingRect())
@@ -418,7 +460,7 @@ class LivePlots(pg.GraphicsLayoutWidget):
         pub = self._published_legend
 
         def val(name, fmt):
-            if b is None or not b.n:
+            if b is None or not b.n or name not in b.index:
                 return "\u2013"
             v = b.at_day(name, day) if day is not None else b.last(name)
             return fmt.format(v) if np.isfinite(v) else "\u2013"
@@ -435,6 +477,11 @@ class LivePlots(pg.GraphicsLayoutWidget):
                              f"{P.pretty_unit(units['platelets'])}", keep=True),
                         Part(f"({val('platelets_rel', '{:.0%}')})", rank=4), Part(band, rank=1)]
             + legend("platelets") + ([Part(self._runs_legend.strip(), rank=3)] if self._runs_legend else []))
+        self._info["anc"].set_readout(
+            day_part + [Part(f"{_swatch(c['anc'])} <b>{val('anc', '{:.2f}')}</b> {P.pretty_unit('10^9/L')}",
+                             keep=True),
+                        Part(f"{_swatch('#555555', True)} 0.5 engraftment", rank=1)]
+            + legend("anc"))
         self._info["engraftment"].set_readout(
             day_part + [Part(f"{_swatch(c['donor_chimerism'])} donor <b>{val('donor_chimerism', '{:.0%}')}</b>",
                              keep=True),
@@ -453,7 +500,7 @@ class LivePlots(pg.GraphicsLayoutWidget):
             + legend("mk"))
 
     def readout_text(self, name: str) -> str:
-        """The read-out HTML of a plot ('platelets', 'engraftment', 'tpo', 'mk')."""
+        """The read-out HTML of a plot ('platelets', 'anc', 'engraftment', 'tpo', 'mk')."""
         return self._info[name].html
 
     def readout_item(self, name: str) -> pg.TextItem:
@@ -482,11 +529,12 @@ class LivePlots(pg.GraphicsLayoutWidget):
         self._markers_key = None
         self._clear_markers()
         self._auto_x = True
-        self._auto_y = {id(p): True for p in self.plots}
+        self._auto_y = {id(p): True for p in self._all_plots}
         self._ymax = {}
-        self._y_floor = {id(self.p_plt): hi * 1.12, id(self.p_tpo): 10.0, id(self.p_mk): 10.0}
+        self._y_floor = {id(self.p_plt): hi * 1.12, id(self.p_anc): 1.0, id(self.p_tpo): 10.0, id(self.p_mk): 10.0}
+        self.show_anc(self._anc_wanted(world.scenario.events))
         self.set_x_span(self._days)
-        for p in (self.p_plt, self.p_tpo, self.p_mk):
+        for p in (self.p_plt, self.p_anc, self.p_tpo, self.p_mk):
             self._set_ymax(p, self._y_floor[id(p)])
         self.p_eng.setYRange(-4, 108, padding=0)
         self._hover_day = None
@@ -587,6 +635,8 @@ class LivePlots(pg.GraphicsLayoutWidget):
         b = self.buffer
         day = b["day"]
         self.c_plt.setData(day, b["platelets"])
+        if "anc" in b.index:
+            self.c_anc.setData(day, b["anc"])
         self.c_chim.setData(day, 100.0 * b["donor_chimerism"])
         self.c_occ.setData(day, 100.0 * b["niche_occupancy"])
         self.c_tpo.setData(day, b["tpo_pg_ml"])
@@ -601,11 +651,13 @@ class LivePlots(pg.GraphicsLayoutWidget):
     def _autoscale_y(self, force: bool = False) -> None:
         b = self.buffer
         if b is None or not b.n:
-            for p in (self.p_plt, self.p_tpo, self.p_mk):
+            for p in (self.p_plt, self.p_anc, self.p_tpo, self.p_mk):
                 if self._auto_y.get(id(p), True) and id(p) in self._y_floor:
                     self._set_ymax(p, self._y_floor[id(p)], force)
             return
-        for p, col in ((self.p_plt, "platelets"), (self.p_tpo, "tpo_pg_ml"), (self.p_mk, "mk")):
+        for p, col in ((self.p_plt, "platelets"), (self.p_anc, "anc"), (self.p_tpo, "tpo_pg_ml"), (self.p_mk, "mk")):
+            if col not in b.index:
+                continue
             if self._auto_y.get(id(p), True):
                 top = max(self._y_floor[id(p)], 1.12 * float(np.nanmax(b[col])), self._published_top(p))
                 self._set_ymax(p, top, force)
@@ -638,6 +690,7 @@ class LivePlots(pg.GraphicsLayoutWidget):
         self._markers_key = key
         self._clear_markers()
         self._events = sorted(events, key=lambda e: (e.start_day, e.kind))
+        self.show_anc(self._anc_wanted(self._events))
         for e in self._events:
             start = float(e.start_day)
             end = start if e.instant else start + float(e.duration_days)
@@ -749,7 +802,8 @@ class LivePlots(pg.GraphicsLayoutWidget):
     def _target(self, column: str):
         """(plot, view box, scale, base column) for a published column; None if no plot shows it."""
         b = self.buffer
-        direct = {"platelets": (self.p_plt, 1.0), "tpo_pg_ml": (self.p_tpo, 1.0), "mk": (self.p_mk, 1.0),
+        direct = {"platelets": (self.p_plt, 1.0), "anc": (self.p_anc, 1.0), "tpo_pg_ml": (self.p_tpo, 1.0),
+                  "mk": (self.p_mk, 1.0),
                   "donor_chimerism": (self.p_eng, 100.0), "niche_occupancy": (self.p_eng, 100.0),
                   "mk_vessel_fraction": (self.vb_frac, 100.0)}
         if column in direct:
@@ -774,7 +828,8 @@ class LivePlots(pg.GraphicsLayoutWidget):
             plot.removeItem(item)
         self._published_items = []
         legend: dict[str, list[str]] = {}
-        names = {id(self.p_plt): "platelets", id(self.p_eng): "engraftment", id(self.p_tpo): "tpo",
+        names = {id(self.p_plt): "platelets", id(self.p_anc): "anc", id(self.p_eng): "engraftment",
+                 id(self.p_tpo): "tpo",
                  id(self.p_mk): "mk", id(self.vb_frac): "mk"}
         for s in self._published:
             target = self._target(s.column)

@@ -55,7 +55,8 @@ SPECIES_TIPS = {
     "mouse": "Mouse: all source experiments are murine. Platelets ~1,000 x10\u00b3/\u00b5L, platelet "
              "lifespan 4-5 days.",
     "human": "Human: for transplant-recovery teaching. Platelets 150-450 x10\u2079/L, lifespan 8-10 days; "
-             "platelet engraftment is the first of 3 days >= 20 x10\u2079/L.",
+             "platelet engraftment is the first of 3 days >= 20 x10\u2079/L, neutrophil engraftment the first "
+             "of 3 days with ANC >= 0.5 x10\u2079/L.",
 }
 
 RUN_TIPS = {

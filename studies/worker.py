@@ -62,7 +62,7 @@ def run_seed(scenario_toml: str, seed: int, days: float | None = None,
 def run_point(scenario_toml: str, overrides: dict[str, float], seed: int, days: float | None = None,
               task_key: Any = None) -> dict[str, Any]:
     """One sweep run: the scenario with ``overrides`` and ``seed``; return all its outcomes."""
-    from analysis.outcomes import compute_outcomes, transplant_day
+    from analysis.outcomes import EVENT_OUTCOMES, compute_outcomes, transplant_day
 
     res = run_seed(scenario_toml, seed, days, overrides, task_key)
     cols = res["columns"]
@@ -73,7 +73,7 @@ def run_point(scenario_toml: str, overrides: dict[str, float], seed: int, days: 
     origin = transplant_day(build_scenario(scenario_toml, overrides, days).events)
     out = compute_outcomes(series, species=res["metadata"].get("species"), origin_day=origin)
     values = {k: v for k, v in out.as_dict().items() if isinstance(v, (int, float)) or v is None}
-    statuses = {k: out.status(k) for k in ("days_to_recovery", "engraftment_day")}
+    statuses = {k: out.status(k) for k in EVENT_OUTCOMES}
     return {"seed": int(seed), "overrides": dict(overrides), "outcomes": values, "statuses": statuses,
             "platelet_unit": out.platelet_unit, "metadata": res["metadata"],
             "wall_seconds": res["wall_seconds"]}

@@ -14,8 +14,8 @@ GUIDE = """
  Its description says what it shows and what to look for.</li>
 <li><b>Press Play</b> (Space). The 3D view shows the marrow tile: megakaryocytes (large pink spheres) crawl to
  the sinusoids (orange tubes), dock (white ring) and release platelets (yellow ring, yellow dots in the
- vessels). The plots on the right follow the blood platelets, stem-cell engraftment, plasma TPO and the
- megakaryocytes.</li>
+ vessels). The plots on the right follow the blood platelets, the blood neutrophils (shown after a
+ transplant, irradiation or 5-FU), stem-cell engraftment, plasma TPO and the megakaryocytes.</li>
 <li><b>Change the experiment</b> in the <i>Schedule</i> tab: tick a treatment or perturbation, set its dose,
  start day and duration. Before a run starts, a change rebuilds the run; during a run it applies from now on.
  Something already given cannot change in the run: NicheLab asks whether to start it now or to start again

@@ -24,7 +24,7 @@ RUN_COLOURS = ["#0072B2", "#D55E00", "#CC79A7", "#E69F00", "#56B4E9", "#009E73",
 #: outcomes in the table, in order; each group shown only when it means something for the runs
 ALWAYS_OUTCOMES = ("platelets_mean", "platelets_final")
 DIP_OUTCOMES = ("nadir", "nadir_day", "days_to_recovery", "area_below_baseline")
-TRANSPLANT_OUTCOMES = ("engraftment_day", "chimerism_d30", "chimerism_final")
+TRANSPLANT_OUTCOMES = ("engraftment_day", "neutrophil_engraftment_day", "chimerism_d30", "chimerism_final")
 TABLE_OUTCOMES = ALWAYS_OUTCOMES + DIP_OUTCOMES + TRANSPLANT_OUTCOMES
 GEAR = "\u2699"
 

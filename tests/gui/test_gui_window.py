@@ -274,8 +274,9 @@ def test_schedule_markers_follow_the_scenario(qtbot, window, small_scenario):
     window.controller.load_scenario(scn)
     wait_ready(qtbot, window, generation=gen)
     qtbot.waitUntil(lambda: window.plots.marker_count > 0, timeout=WAIT_MS)
-    # 4 plots x (line) for 5-FU, 4 x (line + region) for SDF-1
-    assert window.plots.marker_count == 12
+    # 5 plots (the neutrophil plot is shown after 5-FU) x (line) for 5-FU, 5 x (line + region) for SDF-1
+    assert window.plots.anc_shown and len(window.plots.plots) == 5
+    assert window.plots.marker_count == 15
     # the schedule strip labels both, in different lanes when they would overlap
     labels = window.plots.strip_labels()
     assert sorted(t for t, _x, _lane in labels) == ["5-FU", "SDF-1"]

@@ -89,3 +89,23 @@ def test_axis_labels_and_schedule_note_are_inside_the_plots(qtbot, window, size)
     text_width = doc.idealWidth() - 2 * doc.documentMargin()
     assert text_width <= plots.p_evt.vb.width()              # a note that fits (never cut mid-word)
     assert "no treatments" in notes[0].textItem.toPlainText()
+
+
+def test_neutrophil_plot_is_shown_with_its_threshold_only_after_myelosuppression_or_a_transplant(qtbot, window):
+    from engine.scenario import Event
+
+    plots = window.plots
+    run_to(qtbot, window, 1.5)
+    assert not plots.anc_shown and plots.p_anc not in plots.plots        # WT, no events: not shown
+    assert plots.p_anc not in plots.ci.items
+    plots.set_events([Event(kind="transplant", start_day=1.0, dose=5.0)])
+    assert plots.anc_shown and plots.plots.index(plots.p_anc) == 1       # right below the platelets
+    assert plots.p_anc in plots.ci.items and plots.anc_threshold.value() == 0.5
+    plots.flush(force=True)
+    x, y = plots.c_anc.getData()
+    np.testing.assert_array_equal(y, plots.buffer["anc"])
+    assert "0.5 engraftment" in plots.title_row("anc").full_text()
+    plots.set_events([Event(kind="il6", start_day=2.0, duration_days=3.0, dose=1.0)])
+    assert not plots.anc_shown and plots.p_anc not in plots.ci.items
+    plots.set_events([Event(kind="fu5", start_day=2.0, dose=1.0)])
+    assert plots.anc_shown
