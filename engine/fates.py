@@ -27,13 +27,13 @@ from .rng import S_BIRTH, S_DEATH, S_DIVIDE, S_DOCK, S_PLACE, S_PLOIDY, S_UNDOCK
  F_CAP_AWAY, F_MK_DEATH_AWAY, F_MK_DEATH_CONTACT, F_DOCK_RATE, F_UNDOCK_RATE, F_VLA4, F_GAP,
  F_RELEASE_H, F_YIELD, F_MSC_DEATH, F_SDF1_GAIN, F_SDF1_REF,
  F_CXCR4, F_MKP_NICHE_DIV, F_MKP_MAX_GEN, F_NICHE_CAP,
- F_PLOIDY_LOG2, F_PLOIDY_SD, F_PLOIDY_REF,
+ F_PLOIDY_LOG2, F_PLOIDY_SD, F_PLOIDY_REF, F_MSC_LENGTH, F_MSC_HALF,
  # per-step probabilities of the hazards that are the same for every agent (set by hit_probabilities)
  F_P_HSPC_DEATH, F_P_HSPC_FREE_DEATH, F_P_MKP_DEATH, F_P_MK_DEATH_AWAY, F_P_MSC_DEATH,
  # what depends on a cell's own Mpl (donor cells carry Mpl whatever the host's genotype): the
- # entry above is the host's, these the donor's (index = host entry's + DONOR_SHIFT[...])
- F_DIV_EXPAND_DONOR, F_MKP_OUT_DONOR, F_PLOIDY_LOG2_DONOR) = range(41)
-F_SIZE = 41
+ # host's entries are above, the donor's here
+ F_DIV_EXPAND_DONOR, F_MKP_OUT_DONOR, F_PLOIDY_LOG2_DONOR) = range(43)
+F_SIZE = 43
 
 #: MK ploidy classes: 2N (2**1) to 64N (2**6)
 PLOIDY_LOG2_MIN, PLOIDY_LOG2_MAX = 1, 6
@@ -105,8 +105,42 @@ def ploidy_class(log2_mean, sd, z):
 
 
 @njit(cache=True, nogil=True, inline="always")
+def msc_factor_weight(d, contact, length):
+    """Relative concentration, at distance d (um, centre to centre) from one infused MSC, of a factor
+    it secretes that diffuses and decays with decay length ``length``: the steady state around a point
+    source, (contact / d) exp(-(d - contact) / length), 1 at cell contact (d <= contact)."""
+    r = max(d, contact)
+    return contact / r * np.exp(-(r - contact) / length)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def msc_support(x, y, z, msc_pos, radius, length, contact):
+    """Summed factor weight (:func:`msc_factor_weight`) at (x, y, z) of the infused MSCs within
+    ``radius`` um, added in the order of ``msc_pos`` (the same for any thread count). 0 without MSCs;
+    one MSC at cell contact gives 1."""
+    r2 = radius * radius
+    s = 0.0
+    for q in range(msc_pos.shape[0]):
+        ex = x - msc_pos[q, 0]
+        ey = y - msc_pos[q, 1]
+        ez = z - msc_pos[q, 2]
+        d2 = ex * ex + ey * ey + ez * ez
+        if d2 < r2:
+            s += msc_factor_weight(np.sqrt(d2), contact, length)
+    return s
+
+
+@njit(cache=True, nogil=True, inline="always")
+def msc_boost(support, max_boost, half):
+    """Extra self-renewal (relative) of an HSPC at MSC support ``support``: receptor occupancy
+    support / (support + half) times ``max_boost``; 0 without support, approaching max_boost."""
+    return max_boost * support / (support + half)
+
+
+@njit(cache=True, nogil=True, inline="always")
 def _decide(i, kind, origin, state, pos, age, maturity, timer, ploidy, link, fp, rp, msc_pos, near_seg, near_d,
             near_c, vrad, integrity, vcam, seed, step, dt, flags, nspawn, released):
+
     """Agent i's fate this step (see :func:`decide_fates`)."""
     k = kind[i]
     flags[i] = 0
@@ -119,14 +153,11 @@ def _decide(i, kind, origin, state, pos, age, maturity, timer, ploidy, link, fp,
                 flags[i] = FL_DIE
                 return
             boost = fp[F_EV_BOOST]
-            r2 = fp[F_MSC_RADIUS] * fp[F_MSC_RADIUS]
-            for q in range(msc_pos.shape[0]):
-                ex = pos[i, 0] - msc_pos[q, 0]
-                ey = pos[i, 1] - msc_pos[q, 1]
-                ez = pos[i, 2] - msc_pos[q, 2]
-                if ex * ex + ey * ey + ez * ez < r2:
-                    boost += fp[F_MSC_BOOST]
-                    break
+            if msc_pos.shape[0] > 0:
+                # SCF / CXCL12 from the infused MSCs nearby, turned into self-renewal by receptor occupancy
+                sup = msc_support(pos[i, 0], pos[i, 1], pos[i, 2], msc_pos, fp[F_MSC_RADIUS], fp[F_MSC_LENGTH],
+                                  rp[0] + rp[4])
+                boost += msc_boost(sup, fp[F_MSC_BOOST], fp[F_MSC_HALF])
             donor = origin[i] == DONOR
             expand = fp[F_DIV_EXPAND_DONOR] if donor else fp[F_DIV_EXPAND]
             div = fp[F_DIV_BASE] + expand * fp[F_FREE_FRAC] * (1.0 + boost)
@@ -407,24 +438,28 @@ def ploidy_log2_mode(params, mpl_signal: float) -> float:
     return params["mk_ploidy_log2_wt"] + params["mk_ploidy_tpo_gain_log2"] * (mpl_signal - 1.0)
 
 
-def fate_parameters(params, dt: float, effects, drive, free_fraction: float, msc_present: bool) -> np.ndarray:
+def fate_parameters(params, dt: float, effects, drive, free_fraction: float, msc_homing: float) -> np.ndarray:
     """The fate vector (``F_*`` entries) for one step: the parameters in per-hour units, this
     step's treatment effects (:class:`engine.interventions.Effects`), what TPO asks of host and
     of donor cells (:class:`engine.systemic.Drive`: MK-lineage output, Mpl signal relative to WT
     baseline, which sets the ploidy new megakaryocytes reach, and the factor on niche-filling
-    self-renewal), the share of empty niche sites, and whether any infused MSC lives."""
+    self-renewal), the share of empty niche sites, and the MSC homing effect
+    (:func:`engine.interventions.msc_homing_effect`: 0 without infused MSCs, 1 at the standard
+    dose's number)."""
     p = params
     fp = np.zeros(F_SIZE)
     fp[F_DT] = dt
     fp[F_HSPC_DEATH] = p["hspc_death_per_day"] / 24.0
     fp[F_HSPC_FREE_DEATH] = p["hspc_free_death_per_day"] / 24.0 / (
-        1.0 + p["msc_homing_boost"] * (1.0 if msc_present else 0.0) + p["ev_homing_boost"] * effects.ev)
+        1.0 + p["msc_homing_boost"] * msc_homing + p["ev_homing_boost"] * effects.ev)
     fp[F_DIV_BASE] = p["hspc_division_base_per_day"] / 24.0
     fp[F_DIV_EXPAND] = p["hspc_expansion_per_day"] / 24.0 * drive.host_renewal
     fp[F_DIV_EXPAND_DONOR] = p["hspc_expansion_per_day"] / 24.0 * drive.donor_renewal
     fp[F_FREE_FRAC] = free_fraction
     fp[F_MSC_BOOST] = p["msc_expansion_boost"]
     fp[F_MSC_RADIUS] = p["msc_support_radius_um"]
+    fp[F_MSC_LENGTH] = p["msc_factor_length_um"]
+    fp[F_MSC_HALF] = p["msc_support_half_saturation"]
     fp[F_EV_BOOST] = p["ev_expansion_boost"] * effects.ev
     fp[F_MKP_OUT] = p["hspc_mkp_output_per_day"] / 24.0 * drive.host_output
     fp[F_MKP_OUT_DONOR] = p["hspc_mkp_output_per_day"] / 24.0 * drive.donor_output

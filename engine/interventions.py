@@ -69,6 +69,19 @@ def treatment_effects(params, levels: dict[str, float]) -> Effects:
     )
 
 
+def msc_standard_count(params, volume_scale: float) -> float:
+    """Infused MSCs a standard dose (1) brings into a tile of ``volume_scale`` default tiles."""
+    return params["msc_agents_per_dose_unit"] * volume_scale
+
+
+def msc_homing_effect(params, n_msc: int, volume_scale: float) -> float:
+    """Effect of the infused MSCs in the tile on the survival of homing HSPCs: E(n / n_std) (section
+    3's saturating E), with n_std the number a standard dose brings (:func:`msc_standard_count`);
+    0 without MSCs, 1 at the standard dose's number, never more than 2."""
+    n_std = msc_standard_count(params, volume_scale)
+    return emax(n_msc / n_std) if n_msc > 0 and n_std > 0 else 0.0
+
+
 def level_time_constants(params) -> dict[str, float]:
     """Time constant (h) with which each plasma level follows its dose: the treatments' onset, and
     the MSC-EVs' plasma half-life; and the marrow EV level's retention half-life."""

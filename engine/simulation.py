@@ -30,7 +30,7 @@ from .commands import AddEvent, EditEvent, RemoveEvent, SetParameter
 from .endothelium import update_endothelium
 from .errors import InputError
 from .fates import apply_fates, decide_fates, fate_parameters
-from .interventions import give, infuse_due, level_time_constants, treatment_effects
+from .interventions import give, infuse_due, level_time_constants, msc_homing_effect, treatment_effects
 from .neutrophils import Neutrophils
 from .motility import move_mobile, motility_parameters, sort_bodies
 from .observables import Observables
@@ -306,10 +306,10 @@ class Simulation:
                     v.radius, tile.size, mp, tile.rmax, seed, step, self.near_seg, self.near_d, self.near_c)
         # 6. fates
         t_fate = clock()
-        msc_present = counts[C.C_MSC] > 0
+        n_msc = int(counts[C.C_MSC])
         free_fraction = float(np.count_nonzero(self.occupant < 0)) / len(tile.sites)
-        fp = fate_parameters(p, dt, fx, sysm.drive(), free_fraction, msc_present)
-        msc_pos = st.pos[cells[st.kind[cells] == A.MSC]] if msc_present else np.zeros((0, 3))
+        fp = fate_parameters(p, dt, fx, sysm.drive(), free_fraction, msc_homing_effect(p, n_msc, tile.volume_scale))
+        msc_pos = st.pos[cells[st.kind[cells] == A.MSC]] if n_msc else np.zeros((0, 3))
         # (decide_fates returns the free slots its births will take, and lists in self.active the
         # agents that apply_fates has anything to do with)
         births, n_active = decide_fates(st.kind, st.origin, st.state, st.pos, st.age, st.maturity, st.timer, st.ploidy, st.link, cells,

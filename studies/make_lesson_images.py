@@ -308,7 +308,7 @@ def transplant() -> str:
     # recovery strip
     b.append(text(20, 350, "Watch: donor chimerism rises towards 100%; platelets fall, then recover. "
                   "MSC support is expected to speed engraftment;", 12))
-    b.append(text(20, 370, "MSC-derived vesicles (EVs) give a smaller, shorter-lived help.", 12))
+    b.append(text(20, 370, "MSC-derived vesicles (EVs) help only while they are given.", 12))
     return svg(w, h, b, "Transplant after conditioning: empty niches, homing of donor stem cells with MSC "
                "support, engraftment")
 

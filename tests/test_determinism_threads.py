@@ -20,7 +20,7 @@ scn = Scenario(name="threads", genotype="wt", days=3, seed=11,
                parameters={"tile_x_um": 300.0, "tile_y_um": 300.0, "spinup_days": 2.0})
 sim = Simulation.from_scenario(scn)
 sim.apply(AddEvent(Event(kind="fu5", start_day=1.0, duration_days=0, dose=1)))
-sim.apply(AddEvent(Event(kind="msc", start_day=1.5, duration_days=0, dose=1)))
+sim.apply(AddEvent(Event(kind="msc", start_day=1.5, duration_days=0, dose=10)))   # ~6 MSCs in this tile
 sim.apply(AddEvent(Event(kind="sdf1", start_day=0.5, duration_days=2, dose=1)))
 sim.run()
 st = sim.store

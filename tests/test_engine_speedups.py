@@ -328,7 +328,7 @@ def test_fate_decisions_count_births_and_list_the_agents_with_work(monkeypatch):
 
     def recording(*args):
         births, n_active = decide(*args)
-        kind, state, members = args[0], args[1], args[8]
+        kind, state, members = args[0], args[2], args[9]      # (args[1]: origin)
         flags, nspawn, released, active = args[-5], args[-4], args[-3], args[-2]
         work = members[(flags[members] != 0) | (nspawn[members] != 0) | (released[members] != 0.0)
                        | ((kind[members] == HSPC) & (state[members] == FREE))]
