@@ -218,8 +218,9 @@ def _fit_response(e: Entry, species: str, values: dict, rounds: int, log) -> flo
                              field=e.name, expected=f"{e.observable} beyond {e.level:g} in {e.scenario}",
                              found=f"{obs:.4g}")
         new = round(value * ((target - e.level) / (obs - e.level)) ** e.exponent, 4)
-        log(f"{e.name}: {e.scenario} mean {e.observable} over days {e.window[0]:g}-{e.window[1]:g} = "
-            f"{obs:.4g} (target {target:.4g}) at {value:g} -> {new:g}")
+        what = f"{e.scenario} / {e.reference}" if e.reference else e.scenario
+        log(f"{e.name}: {what}: mean {e.observable} over days {e.window[0]:g}-{e.window[1]:g}"
+            f"{' (ratio)' if e.reference else ''} = {obs:.4g} (target {target:.4g}) at {value:g} -> {new:g}")
         value = new
     return value
 

@@ -19,10 +19,10 @@ from . import palette as P
 from .plots import LivePlots
 
 #: columns shown first in the table (the rest follow in the engine's order)
-FIRST_COLUMNS = ("day", "platelets", "platelets_rel", "tpo_pg_ml", "donor_chimerism", "niche_occupancy", "mk",
-                 "mk_vessel_fraction", "mkp", "hspc_host", "hspc_donor")
+FIRST_COLUMNS = ("day", "platelets", "platelets_rel", "tpo_pg_ml", "donor_chimerism", "niche_occupancy",
+                 "hspc_activation", "mk", "mk_vessel_fraction", "mkp", "hspc_host", "hspc_donor")
 PERCENT = {"platelets_rel", "donor_chimerism", "niche_occupancy", "mk_vessel_fraction", "vessel_integrity",
-           "tpo_signal"}
+           "tpo_signal", "hspc_activation"}
 
 
 class SeriesTableModel(QAbstractTableModel):
