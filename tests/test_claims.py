@@ -57,6 +57,9 @@ def test_quantitative_checks_against_published_numbers_and_a_calibration_section
     v3 = {ch.target.series: ch.role for c in CLAIMS if c.id == "V3" for ch in c.checks if ch.target}
     assert v3["mpl_tpo_ratio"] == "calibration" and v3["mpl_platelets_rel"] == "test"
     assert next(c for c in CLAIMS if c.id == "V3").role == "test"
+    # D6: Fox 2002's ratio is calibration data, Kimura 1998's statement a test: the claim is a test
+    d6 = next(c for c in CLAIMS if c.id == "D6")
+    assert [ch.role for ch in d6.checks] == ["calibration", "test"] and d6.role == "test"
 
 
 def test_claim_arm_scenarios_form_the_gui_group_with_explanations():

@@ -248,8 +248,10 @@ class Claim(BaseModel):
     def role(self) -> str:
         """'calibration' when every check against published data checks a calibration series (the
         claim shows that a fit holds), else 'test'. Each check has a role of its own
-        (:meth:`Check.role`): a test claim may hold a calibration check (V3's Mpl-null TPO ratio)."""
-        roles = {ch.role for ch in self.checks if ch.target}
+        (:meth:`Check.role`): a test claim may hold a calibration check (V3's Mpl-null TPO ratio). A
+        check against a published statement (``basis`` naming a data table, not a design rule) is a
+        test (D6's Mpl-/- recipients)."""
+        roles = {ch.role for ch in self.checks if ch.target or (ch.basis and not ch.basis.startswith("design"))}
         return "calibration" if roles == {"calibration"} else "test"
 
 
