@@ -317,7 +317,7 @@ class LivePlots(pg.GraphicsLayoutWidget):
         self.normal_band.setZValue(-20)
         self.p_plt.addItem(self.normal_band, ignoreBounds=True)
         self.threshold = pg.InfiniteLine(angle=0, pen=_pen("#555555", 1.0, Qt.DashLine), movable=False,
-                                         label="20: engraftment", labelOpts={"position": 0.92,
+                                         label="20: engraftment", labelOpts={"position": 0.8,
                                                                            "color": "#555555"})
         self.threshold.setVisible(False)
         self.p_plt.addItem(self.threshold, ignoreBounds=True)
