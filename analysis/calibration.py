@@ -175,11 +175,10 @@ def value_from_table(e: Entry) -> float:
     return v
 
 
-def _window_mean(scenario_id: str, e: Entry, values: dict, seed: int) -> float:
-    from engine.scenario import load_scenario
+def _window_mean(base, e: Entry, values: dict, seed: int) -> float:
+    """Mean of ``e.observable`` over ``e.window`` of scenario ``base`` run with ``values`` and ``seed``."""
     from engine.simulation import Simulation
 
-    base = load_scenario(scenario_id)
     scn = base.model_copy(update={"seed": seed, "days": max(base.days, e.window[1]),
                                   "parameters": {**base.parameters, **values}})
     sim = Simulation.from_scenario(scn)
@@ -194,11 +193,15 @@ def response_of(e: Entry, values: dict, seeds: int | None = None) -> float:
     """Mean of ``e.observable`` over ``e.window`` of the built-in scenario ``e.scenario`` (divided
     by that of ``e.reference`` with the same seed, if given), averaged over seeds 1..``e.seeds``,
     with the parameters ``values``."""
+    from engine.scenario import load_scenario
+
+    arm = load_scenario(e.scenario)
+    reference = load_scenario(e.reference) if e.reference else None
     out = []
     for seed in range(1, (seeds or e.seeds) + 1):
-        x = _window_mean(e.scenario, e, values, seed)
-        if e.reference:
-            ref = _window_mean(e.reference, e, values, seed)
+        x = _window_mean(arm, e, values, seed)
+        if reference is not None:
+            ref = _window_mean(reference, e, values, seed)
             x = x / ref if ref > 0 else float("inf")
         out.append(x)
     return float(np.mean(out))

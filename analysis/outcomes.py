@@ -341,17 +341,10 @@ def compute_outcomes(source: Any, *, species: str | None = None, baseline: str |
     if engraftment_threshold is None:
         engraftment_threshold = (HUMAN_ENGRAFTMENT_THRESHOLD if sp == "human"
                                  else MOUSE_ENGRAFTMENT_FRACTION * base)
-    try:
-        eng = engraftment(day, plt, float(engraftment_threshold), origin_day=origin_day)
-    except ValueError:   # the run ends before the origin
-        eng = EventDay(None, "not_reached", float(engraftment_threshold), float(day[-1]))
-
+    eng = _engraftment_or_not_reached(day, plt, float(engraftment_threshold), origin_day)
     anc = _column(source, "anc")
     if anc is not None and anc.size == day.size:
-        try:
-            n_eng = engraftment(day, anc, NEUTROPHIL_ENGRAFTMENT_THRESHOLD, origin_day=origin_day)
-        except ValueError:   # the run ends before the origin
-            n_eng = EventDay(None, "not_reached", NEUTROPHIL_ENGRAFTMENT_THRESHOLD, float(day[-1]))
+        n_eng = _engraftment_or_not_reached(day, anc, NEUTROPHIL_ENGRAFTMENT_THRESHOLD, origin_day)
         n_day, n_status = n_eng.day, n_eng.status
     else:
         n_day, n_status = None, "undefined"
@@ -377,6 +370,14 @@ def compute_outcomes(source: Any, *, species: str | None = None, baseline: str |
                     neutrophil_engraftment_status=n_status, platelets_final=float(plt[-1]),
                     platelets_mean=float(plt_mean), platelets_final_rel=float(plt[-1]) / base,
                     mk_vessel_fraction_mean=mkv_mean, chimerism_final=c_final)
+
+
+def _engraftment_or_not_reached(day, y, threshold: float, origin_day: float) -> EventDay:
+    """:func:`engraftment`, or 'not reached' when the run ends before the origin (the transplant)."""
+    try:
+        return engraftment(day, y, threshold, origin_day=origin_day)
+    except ValueError:
+        return EventDay(None, "not_reached", threshold, float(day[-1]))
 
 
 def format_outcome(value: float | None, name: str, platelet_unit: str = "", status: str | None = None) -> str:

@@ -1,6 +1,6 @@
 """The sinusoid endothelium's state each step: integrity (lost to anti-VE-cadherin, and to 5-FU and
-irradiation over the days after the dose; regenerating over days) and VCAM-1 (raised by FGF-4), the adhesion ligand that
-megakaryocytes' VLA-4 binds when they dock (see :mod:`engine.fates`)."""
+irradiation over the days after the dose; regenerating over days) and VCAM-1 (raised by FGF-4), the
+adhesion ligand that megakaryocytes' VLA-4 binds when they dock (see :mod:`engine.fates`)."""
 from __future__ import annotations
 
 import math

@@ -140,7 +140,6 @@ def msc_boost(support, max_boost, half):
 @njit(cache=True, nogil=True, inline="always")
 def _decide(i, kind, origin, state, pos, age, maturity, timer, ploidy, link, fp, rp, msc_pos, near_seg, near_d,
             near_c, vrad, integrity, vcam, seed, step, dt, flags, nspawn, released):
-
     """Agent i's fate this step (see :func:`decide_fates`)."""
     k = kind[i]
     flags[i] = 0

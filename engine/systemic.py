@@ -13,7 +13,8 @@
   constant, and the EV effects read the marrow level.
 * Stem-cell activation after injury: a cytotoxic event (5-FU, irradiation) that kills a share of
   the HSPCs feeds that share (x hspc_activation_per_killed_share) into a chain of equal first-order
-  stages; the last stage, scaled so that its peak equals that input, capped at 1, is the activation A: quiescent stem cells are
+  stages; the last stage, scaled so that its peak equals that input, capped
+  at 1, is the activation A: quiescent stem cells are
   recruited into cycle over the following days and return to quiescence about a week later
   (Harrison & Lerner 1991). Activated stem cells feed the MK lineage without TPO (stress
   megakaryopoiesis): the MK-lineage output is F + stress gain x A, F the TPO expansion factor.
@@ -102,26 +103,28 @@ class Systemic:
         at most 1 + ec50 when TPO is far above baseline."""
         return self.tpo_signal(mpl) / self.signal_wt
 
-    def renewal_factor(self, mpl: float | None = None) -> float:
-        """Niche-filling self-renewal relative to WT baseline: TPO-independent part + Mpl signal
-        (HSCs expand after a transplant 10-20 times less in Thpo-/- recipients, Fox 2002)."""
-        return self.b0 + (1.0 - self.b0) * self.relative_signal(mpl)
+    def _output(self, signal: float) -> float:
+        """MK-lineage output per lodged HSPC at a relative Mpl signal: TPO-independent part + signal."""
+        return self.a0 + (1.0 - self.a0) * signal
+
+    def _renewal(self, signal: float) -> float:
+        """Niche-filling self-renewal at a relative Mpl signal: TPO-independent part + signal (HSCs
+        expand after a transplant 10-20 times less in Thpo-/- recipients, Fox 2002)."""
+        return self.b0 + (1.0 - self.b0) * signal
 
     def drive(self) -> Drive:
         """This step's :class:`Drive`: host cells have the host's Mpl and the stress output of the
         activated survivors; donor cells have Mpl and no stress output (section 7.1.1 of the model)."""
         s_host, s_donor = self.relative_signal(), self.relative_signal(1.0)
-        return Drive(host_output=self.a0 + (1.0 - self.a0) * s_host + self.stress_gain * self.activation(),
-                     donor_output=self.a0 + (1.0 - self.a0) * s_donor,
+        return Drive(host_output=self.expansion_factor(), donor_output=self._output(s_donor),
                      host_signal=s_host, donor_signal=s_donor,
-                     host_renewal=self.b0 + (1.0 - self.b0) * s_host,
-                     donor_renewal=self.b0 + (1.0 - self.b0) * s_donor)
+                     host_renewal=self._renewal(s_host), donor_renewal=self._renewal(s_donor))
 
     def expansion_factor(self) -> float:
         """MK-lineage output per lodged host HSPC relative to WT baseline: TPO-independent part +
         Mpl signal, plus the TPO-independent stress output of the host's stem cells activated by
         an injury (0 at steady state; donor cells: :meth:`drive`)."""
-        return self.a0 + (1.0 - self.a0) * self.relative_signal() + self.stress_gain * self.activation()
+        return self._output(self.relative_signal()) + self.stress_gain * self.activation()
 
     def activation(self) -> float:
         """Share of the stem cells recruited into cycle by injury (0 at steady state, at most 1)."""
@@ -152,7 +155,9 @@ class Systemic:
             self.levels[k] += (self.levels[plasma] - self.levels[k]) * (1.0 - math.exp(-dt / level_taus[k]))
 
     def advance_activation(self, dt: float) -> None:
-        """Advance the activation chain by dt hours (exact for a chain of equal stages)."""
+        """Advance the activation chain by dt hours (exact for a chain of equal stages: the closed form
+        of engine.neutrophils.step_chain without inflow, kept apart because the two add their terms in
+        opposite orders and sharing one would change the reference runs' bytes)."""
         x = self.activation_chain
         if not x.any():
             return

@@ -100,7 +100,7 @@ def test_a_ratio_response_divides_by_the_reference_scenario_and_a_negative_expon
         "d6_transplant_wt_recipient", "d6_transplant_thpo_recipient", "hspc_donor", True)
     # WT recipient always full (300), Thpo-/- recipient's pool grows with the parameter: 300 x value x 4
     monkeypatch.setattr(cal, "_window_mean",
-                        lambda sid, entry, values, seed: 300.0 if sid == entry.scenario
+                        lambda base, entry, values, seed: 300.0 if base.genotype == "wt"      # the WT recipient
                         else 1200.0 * values[entry.name])
     assert cal.response_of(e, {e.name: 0.05}) == pytest.approx(5.0)
     value = cal._fit_response(e, "mouse", {e.name: 0.05}, rounds=12, log=lambda *_: None)
