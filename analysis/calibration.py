@@ -51,6 +51,15 @@ class Entry(BaseModel):
     reference: str | None = None
     window: tuple[float, float] | None = None
     level: float = 0.0
+    #: response_to_target: what each run gives: the mean of `observable` over `window` ("mean"), or
+    #: its engraftment day ("engraftment_day": the first of `consecutive` daily values >= `threshold`
+    #: after the nadir, within `window`, counted from `origin_day`, as validation's metric of that
+    #: name). With a reference scenario a mean is divided by the reference's and an engraftment day
+    #: has the reference's subtracted (same seed)
+    metric: Literal["mean", "engraftment_day"] = "mean"
+    threshold: float | None = None
+    consecutive: int = Field(3, ge=1, le=10)
+    origin_day: float = 0.0
     seeds: int = Field(4, ge=1, le=20)
     note: str = ""
 
@@ -78,6 +87,8 @@ class Entry(BaseModel):
                                  "and 'observable'")
             if not self.window[0] < self.window[1]:
                 raise ValueError("'window' must be [first day, last day] with first < last")
+            if (self.metric == "engraftment_day") != (self.threshold is not None):
+                raise ValueError("'threshold' is needed for metric 'engraftment_day' and only for it")
         elif self.scenario or self.window or self.reference:
             raise ValueError(f"'scenario', 'reference' and 'window' belong to method 'response_to_target', "
                              f"not '{self.method}'")
@@ -175,35 +186,55 @@ def value_from_table(e: Entry) -> float:
     return v
 
 
-def _window_mean(base, e: Entry, values: dict, seed: int) -> float:
-    """Mean of ``e.observable`` over ``e.window`` of scenario ``base`` run with ``values`` and ``seed``."""
+def _run_measure(base, e: Entry, values: dict, seed: int) -> float | None:
+    """``e.metric`` of ``e.observable`` in scenario ``base`` run with ``values`` and ``seed``: the mean
+    over ``e.window``, or the engraftment day (None when the count never fell below the threshold;
+    the days to the window's end when it was not reached by then)."""
+    from analysis.outcomes import engraftment
     from engine.simulation import Simulation
 
-    scn = base.model_copy(update={"seed": seed, "days": max(base.days, e.window[1]),
-                                  "parameters": {**base.parameters, **values}})
+    days = e.window[1] if e.metric == "engraftment_day" else max(base.days, e.window[1])
+    scn = base.model_copy(update={"seed": seed, "days": days, "parameters": {**base.parameters, **values}})
     sim = Simulation.from_scenario(scn)
     sim.run()
     o = sim.observables
     d = o["day"]
+    if e.metric == "engraftment_day":
+        ev = engraftment(d, o[e.observable], e.threshold, consecutive=e.consecutive, origin_day=e.origin_day,
+                         win=e.window)
+        if ev.status == "reached":
+            return float(ev.day)
+        return None if ev.status == "never_below" else float(ev.end_day - e.origin_day)
     sel = (d >= e.window[0] - 1e-9) & (d <= e.window[1] + 1e-9)
     return float(o[e.observable][sel].mean())
 
 
 def response_of(e: Entry, values: dict, seeds: int | None = None) -> float:
-    """Mean of ``e.observable`` over ``e.window`` of the built-in scenario ``e.scenario`` (divided
-    by that of ``e.reference`` with the same seed, if given), averaged over seeds 1..``e.seeds``,
-    with the parameters ``values``."""
+    """``e.metric`` of ``e.observable`` in the built-in scenario ``e.scenario`` (a mean divided by, an
+    engraftment day minus, that of ``e.reference`` with the same seed, if given), averaged over seeds
+    1..``e.seeds`` (a seed whose count never fell below the engraftment threshold is left out), with
+    the parameters ``values``."""
     from engine.scenario import load_scenario
 
     arm = load_scenario(e.scenario)
     reference = load_scenario(e.reference) if e.reference else None
     out = []
     for seed in range(1, (seeds or e.seeds) + 1):
-        x = _window_mean(arm, e, values, seed)
-        if reference is not None:
-            ref = _window_mean(reference, e, values, seed)
-            x = x / ref if ref > 0 else float("inf")
-        out.append(x)
+        x = _run_measure(arm, e, values, seed)
+        if reference is not None and x is not None:
+            ref = _run_measure(reference, e, values, seed)
+            if ref is None:
+                x = None
+            elif e.metric == "engraftment_day":
+                x = x - ref
+            else:
+                x = x / ref if ref > 0 else float("inf")
+        if x is not None:
+            out.append(x)
+    if not out:
+        raise InputError("no seed gave a response (the count never fell below the engraftment threshold)",
+                         field=e.name, expected=f"{e.observable} below {e.threshold:g} in {e.scenario}",
+                         found="none")
     return float(np.mean(out))
 
 
@@ -221,9 +252,15 @@ def _fit_response(e: Entry, species: str, values: dict, rounds: int, log) -> flo
                              field=e.name, expected=f"{e.observable} beyond {e.level:g} in {e.scenario}",
                              found=f"{obs:.4g}")
         new = round(value * ((target - e.level) / (obs - e.level)) ** e.exponent, 4)
-        what = f"{e.scenario} / {e.reference}" if e.reference else e.scenario
-        log(f"{e.name}: {what}: mean {e.observable} over days {e.window[0]:g}-{e.window[1]:g}"
-            f"{' (ratio)' if e.reference else ''} = {obs:.4g} (target {target:.4g}) at {value:g} -> {new:g}")
+        if e.metric == "engraftment_day":
+            what = f"{e.scenario} - {e.reference}" if e.reference else e.scenario
+            log(f"{e.name}: {what}: {e.observable} engraftment day (>= {e.threshold:g}, days "
+                f"{e.window[0]:g}-{e.window[1]:g}){' (difference)' if e.reference else ''} = {obs:.4g} "
+                f"(target {target:.4g}) at {value:g} -> {new:g}")
+        else:
+            what = f"{e.scenario} / {e.reference}" if e.reference else e.scenario
+            log(f"{e.name}: {what}: mean {e.observable} over days {e.window[0]:g}-{e.window[1]:g}"
+                f"{' (ratio)' if e.reference else ''} = {obs:.4g} (target {target:.4g}) at {value:g} -> {new:g}")
         value = new
     return value
 

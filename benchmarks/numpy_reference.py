@@ -231,7 +231,7 @@ def decide(kind, origin, state, pos, age, maturity, timer, ploidy, link, members
     die = _hit(fp[FT.F_HSPC_DEATH], dt, seed, step, ids, FT.S_DEATH)
     flags[sel[die]] = FT.FL_DIE
     live, lid = sel[~die], ids[~die]
-    boost = np.full(lid.size, fp[FT.F_EV_BOOST])
+    boost = np.full(lid.size, fp[FT.F_PARACRINE_BOOST])
     if msc_pos.shape[0] and lid.size:
         d2 = ((pos[lid][:, None, :] - msc_pos[None, :, :]) ** 2).sum(2)
         boost += np.where((d2 < fp[FT.F_MSC_RADIUS] ** 2).any(1), fp[FT.F_MSC_BOOST], 0.0)

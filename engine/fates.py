@@ -23,7 +23,7 @@ from .rng import S_BIRTH, S_DEATH, S_DIVIDE, S_DOCK, S_PLACE, S_PLOIDY, S_UNDOCK
 
 # indices into the fate parameter vector
 (F_DT, F_HSPC_DEATH, F_HSPC_FREE_DEATH, F_DIV_BASE, F_DIV_EXPAND, F_FREE_FRAC, F_MSC_BOOST,
- F_MSC_RADIUS, F_EV_BOOST, F_MKP_OUT, F_MKP_DEATH, F_MKP_STAGE, F_MAT_RATE, F_AWAY_FACTOR,
+ F_MSC_RADIUS, F_PARACRINE_BOOST, F_MKP_OUT, F_MKP_DEATH, F_MKP_STAGE, F_MAT_RATE, F_AWAY_FACTOR,
  F_CAP_AWAY, F_MK_DEATH_AWAY, F_MK_DEATH_CONTACT, F_DOCK_RATE, F_UNDOCK_RATE, F_VLA4, F_GAP,
  F_RELEASE_H, F_YIELD, F_MSC_DEATH, F_SDF1_GAIN, F_SDF1_REF,
  F_CXCR4, F_MKP_NICHE_DIV, F_MKP_MAX_GEN, F_NICHE_CAP,
@@ -151,7 +151,7 @@ def _decide(i, kind, origin, state, pos, age, maturity, timer, ploidy, link, fp,
             if uniform(seed, step, i, S_DEATH) < fp[F_P_HSPC_DEATH]:
                 flags[i] = FL_DIE
                 return
-            boost = fp[F_EV_BOOST]
+            boost = fp[F_PARACRINE_BOOST]
             if msc_pos.shape[0] > 0:
                 # SCF / CXCL12 from the infused MSCs nearby, turned into self-renewal by receptor occupancy
                 sup = msc_support(pos[i, 0], pos[i, 1], pos[i, 2], msc_pos, fp[F_MSC_RADIUS], fp[F_MSC_LENGTH],
@@ -459,7 +459,10 @@ def fate_parameters(params, dt: float, effects, drive, free_fraction: float, msc
     fp[F_MSC_RADIUS] = p["msc_support_radius_um"]
     fp[F_MSC_LENGTH] = p["msc_factor_length_um"]
     fp[F_MSC_HALF] = p["msc_support_half_saturation"]
-    fp[F_EV_BOOST] = p["ev_expansion_boost"] * effects.ev
+    # self-renewal support carried by the blood: MSC-EVs taken up by the marrow and the secretome of
+    # the lung-held MSCs (engine.msc_secretome)
+    fp[F_PARACRINE_BOOST] = (p["ev_expansion_boost"] * effects.ev
+                             + p["msc_secretome_expansion_boost"] * effects.msc_secretome)
     fp[F_MKP_OUT] = p["hspc_mkp_output_per_day"] / 24.0 * drive.host_output
     fp[F_MKP_OUT_DONOR] = p["hspc_mkp_output_per_day"] / 24.0 * drive.donor_output
     fp[F_MKP_DEATH] = p["mkp_death_per_day"] / 24.0

@@ -9,6 +9,8 @@ IL-6, IL-11            MK maturation speed (fates); IL-6 also hepatic TPO produc
 SDF-1                  SDF-1 entering the marrow at the sinusoid walls (sdf1_sources)
 FGF-4                  VCAM-1 on the sinusoid endothelium (endothelium), hence MK adhesion (fates)
 MSC-EVs                HSPC self-renewal and the survival of homing HSPCs (fates)
+MSC secretome          HSPC self-renewal (fates): the factors the lung-held MSCs secrete
+                       (engine.msc_secretome)
 anti-VE-cadherin       sinusoid integrity (endothelium)
 CXCR4 block            chemotaxis (motility) and SDF-1 activation of VLA-4 (fates)
 VLA-4 block            MK docking, staying docked, niche-supported MkP division (fates)
@@ -17,7 +19,8 @@ VLA-4 block            MK docking, staying docked, niche-supported MkP division 
 Instant events are given by :func:`give`: 5-FU and irradiation kill cells (:func:`kill_probabilities`,
 :func:`event_kill`; the neutrophils' proliferating compartment loses the MK progenitors' share) and
 damage sinusoids (:func:`vessel_damage`); a transplant infuses donor HSPCs over a few hours; an MSC
-infusion (or MSC co-infusion with a transplant) adds MSCs next to sinusoids.
+infusion (or MSC co-infusion with a transplant) adds the few MSCs that reach the marrow next to
+sinusoids and the rest to the lung load that makes the plasma secretome (:mod:`engine.msc_secretome`).
 """
 from __future__ import annotations
 
@@ -31,6 +34,7 @@ from . import agents as A
 from .agents import HSPC, LODGED, release
 from .rng import S_EVENT, uniform
 from .scenario import Event
+from .msc_secretome import secretome_effect
 from .systemic import LEVEL_KINDS, emax
 from .world import DONOR_WALL_GAP_UM, MSC_WALL_GAP_UM, add_agents
 
@@ -52,9 +56,12 @@ class Effects:
     cxcr4: float                # CXCR4 activity left (CXCR4 block)
     vla4: float                 # VLA-4 activity left (VLA-4 block)
     ev: float                   # MSC-EV effect E(marrow level), 0..2
+    msc_secretome: float = 0.0  # MSC secretome effect E(plasma level / half-effect load), 0..2
 
 
-def treatment_effects(params, levels: dict[str, float]) -> Effects:
+def treatment_effects(params, levels: dict[str, float], secretome_level: float = 0.0) -> Effects:
+    """This step's effects from the plasma (and tissue) levels and the plasma level of the MSC
+    secretome (10^6 MSCs/kg, :class:`engine.msc_secretome.MscSecretome`)."""
     p = params
     return Effects(
         maturation_boost=p["il6_maturation_boost"] * emax(levels["il6"]) + p["il11_maturation_boost"] * emax(
@@ -66,6 +73,7 @@ def treatment_effects(params, levels: dict[str, float]) -> Effects:
         cxcr4=1.0 - min(1.0, p["cxcr4_block_efficacy"] * emax(levels["cxcr4_block"])),
         vla4=1.0 - min(1.0, p["vla4_block_efficacy"] * emax(levels["vla4_block"])),
         ev=emax(levels["msc_ev_marrow"]),
+        msc_secretome=secretome_effect(p, secretome_level),
     )
 
 
@@ -184,7 +192,8 @@ def _transplant(sim, event: Event) -> None:
 
 def infuse_msc(sim, dose: float) -> None:
     """MSCs (``msc_agents_per_dose_unit`` per dose unit in the default tile) settle next to
-    sinusoid walls."""
+    sinusoid walls; the rest, held in the lungs, add to the lung load that secretes into the blood."""
+    sim.msc_secretome.infuse(sim.params, dose)
     rng = event_rng(sim.seed, R_MSC, sim.step_index)
     n = stochastic_round(dose * sim.params["msc_agents_per_dose_unit"] * sim.tile.volume_scale, rng)
     if n:

@@ -38,6 +38,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "fgf4": ("level", "FGF-4 level"),
     "msc_ev": ("level", "MSC-EV plasma level"),
     "msc_ev_marrow": ("level", "MSC-EV level taken up by the marrow (what acts)"),
+    "msc_secretome": ("10^6 MSCs/kg", "plasma level of the factors secreted by infused MSCs held in the lungs"),
     "niche_disruption": ("level", "anti-VE-cadherin level"),
     "cxcr4_block": ("level", "CXCR4 antagonist level"),
     "vla4_block": ("level", "VLA-4 blocking antibody level"),

@@ -33,6 +33,7 @@ from .fates import apply_fates, decide_fates, fate_parameters
 from .interventions import give, infuse_due, level_time_constants, msc_homing_effect, treatment_effects
 from .neutrophils import Neutrophils
 from .motility import move_mobile, motility_parameters, sort_bodies
+from .msc_secretome import MscSecretome
 from .observables import Observables
 from .parameters import ParameterSet
 from .platelet_particles import ParticleBuffer
@@ -96,6 +97,8 @@ class Simulation:
         self.systemic.tpo = self.systemic.tpo_steady_state(self.systemic.platelets, mk_ref * g)
         # blood neutrophils, fed by the lodged HSPCs relative to the set-up's (steady-state) count
         self.neutrophils = Neutrophils(p, float(np.count_nonzero(self.occupant >= 0)))
+        #: lung load and plasma level of the factors infused MSCs secrete (engine/msc_secretome.py)
+        self.msc_secretome = MscSecretome()
         self._alloc_scratch()
         if spinup and p["spinup_days"] > 0:
             total = int(round(p["spinup_days"] * 24.0 / self.dt))
@@ -275,7 +278,8 @@ class Simulation:
         self.counts = counts
         sysm = self.systemic
         sysm.advance_levels(dt, self.schedule.targets(t), level_time_constants(p))
-        fx = treatment_effects(p, sysm.levels)
+        self.msc_secretome.advance(p, dt)
+        fx = treatment_effects(p, sysm.levels, self.msc_secretome.level)
         sysm.advance_blood(dt, self.release_rate, counts[C.C_MK], fx.tpo_production, self.donor_release_rate,
                            counts[C.C_MK_DONOR])
         sysm.advance_activation(dt)
@@ -378,7 +382,8 @@ class Simulation:
             "vcam1": float(self.vessels.vcam.mean()),
             "msc_cells": c[C.C_MSC],
             "il6": lv["il6"], "il11": lv["il11"], "sdf1_plasma": lv["sdf1"], "fgf4": lv["fgf4"],
-            "msc_ev": lv["msc_ev"], "msc_ev_marrow": lv["msc_ev_marrow"], "niche_disruption": lv["niche_disruption"],
+            "msc_ev": lv["msc_ev"], "msc_ev_marrow": lv["msc_ev_marrow"], "msc_secretome": self.msc_secretome.level,
+            "niche_disruption": lv["niche_disruption"],
             "cxcr4_block": lv["cxcr4_block"], "vla4_block": lv["vla4_block"],
             "agents": float(members.size),
         }

@@ -43,7 +43,7 @@ _MAX_MEMBERS = 256
 _DTYPE_KINDS = "biuf"
 #: parts of a Simulation whose own attributes are saved (dotted prefix -> attribute of the simulation)
 PARTS = ("store", "particles", "tile", "tile.field", "tile.vessels", "tile.grid", "systemic", "neutrophils",
-         "obs")
+         "msc_secretome", "obs")
 #: attributes rebuilt from the scenario and seed when the tile is restored (never saved): derived
 #: from the geometry and the parameters, and the same in every build of the same key
 REBUILT = {"scenario", "params", "schedule", "tile.vessels.lookup", "tile.wall_voxels", "tile.wall_segments",

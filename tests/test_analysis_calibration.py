@@ -21,6 +21,7 @@ def test_table_values_are_read_from_calibration_series_only(tmp_path):
     fits = calibrate("mouse", entries=[e for e in load_calibration() if e.method == "table_value"], log=lambda *_: None)
     assert sorted((f.name, f.value, f.table) for f in fits) == [
         ("ev_plasma_half_life_hours", 0.033, "takahashi2013_abstract"),
+        ("msc_lung_half_life_hours", 24.0, "lee2009_abstract"),
         ("platelet_baseline", 900.0, "zingariello2017_tab1"),
         ("tpo_baseline_pg_ml", 351.0, "zingariello2017_tab1")]
     assert all(f.table in f.source_text() for f in fits)
@@ -99,7 +100,7 @@ def test_a_ratio_response_divides_by_the_reference_scenario_and_a_negative_expon
     assert (e.scenario, e.reference, e.observable, e.exponent < 0) == (
         "d6_transplant_wt_recipient", "d6_transplant_thpo_recipient", "hspc_donor", True)
     # WT recipient always full (300), Thpo-/- recipient's pool grows with the parameter: 300 x value x 4
-    monkeypatch.setattr(cal, "_window_mean",
+    monkeypatch.setattr(cal, "_run_measure",
                         lambda base, entry, values, seed: 300.0 if base.genotype == "wt"      # the WT recipient
                         else 1200.0 * values[entry.name])
     assert cal.response_of(e, {e.name: 0.05}) == pytest.approx(5.0)

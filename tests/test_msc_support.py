@@ -1,7 +1,9 @@
 """Infused MSCs act on HSPCs in proportion to their number (engine/fates.py, engine/interventions.py):
 lodged HSPCs self-renew faster with the summed, distance-weighted factor level of the MSCs near them
 (saturating), and homing HSPCs survive longer with the number of MSCs in the tile relative to a
-standard dose's (saturating)."""
+standard dose's (saturating). The MSCs held in the lungs act through the blood
+(engine/msc_secretome.py): a lung load that decays with its half-life makes a plasma secretome level,
+proportional to the dose per kg, that raises the self-renewal of every lodged HSPC (saturating)."""
 from __future__ import annotations
 
 import math
@@ -138,3 +140,133 @@ def test_a_standard_human_dose_brings_far_fewer_mscs_than_a_mouse_dose():
     mouse, human = ParameterSet("mouse"), ParameterSet("human")
     assert human["msc_agents_per_dose_unit"] < 0.05 * mouse["msc_agents_per_dose_unit"]
     assert human["msc_agents_per_dose_unit"] < 1.0
+
+
+# ----------------------------------------------------------------------------- the systemic route
+def _course(params, dose: float, hours: int, dt: float = 1.0, start: int = 0) -> np.ndarray:
+    """Plasma secretome level every dt hours for `hours` after an infusion of `dose` at hour `start`."""
+    from engine.msc_secretome import MscSecretome
+
+    m = MscSecretome()
+    out = []
+    for k in range(int(round(hours / dt))):
+        if k * dt == start:
+            m.infuse(params, dose)
+        m.advance(params, dt)
+        out.append(m.level)
+    return np.array(out)
+
+
+def test_secretome_follows_the_lung_load_and_decays_with_the_lung_half_life():
+    from engine.msc_secretome import MscSecretome
+
+    p = ParameterSet("mouse")
+    hl, hf, per_kg = p["msc_lung_half_life_hours"], p["msc_secretome_half_life_hours"], p["msc_dose_unit_per_kg"]
+    m = MscSecretome()
+    m.infuse(p, 1.0)
+    assert m.lung == per_kg and m.level == 0.0
+    for _ in range(48):
+        m.advance(p, 1.0)
+    # the lung load halves every lung half-life
+    assert m.lung == pytest.approx(per_kg * 0.5 ** (48.0 / hl), rel=1e-12)
+    # the plasma level: dS/dt = kf (L - S), closed form
+    kl, kf = math.log(2) / hl, math.log(2) / hf
+    exact = per_kg * kf / (kf - kl) * (math.exp(-kl * 48) - math.exp(-kf * 48))
+    assert m.level == pytest.approx(exact, rel=1e-9)
+    # once the factors' own (short) half-life has passed, the level falls with the lung half-life
+    s = _course(p, 1.0, 24 * 6)
+    assert s[4 * 24 - 1] / s[3 * 24 - 1] == pytest.approx(0.5 ** (24.0 / hl), rel=1e-3)
+    # it peaks within a few factor half-lives of the infusion, below the dose's load
+    peak = int(np.argmax(s))
+    assert 1 <= peak < 4 * hf and s[peak] < per_kg
+
+
+def test_secretome_is_proportional_to_the_dose_per_kg_and_zero_without_mscs():
+    mouse, human = ParameterSet("mouse"), ParameterSet("human")
+    one, two = _course(mouse, 1.0, 96), _course(mouse, 2.0, 96)
+    assert np.allclose(two, 2.0 * one, rtol=1e-12)
+    assert not _course(mouse, 0.0, 96).any()
+    # a patient's standard dose (10^6/kg) is 40x less per kg than a mouse co-transplant (10^6 per 25 g)
+    assert np.allclose(_course(human, 1.0, 96), one / 40.0, rtol=1e-12)
+    # the step does not matter (both ODEs are integrated exactly)
+    assert _course(mouse, 1.0, 96, dt=0.25)[3::4] == pytest.approx(one, rel=1e-9)
+
+
+def test_no_mscs_leave_the_fates_as_they_were_and_the_secretome_raises_self_renewal():
+    p = ParameterSet("mouse")
+    levels = {k: 0.0 for k in LEVEL_KINDS + tuple(TISSUE_LEVELS)}
+    fx0 = treatment_effects(p, levels)
+    assert fx0.msc_secretome == 0.0 and treatment_effects(p, levels, 0.0) == fx0
+    assert FT.fate_parameters(p, 1.0, fx0, WT_DRIVE, 1.0, 0.0)[FT.F_PARACRINE_BOOST] == 0.0
+    half = p["msc_secretome_half_effect_per_kg"]
+    for level, e in ((half, 1.0), (3.0 * half, 1.5), (1e6 * half, 2.0)):
+        fx = treatment_effects(p, levels, level)
+        assert fx.msc_secretome == pytest.approx(e, rel=1e-5)
+        fp = FT.fate_parameters(p, 1.0, fx, WT_DRIVE, 1.0, 0.0)
+        assert fp[FT.F_PARACRINE_BOOST] == pytest.approx(p["msc_secretome_expansion_boost"] * e, rel=1e-5)
+
+
+def test_an_infusion_in_a_run_makes_the_secretome_observable_and_the_ev_arm_stays_smaller():
+    """In a run the infusion feeds the lung load and the observable follows the closed form; in the V12
+    regimens (mouse: standard MSC co-infusion once, or standard MSC-EVs for 14 days) the MSCs' systemic
+    self-renewal support is larger than the vesicles', at its peak and summed over the run."""
+    from engine import Simulation
+    from engine.scenario import Event, Scenario
+    from engine.systemic import Systemic
+    from engine.interventions import level_time_constants
+
+    scn = Scenario(name="msc", species="mouse", days=3.0, seed=2, parameters={"spinup_days": 0.0},
+                   events=[Event(kind="msc", start_day=1.0, duration_days=0.0, dose=2.0)])
+    sim = Simulation.from_scenario(scn)
+    sim.run()
+    o = sim.observables
+    p = sim.params
+    before = o["day"] < 1.0 - 1e-9
+    assert not o["msc_secretome"][before].any()
+    expected = _course(p, 2.0, 48)      # hours 1..48 after the infusion (given at the start of day 1)
+    for d, v in zip(o["day"][~before], o["msc_secretome"][~before]):
+        k = int(round((d - 1.0) * 24.0))
+        assert v == (0.0 if k == 0 else pytest.approx(expected[k - 1], rel=1e-9))
+
+    hours = 40 * 24
+    msc = p["msc_secretome_expansion_boost"] * np.array(
+        [treatment_effects(p, {k: 0.0 for k in LEVEL_KINDS + tuple(TISSUE_LEVELS)}, s).msc_secretome
+         for s in _course(p, 1.0, hours)])
+    sysm = Systemic(p, "wt", 1.0)
+    taus = level_time_constants(p)
+    ev = []
+    for h in range(hours):
+        sysm.advance_levels(1.0, {"msc_ev": 1.0 if h < 14 * 24 else 0.0}, taus)
+        ev.append(p["ev_expansion_boost"] * treatment_effects(p, sysm.levels).ev)
+    ev = np.array(ev)
+    assert msc.max() > 2.0 * ev.max()
+    assert msc.sum() > 1.5 * ev.sum()
+
+
+def test_the_secretome_potency_is_fitted_to_the_trials_mean_engraftment_difference(monkeypatch):
+    """response_to_target with metric engraftment_day: per seed, the engraftment day of the MSC arm minus
+    that of the HSCT arm (a seed whose count never fell below the threshold is left out), averaged, and
+    the potency scaled until the mean meets Li 2021's -1.275 d."""
+    import analysis.calibration as cal
+    from analysis.calibration import Entry, load_calibration
+
+    e = next(x for x in load_calibration() if x.name == "msc_secretome_expansion_boost")
+    assert (e.species, e.table, e.series, e.scenario, e.reference, e.metric, e.threshold, e.consecutive,
+            e.origin_day) == ("human", "li2021_tab2", "msc_effect_days", "h1_human_transplant_msc",
+                              "h1_human_transplant", "engraftment_day", 20.0, 3, 1.0)
+    assert cal._table_value(e) == pytest.approx(-1.275)
+
+    def fake(base, entry, values, seed):
+        msc = any(ev.msc_coinfusion for ev in base.events)
+        if msc and seed == 3:
+            return None                                     # never below the threshold: left out
+        return 17.0 - 2.0 * values[entry.name] if msc else 17.0
+
+    monkeypatch.setattr(cal, "_run_measure", fake)
+    assert cal.response_of(e, {e.name: 0.5}) == pytest.approx(-1.0)
+    value = cal._fit_response(e, "human", {e.name: 0.5}, rounds=30, log=lambda *_: None)
+    assert value == pytest.approx(1.275 / 2.0, rel=1e-3)
+    with pytest.raises(ValueError, match="threshold"):
+        Entry(name="x", species="human", method="response_to_target", table="li2021_tab2",
+              series="msc_effect_days", scenario="h1_human_transplant_msc", observable="platelets",
+              window=(0.0, 40.0), metric="engraftment_day")
