@@ -12,8 +12,10 @@ EVENT_TIPS = {
             "platelets even without TPO (Avecilla et al. 2004).",
     "fgf4": "FGF-4: raises VCAM-1 on sinusoidal endothelium; megakaryocytes bind it through VLA-4, dock and "
             "release platelets. Restores thrombopoiesis in Thpo-/- and Mpl-/- mice (Avecilla et al. 2004).",
-    "msc": "Mesenchymal stromal cells given as a cell therapy: they settle near vessels, secrete SDF-1 and "
-           "other support factors, and improve HSC homing, survival and expansion.",
+    "msc": "Mesenchymal stromal cells given as a cell therapy: most are held in the lungs for about a day and "
+           "act through the factors they secrete into the blood, which speed HSC self-renewal; the few that "
+           "reach the marrow settle near vessels, secrete SDF-1 and help the HSCs near them home, survive "
+           "and expand.",
     "msc_ev": "Extracellular vesicles released by MSCs carry their proteins and miRNAs: a cell-free, smaller "
               "and shorter-lived version of the MSC effect.",
     "fu5": "5-fluorouracil: a chemotherapy that kills cycling cells (progenitors, cycling HSCs) and damages "
