@@ -4,9 +4,10 @@
 
 The step's kernels (the names :mod:`engine.simulation` and the display particles call) are
 wrapped in timers for the run; the tile is the benchmark's (:func:`benchmarks.workloads.build`).
-Prints the median ms per step of each kernel, of the phases (as the bench counts them) and the
-agent-updates/s of the agent phases. The wrappers add ~1 us per call; no number of the run
-changes.
+Prints the median ms per step of each kernel (wall, and CPU time of all threads: on a machine
+shared with other programs the CPU time is the steadier figure), of the phases (as the bench counts
+them) and the agent-updates/s of the agent phases. The wrappers add ~1 us per call; no number of the
+run changes.
 """
 from __future__ import annotations
 
@@ -30,8 +31,9 @@ KERNELS = (
 )
 
 
-def install_timers(acc: dict) -> None:
-    """Replace each kernel in KERNELS by a wrapper that adds its wall time (s) to ``acc[name]``."""
+def install_timers(acc: dict, cpu: dict) -> None:
+    """Replace each kernel in KERNELS by a wrapper that adds its wall time (s) to ``acc[name]`` and
+    the process's CPU time (s) to ``cpu[name]``."""
     import importlib
 
     for modname, names in KERNELS:
@@ -40,25 +42,29 @@ def install_timers(acc: dict) -> None:
             fn = getattr(mod, name)
 
             def timed(*a, _fn=fn, _name=name, **k):
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), time.process_time()
                 r = _fn(*a, **k)
                 acc[_name] += time.perf_counter() - t0
+                cpu[_name] += time.process_time() - c0
                 return r
 
             setattr(mod, name, timed)
 
 
 def profile(sim, steps: int) -> dict:
-    """Per-step times (ms lists) of every timed kernel and of the phases, over ``steps`` steps."""
-    acc = defaultdict(float)
-    install_timers(acc)
+    """Per-step times (ms lists) of every timed kernel (wall; CPU as "name cpu") and of the phases,
+    over ``steps`` steps."""
+    acc, cpu = defaultdict(float), defaultdict(float)
+    install_timers(acc, cpu)
     rows = defaultdict(list)
     for _ in range(steps):
         acc.clear()
+        cpu.clear()
         before = dict(sim.phase_seconds)
         sim.advance(sim.dt)
         for k, v in acc.items():
             rows[k].append(1e3 * v)
+            rows[k + " cpu"].append(1e3 * cpu[k])
         d = {k: 1e3 * (sim.phase_seconds[k] - before[k]) for k in before}
         for k, v in d.items():
             rows["phase " + k].append(v)
@@ -79,8 +85,13 @@ def main(argv=None) -> int:
     rows = profile(sim, args.steps)
     n = sim.store.n_alive
     print(f"{n} agents ({info['how']}), field {sim.field.shape}, {args.steps} steps; ms per step, median (min)")
+    print(f"  {'':22s} {'wall':>16s} {'CPU':>16s}")
     for k, v in sorted(rows.items(), key=lambda kv: -np.median(kv[1])):
-        print(f"  {k:22s} {np.median(v):7.3f} ({np.min(v):.3f})")
+        if k.endswith(" cpu"):
+            continue
+        c = rows.get(k + " cpu")
+        cpu = f"{np.median(c):7.3f} ({np.min(c):.3f})" if c else ""
+        print(f"  {k:22s} {np.median(v):7.3f} ({np.min(v):.3f}) {cpu}")
     print(f"agent phases: {n / np.median(rows['agent phases']) / 1e3:.2f} M agent-updates/s")
     return 0
 
