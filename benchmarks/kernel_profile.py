@@ -31,15 +31,17 @@ KERNELS = (
 )
 
 
-def install_timers(acc: dict, cpu: dict) -> None:
+def install_timers(acc: dict, cpu: dict) -> list:
     """Replace each kernel in KERNELS by a wrapper that adds its wall time (s) to ``acc[name]`` and
-    the process's CPU time (s) to ``cpu[name]``."""
+    the process's CPU time (s) to ``cpu[name]``. Returns what :func:`remove_timers` puts back."""
     import importlib
 
+    originals = []
     for modname, names in KERNELS:
         mod = importlib.import_module(modname)
         for name in names:
             fn = getattr(mod, name)
+            originals.append((mod, name, fn))
 
             def timed(*a, _fn=fn, _name=name, **k):
                 t0, c0 = time.perf_counter(), time.process_time()
@@ -49,26 +51,35 @@ def install_timers(acc: dict, cpu: dict) -> None:
                 return r
 
             setattr(mod, name, timed)
+    return originals
+
+
+def remove_timers(originals: list) -> None:
+    for mod, name, fn in originals:
+        setattr(mod, name, fn)
 
 
 def profile(sim, steps: int) -> dict:
     """Per-step times (ms lists) of every timed kernel (wall; CPU as "name cpu") and of the phases,
     over ``steps`` steps."""
     acc, cpu = defaultdict(float), defaultdict(float)
-    install_timers(acc, cpu)
+    originals = install_timers(acc, cpu)
     rows = defaultdict(list)
-    for _ in range(steps):
-        acc.clear()
-        cpu.clear()
-        before = dict(sim.phase_seconds)
-        sim.advance(sim.dt)
-        for k, v in acc.items():
-            rows[k].append(1e3 * v)
-            rows[k + " cpu"].append(1e3 * cpu[k])
-        d = {k: 1e3 * (sim.phase_seconds[k] - before[k]) for k in before}
-        for k, v in d.items():
-            rows["phase " + k].append(v)
-        rows["agent phases"].append(d["movement"] + d["fates"] + d["platelets"])
+    try:
+        for _ in range(steps):
+            acc.clear()
+            cpu.clear()
+            before = dict(sim.phase_seconds)
+            sim.advance(sim.dt)
+            for k, v in acc.items():
+                rows[k].append(1e3 * v)
+                rows[k + " cpu"].append(1e3 * cpu[k])
+            d = {k: 1e3 * (sim.phase_seconds[k] - before[k]) for k in before}
+            for k, v in d.items():
+                rows["phase " + k].append(v)
+            rows["agent phases"].append(d["movement"] + d["fates"] + d["platelets"])
+    finally:
+        remove_timers(originals)
     return dict(rows)
 
 
