@@ -433,8 +433,17 @@ def apply_fates(kind, origin, state, link, age, maturity, timer, pos, uid, next_
 
 
 def ploidy_log2_mode(params, mpl_signal: float) -> float:
-    """log2 of the modal ploidy class new MKs reach at this Mpl signal (relative to WT baseline)."""
-    return params["mk_ploidy_log2_wt"] + params["mk_ploidy_tpo_gain_log2"] * (mpl_signal - 1.0)
+    """log2 of the modal ploidy class new MKs reach at this Mpl signal (relative to WT baseline).
+
+    Above the WT signal the mode rises linearly to `mk_ploidy_tpo_rise_log2` classes more at the
+    saturated signal (1 + ec50); below it, it falls by `mk_ploidy_tpo_gain_log2` per unit of signal
+    lost (the two sides have different sources: a TPO agonist moves the mode from 16N to 64N, while
+    the MKs of TPO- or Mpl-deficient mice mature nearly normally)."""
+    base = params["mk_ploidy_log2_wt"]
+    if mpl_signal > 1.0:
+        return base + params["mk_ploidy_tpo_rise_log2"] * min(
+            (mpl_signal - 1.0) / params["tpo_signal_ec50_rel"], 1.0)
+    return base + params["mk_ploidy_tpo_gain_log2"] * (mpl_signal - 1.0)
 
 
 def fate_parameters(params, dt: float, effects, drive, free_fraction: float, msc_homing: float) -> np.ndarray:

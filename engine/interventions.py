@@ -17,7 +17,8 @@ VLA-4 block            MK docking, staying docked, niche-supported MkP division 
 Instant events are given by :func:`give`: 5-FU and irradiation kill cells (:func:`kill_probabilities`,
 :func:`event_kill`; the neutrophils' proliferating compartment loses the MK progenitors' share) and
 damage sinusoids (:func:`vessel_damage`); a transplant infuses donor HSPCs over a few hours; an MSC
-infusion (or MSC co-infusion with a transplant) adds MSCs next to sinusoids.
+infusion (or MSC co-infusion with a transplant) adds MSCs next to sinusoids; a TPO-agonist injection
+(PEG-MGDF) adds Mpl ligand to plasma (:meth:`engine.systemic.Systemic.inject_tpo_agonist`).
 """
 from __future__ import annotations
 
@@ -206,10 +207,12 @@ def infuse_due(sim, t_end: float) -> None:
 
 
 def give(sim, event: Event) -> None:
-    """Give an instant event (5-FU, irradiation, transplant, MSC infusion) now."""
+    """Give an instant event (5-FU, irradiation, transplant, MSC infusion, a TPO-agonist injection) now."""
     if event.kind in ("fu5", "irradiation"):
         _cytotoxic(sim, event)
     elif event.kind == "transplant":
         _transplant(sim, event)
     elif event.kind == "msc":
         infuse_msc(sim, float(event.dose))
+    elif event.kind == "tpo":
+        sim.systemic.inject_tpo_agonist(float(event.dose))

@@ -15,7 +15,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "platelets": ("10^3/uL", "blood platelet count"),
     "platelets_rel": ("1", "platelet count relative to the species' baseline"),
     "anc": ("10^9/L", "absolute neutrophil count in blood (Friberg chain fed by the lodged HSPCs)"),
-    "tpo_pg_ml": ("pg/mL", "plasma thrombopoietin"),
+    "tpo_pg_ml": ("pg/mL", "plasma thrombopoietin (with an injected TPO agonist, as TPO-equivalent)"),
     "tpo_signal": ("1", "Mpl signal (0 none, 1 saturated)"),
     "hspc_host": ("cells", "host HSPCs in the tile"),
     "hspc_donor": ("cells", "donor HSPCs in the tile"),

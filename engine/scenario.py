@@ -40,8 +40,9 @@ EVENT_KINDS: dict[str, tuple[str, float, float, str, bool]] = {
     "cxcr4_block": ("CXCR4 block", 1.0, 5.0, "x standard dose", False),
     "vla4_block": ("VLA-4 block", 1.0, 5.0, "x standard dose", False),
     "transplant": ("HSC transplant", 1.0, 100.0, "donor dose units", True),
+    "tpo": ("TPO agonist (PEG-MGDF)", 25.0, 1000.0, "ug/kg", True),
 }
-TREATMENTS = ("il6", "il11", "sdf1", "fgf4", "msc", "msc_ev")
+TREATMENTS = ("il6", "il11", "sdf1", "fgf4", "tpo", "msc", "msc_ev")
 PERTURBATIONS = ("fu5", "irradiation", "niche_disruption", "cxcr4_block", "vla4_block")
 
 DOSE_UNIT_BY_SPECIES = {"mouse": "10^6 donor marrow cells", "human": "10^6 CD34+ cells/kg"}
@@ -63,6 +64,7 @@ DOSE_TOTAL_MAX: dict[str, float] = {
     "irradiation": 20.0,   # Gy over the run: the single-event maximum
     "msc": 40.0,           # standard doses over the run: a maximal infusion plus a maximal co-infusion
     "transplant": 100.0,   # donor dose units over the run
+    "tpo": 5000.0,         # ug/kg over the run: five maximal injections
 }
 MAX_TEXT = 20_000   # characters of a description or explanation
 
@@ -85,7 +87,7 @@ class Event(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
     kind: Literal["il6", "il11", "sdf1", "fgf4", "msc", "msc_ev", "fu5", "irradiation",
-                  "niche_disruption", "cxcr4_block", "vla4_block", "transplant"]
+                  "niche_disruption", "cxcr4_block", "vla4_block", "transplant", "tpo"]
     start_day: float = Field(0.0, ge=0.0, le=MAX_DAYS)
     duration_days: float = Field(14.0, ge=0.0, le=MAX_DAYS)
     dose: float | None = Field(None, ge=0.0)

@@ -360,7 +360,7 @@ class Simulation:
             "platelets": sysm.platelets,
             "platelets_rel": sysm.platelets / self.params["platelet_baseline"],
             "anc": self.neutrophils.anc,
-            "tpo_pg_ml": sysm.tpo,
+            "tpo_pg_ml": sysm.mpl_ligand,
             "tpo_signal": sysm.tpo_signal(),
             "hspc_host": c[C.C_HSPC_HOST],
             "hspc_donor": c[C.C_HSPC_DONOR],

@@ -6,7 +6,8 @@
 * Plasma TPO: constant hepatic production (raised by IL-6), non-specific clearance
   plus Mpl-receptor clearance proportional to platelet and MK mass (relative to
   WT baseline). Thpo-/-: no production. Mpl-/-: no receptor, so no receptor
-  clearance and no signal.
+  clearance and no signal. A TPO-receptor agonist (PEG-MGDF) given as an injection adds to the Mpl
+  ligand in plasma and clears with its own measured half-life; the Mpl signal reads the sum.
 * Treatment levels: each plasma level relaxes toward the sum of the doses active now. MSC-EVs also
   have a marrow (tissue) level: vesicles leave the blood within minutes, taken up by tissues, where
   they stay for about a day; the marrow level follows the plasma level with that slower time
@@ -75,6 +76,10 @@ class Systemic:
         #: only these carry Mpl and clear TPO
         self.donor_chain = np.zeros(self.n_stages)
         self.tpo = self.T0
+        #: injected TPO-receptor agonist in plasma (pg/mL of TPO-equivalent Mpl ligand)
+        self.tpo_agonist = 0.0
+        self.agonist_rate = math.log(2.0) / p["tpo_agonist_half_life_hours"]
+        self.agonist_pg_ml_per_ug_kg = 1e6 * p["tpo_agonist_potency"] / p["tpo_agonist_volume_ml_per_kg"]
         self.levels = {k: 0.0 for k in LEVEL_KINDS + tuple(TISSUE_LEVELS)}
         n = int(round(p["hspc_activation_stages"]))
         self.activation_tau_h = p["hspc_activation_stage_hours"]
@@ -93,9 +98,19 @@ class Systemic:
         self.chain[:] = value / self.n_stages
         self.donor_chain[:] = 0.0
 
+    @property
+    def mpl_ligand(self) -> float:
+        """Plasma Mpl ligand (pg/mL): endogenous TPO plus an injected agonist (TPO-equivalent)."""
+        return self.tpo + self.tpo_agonist if self.tpo_agonist > 0.0 else self.tpo
+
+    def inject_tpo_agonist(self, ug_per_kg: float) -> None:
+        """An injection of a TPO-receptor agonist (PEG-MGDF, ug/kg body weight): it distributes in
+        ``tpo_agonist_volume_ml_per_kg`` at once."""
+        self.tpo_agonist += max(ug_per_kg, 0.0) * self.agonist_pg_ml_per_ug_kg
+
     def tpo_signal(self, mpl: float | None = None) -> float:
         """Mpl signal of a cell with ``mpl`` receptors (default: the host's genotype)."""
-        rel = self.tpo / self.T0
+        rel = self.mpl_ligand / self.T0
         return (self.mpl if mpl is None else mpl) * rel / (rel + self.ec50)
 
     def relative_signal(self, mpl: float | None = None) -> float:
@@ -199,3 +214,7 @@ class Systemic:
         prod = self.production * tpo_production
         ec = math.exp(-clear * dt)
         self.tpo = self.tpo * ec + prod / clear * (1.0 - ec)
+        if self.tpo_agonist > 0.0:
+            self.tpo_agonist *= math.exp(-self.agonist_rate * dt)
+            if self.tpo_agonist < 1e-6 * self.T0:
+                self.tpo_agonist = 0.0

@@ -180,6 +180,7 @@ REST_RULES: dict[str, tuple[str, Callable | None]] = {
     "store.capacity": ("scalar", _count),
     "particles.n": ("scalar", _count),        # (at most the buffer's rows: checked in validate)
     "systemic.tpo": ("scalar", _number(0.0, 1e12)),
+    "systemic.tpo_agonist": ("scalar", _number(0.0, 1e12)),
     "systemic.production": ("scalar", _number(0.0, 1e12)),
     "systemic.mpl": ("scalar", _number(0.0, 1e12)),
     "systemic.levels": ("dict", _number(0.0, 1e9)),

@@ -29,6 +29,8 @@ NEEDS_EVENT: dict[str, tuple[str, ...]] = {
     "msc_homing_boost": ("msc", "transplant+msc"), "msc_half_life_days": ("msc", "transplant+msc"),
     "ev_expansion_boost": ("msc_ev",), "ev_homing_boost": ("msc_ev",), "ev_plasma_half_life_hours": ("msc_ev",),
     "ev_marrow_half_life_hours": ("msc_ev",),
+    "tpo_agonist_half_life_hours": ("tpo",), "tpo_agonist_volume_ml_per_kg": ("tpo",),
+    "tpo_agonist_potency": ("tpo",),
     "treatment_onset_hours": ("il6", "il11", "sdf1", "fgf4", "cxcr4_block", "vla4_block", "niche_disruption"),
 }
 #: parameters that only change what the 3D view draws

@@ -16,6 +16,10 @@ EVENT_TIPS = {
            "other support factors, and improve HSC homing, survival and expansion.",
     "msc_ev": "Extracellular vesicles released by MSCs carry their proteins and miRNAs: a cell-free, smaller "
               "and shorter-lived version of the MSC effect.",
+    "tpo": "A TPO-receptor agonist (pegylated MGDF, a short form of thrombopoietin) given as one injection: "
+           "it adds to the plasma TPO acting on Mpl, so MK progenitors expand, new megakaryocytes reach a "
+           "higher ploidy and platelets rise within days (Daw et al. 1998). Thpo-/- mice answer it; Mpl-/- "
+           "mice, which lack the receptor, do not.",
     "fu5": "5-fluorouracil: a chemotherapy that kills cycling cells (progenitors, cycling HSCs) and damages "
            "sinusoids. Platelets fall, then recover as the marrow and its vessels regenerate.",
     "irradiation": "Total-body irradiation (conditioning before a transplant) kills host HSCs and progenitors "

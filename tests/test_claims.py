@@ -447,3 +447,12 @@ def test_model_doc_describes_every_parameter_in_its_mechanism_sections():
     missing = [n for n in parameter_table()
                if not re.search(rf"(?<![A-Za-z0-9_]){re.escape(n)}(?![A-Za-z0-9_])", prose)]
     assert not missing, f"docs/model.md does not describe: {', '.join(missing)}"
+
+
+def test_peak_day_is_the_day_of_the_highest_value_counted_from_the_origin():
+    from validation.metrics import compute
+
+    t = np.arange(0.0, 20.0, 0.25)
+    x = np.exp(-(t - 7.0) ** 2)
+    assert compute("peak_day", t, x, window=(2, 18), origin_day=2.0).value == pytest.approx(5.0)
+    assert compute("peak_day", t, x, window=(8, 18)).value == pytest.approx(8.0)

@@ -42,10 +42,21 @@ def test_the_mpl_signal_moves_the_class_of_new_megakaryocytes():
     log2 = {s: FT.fate_parameters(p, 1.0, fx, Drive(1.0, 1.0, s, 1.0, 1.0, 1.0), 0.0, False)[FT.F_PLOIDY_LOG2]
             for s in (0.0, 1.0, 2.0)}
     donor = FT.fate_parameters(p, 1.0, fx, Drive(1.0, 1.0, 0.0, 2.0, 1.0, 1.0), 0.0, False)
-    assert donor[FT.F_PLOIDY_LOG2_DONOR] == pytest.approx(p["mk_ploidy_log2_wt"] + p["mk_ploidy_tpo_gain_log2"])
-    gain = p["mk_ploidy_tpo_gain_log2"]
+    # the signal saturates at 1 + ec50 (= 2 with the shipped ec50 of 1): there the mode is two
+    # classes up (16N -> 64N, Arnold 1997); with no signal it is mk_ploidy_tpo_gain_log2 down
+    assert p["tpo_signal_ec50_rel"] == 1.0
+    assert donor[FT.F_PLOIDY_LOG2_DONOR] == pytest.approx(p["mk_ploidy_log2_wt"] + p["mk_ploidy_tpo_rise_log2"])
     assert log2[1.0] == p["mk_ploidy_log2_wt"]
-    assert log2[0.0] == pytest.approx(log2[1.0] - gain) and log2[2.0] == pytest.approx(log2[1.0] + gain)
+    assert log2[0.0] == pytest.approx(log2[1.0] - p["mk_ploidy_tpo_gain_log2"])
+    assert log2[2.0] == pytest.approx(log2[1.0] + 2.0)
+
+
+def test_the_ploidy_rise_is_linear_above_wt_and_stops_at_the_saturated_signal():
+    p = ParameterSet("mouse")
+    base, rise, ec50 = p["mk_ploidy_log2_wt"], p["mk_ploidy_tpo_rise_log2"], p["tpo_signal_ec50_rel"]
+    assert FT.ploidy_log2_mode(p, 1.0 + 0.25 * ec50) == pytest.approx(base + 0.25 * rise)
+    assert FT.ploidy_log2_mode(p, 1.0 + 3.0 * ec50) == pytest.approx(base + rise)
+    assert FT.ploidy_log2_mode(p, 0.5) == pytest.approx(base - 0.5 * p["mk_ploidy_tpo_gain_log2"])
 
 
 def test_endomitosis_reaches_the_class_early_in_maturation():

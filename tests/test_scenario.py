@@ -40,6 +40,7 @@ def test_parameter_table_is_complete():
     ("[parameters]\ndt_hours = 50\n", "parameters.dt_hours", "out of range"),
     ("[parameters]\nno_such_thing = 1\n", "parameters.no_such_thing", "unknown parameter"),
     ("[[events]]\nkind = 'fu5'\ndose = 99\n", "events[0]", "dose"),
+    ("[[events]]\nkind = 'tpo'\ndose = 1500\n", "events[0]", "ug/kg"),
     ("[[events]]\nkind = 'sdf1'\nstart_day = -1\n", "events[0].start_day", "out of range"),
     ("[[events]]\nkind = 'laser'\n", "events[0].kind", "not an allowed value"),
 ])
@@ -134,6 +135,7 @@ def test_copy_with_validates_like_a_file():
     ([("irradiation", 0.0, 20.0), ("irradiation", 3.0, 1.0)], "events[1].dose", "21 Gy over the run"),
     ([("il6", 0.0, 6.0), ("il6", 10.0, 6.0)], "events[1].dose", "12 x standard dose on day 10"),
     ([("fu5", float(i), 1.0) for i in range(7)], "events[6].dose", "7 x 150 mg/kg"),
+    ([("tpo", float(i), 1000.0) for i in range(6)], "events[5].dose", "6000 ug/kg"),
 ])
 def test_cumulative_doses_are_capped(events, field, words):
     from engine.scenario import DOSE_TOTAL_MAX

@@ -27,6 +27,9 @@ PARAMS = {
     "hspc_activation_per_killed_share": 2.0,
     "stress_mkp_output": 5.0,
     "hspc_tpo_independent_expansion": 0.05,
+    "tpo_agonist_half_life_hours": 12.0,
+    "tpo_agonist_volume_ml_per_kg": 40.0,
+    "tpo_agonist_potency": 2.0,
 }
 MK_REF = 200.0
 
@@ -301,3 +304,40 @@ def test_donor_platelets_clear_tpo_in_an_mpl_knockout_host():
     assert none.tpo == pytest.approx(150.0 / (1.0 - 0.88), rel=1e-6)
     assert full.tpo == pytest.approx(150.0, rel=1e-6)
     assert full.platelets == pytest.approx(PARAMS["platelet_baseline"], rel=1e-9)
+
+
+# ---------------------------------------------------------------- an injected TPO-receptor agonist
+def test_agonist_dose_becomes_a_plasma_level_and_halves_with_its_own_half_life():
+    sysm = make()
+    sysm.inject_tpo_agonist(20.0)            # 20 ug/kg x 1e6 pg/ug x potency 2 / 40 mL/kg
+    assert sysm.tpo_agonist == pytest.approx(1.0e6)
+    assert sysm.mpl_ligand == pytest.approx(sysm.tpo + 1.0e6)
+    integrate(sysm, 12.0, release_rate=0.0)
+    assert sysm.tpo_agonist == pytest.approx(0.5e6, rel=1e-9)
+    sysm.inject_tpo_agonist(20.0)            # doses add up
+    assert sysm.tpo_agonist == pytest.approx(1.5e6, rel=1e-9)
+
+
+def test_agonist_saturates_the_signal_of_wt_and_thpo_knockout_but_not_mpl_knockout():
+    smax = 1.0 + PARAMS["tpo_signal_ec50_rel"]
+    for genotype, expected in (("wt", smax), ("thpo_ko", smax), ("mpl_ko", 0.0)):
+        sysm = make(genotype)
+        sysm.tpo = sysm.tpo_steady_state(PARAMS["platelet_baseline"], MK_REF)   # 0 without the gene
+        before = sysm.relative_signal()
+        sysm.inject_tpo_agonist(100.0)
+        assert sysm.relative_signal() == pytest.approx(expected, rel=1e-3), genotype
+        if genotype == "thpo_ko":
+            assert before == 0.0
+    # donor cells (with Mpl) in an Mpl-/- host do see it
+    sysm = make("mpl_ko")
+    sysm.inject_tpo_agonist(100.0)
+    assert sysm.relative_signal(1.0) == pytest.approx(smax, rel=1e-3)
+
+
+def test_agonist_leaves_the_endogenous_tpo_balance_alone():
+    a, b = make(), make()
+    b.inject_tpo_agonist(50.0)
+    integrate(a, 48.0, release_rate=5.0)
+    integrate(b, 48.0, release_rate=5.0)
+    assert b.tpo == pytest.approx(a.tpo, rel=1e-12)
+    assert b.tpo_agonist == pytest.approx(50.0 * 1e6 * 2.0 / 40.0 * 0.5 ** 4, rel=1e-9)

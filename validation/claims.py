@@ -174,7 +174,7 @@ class Check(BaseModel):
                 kw[key] = getattr(self, key)
         if self.metric == "engraftment_day":
             kw["consecutive"] = self.consecutive
-        if self.metric in ("recovery_day", "engraftment_day", "nadir_day"):
+        if self.metric in ("recovery_day", "engraftment_day", "nadir_day", "peak_day"):
             kw["origin_day"] = self.origin_day
         if self.metric == "half_life":
             kw["hours"] = self.hours

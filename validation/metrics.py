@@ -73,6 +73,13 @@ def nadir_day(t, x, window, origin_day=0.0, **_):
     return Measure(O.nadir(t, x, window)[1] - origin_day)
 
 
+def peak_day(t, x, window, origin_day=0.0, **_):
+    """Day of the highest value in the window (the first, if several are equal), counted from
+    ``origin_day``."""
+    tw, xw = O.window(t, x, window)
+    return Measure(float(tw[int(np.argmax(xw))]) - origin_day)
+
+
 def _event(ev: O.EventDay, origin_day: float) -> Measure:
     if ev.status == "reached":
         return Measure(float(ev.day))
@@ -110,6 +117,7 @@ METRICS = {
     "area_below": (area_below, ("window", "level")),
     "nadir_depth": (nadir_depth, ("window", "level")),
     "nadir_day": (nadir_day, ("window",)),
+    "peak_day": (peak_day, ("window",)),
     "recovery_day": (recovery_day, ("window", "level")),
     "engraftment_day": (engraftment_day, ("window", "level")),
     "half_life": (half_life, ("day",)),
@@ -126,6 +134,7 @@ DESCRIPTIONS = {
     "area_below": "area of {col} below {level:g} over days {w} (value x days)",
     "nadir_depth": "depth of the {col} nadir below {level:g} in days {w}",
     "nadir_day": "day of the lowest {col} in days {w}{origin}",
+    "peak_day": "day of the highest {col} in days {w}{origin}",
     "recovery_day": "day {col} is back to {level:g} after its nadir (days {w}{origin})",
     "engraftment_day": "engraftment day: first of {consecutive} daily {col} >= {level:g} after the nadir "
                        "(days {w}{origin})",
