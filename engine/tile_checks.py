@@ -104,7 +104,7 @@ ARRAY_RULES: dict[str, Rule] = {
     "counters": Rule("float64", ("counters",), finite),
     "counts": Rule("float64", ("counts",), finite),
     "bodies": Rule("float64", ("C", 4), finite),
-    "mobile": Rule("int64", ("C",), index("C")),
+    "mobile": Rule("int64", ("C",), index("C", -1)),     # (-1: a row of the body sort that stays put)
     "mobile_q": Rule("int64", ("C",), index("C")),
     "new_pos": Rule("float64", ("C", 3), finite),
     "near_seg": Rule("int32", ("C",), index("S", -1)),

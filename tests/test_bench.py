@@ -99,3 +99,28 @@ def test_numpy_reference_reproduces_the_engine_step_exactly(quick):
     agreement = quick[0]["numpy"]["sizes"][0]["agreement"]
     assert agreement["max_position_difference_um"] < 1e-9
     assert agreement["death_decisions_agreeing"] == 1.0 and agreement["field_max_relative_difference"] == 0.0
+
+
+def test_kernel_profile_times_every_kernel_and_changes_no_number():
+    """benchmarks.kernel_profile wraps the step's kernels: each named kernel is called and timed
+    (a renamed kernel would fail here), the run gives the bits of an unwrapped one, and the
+    wrappers are gone afterwards."""
+    import engine.simulation as S
+    from benchmarks import kernel_profile as KP
+    from engine import Simulation, load_scenario
+
+    scn = load_scenario("wt_steady_state").copy_with(
+        parameters={**load_scenario("wt_steady_state").parameters, "spinup_days": 1.0})
+    plain, timed = Simulation.from_scenario(scn, seed=5), Simulation.from_scenario(scn, seed=5)
+    move = S.move_mobile
+    plain.advance(6 * plain.dt)
+    rows = KP.profile(timed, 6)
+    assert S.move_mobile is move
+    for _, names in KP.KERNELS:
+        for name in names:
+            if name in ("shed", "shed_counts"):      # only in steps that release platelets
+                continue
+            assert len(rows[name]) == 6 and min(rows[name + " cpu"]) >= 0.0, name
+    assert len(rows["agent phases"]) == 6 and min(rows["agent phases"]) > 0.0
+    assert all(np.array_equal(a, b) for a, b in zip(plain.store.arrays(), timed.store.arrays()))
+    assert np.array_equal(plain.field.values, timed.field.values)

@@ -231,6 +231,49 @@ def test_curve_check_measures_the_seed_mean_curve():
     assert not evaluate_check(check.model_copy(update={"require": "each"}), runs, [1, 2]).passed
 
 
+def test_a_quotient_of_two_observables_is_measured_sample_by_sample():
+    """``per``: MKs per MK progenitor, the quotient taken at each sample before the mean; a run with
+    no progenitors at a sample the mean reads has no value; the divisor must be another observable."""
+    check = Check(label="MKs per MkP", arm="wt", metric="mean", column="mk", per="mkp", window=(0, 30),
+                  target={"table": "niswander2014_fig5", "series": "mk_per_mkp"})
+    mkp = np.where(T < 15, 100.0, 200.0)
+    mk = np.where(T < 15, 400.0, 860.0)             # 4.0 then 4.3: the mean of the quotients ~4.15
+    runs = {("wt", s): ArmRun(Job("wt", s, 30.0), ["day", "mk", "mkp"], np.column_stack([T, mk * f, mkp * f]),
+                              {}, {}, 30.0) for s, f in ((1, 1.0), (2, 2.0))}
+    res = evaluate_check(check, runs, [1, 2])
+    want = np.mean(np.where(T < 15, 4.0, 4.3))
+    assert res.passed and res.per_seed == pytest.approx([want, want]) and res.observed == pytest.approx(want)
+    # a ratio of two published ranges is held to the range of the quotient (53 946 / 12 420 = 4.34 ...)
+    assert res.tolerance == pytest.approx((52414 / 13272, 53946 / 12420)) and res.published.spread == "range"
+    assert check.measure_text() == "mean of mk/mkp over days 0-30"
+    # the mean of the quotient, not the quotient of the means (which would be 630 / 150 = 4.2)
+    assert abs(want - mk.mean() / mkp.mean()) > 0.01
+    none = dict(runs)
+    none[("wt", 2)] = ArmRun(Job("wt", 2, 30.0), ["day", "mk", "mkp"],
+                             np.column_stack([T, mk, np.where(T < 1, 0.0, mkp)]), {}, {}, 30.0)
+    res = evaluate_check(check, none, [1, 2])
+    assert res.per_seed[1] is None and res.per_seed[0] == pytest.approx(want)
+    too_few = {k: ArmRun(r.job, r.columns, r.table * np.array([1.0, 0.5, 1.0]), {}, {}, 30.0)
+               for k, r in runs.items()}           # half the MKs: ~2.1 per MkP, below the bounds
+    assert not evaluate_check(check, too_few, [1, 2]).passed
+    with pytest.raises(InputError, match=r"'per' must be another observable.*found 'mk'"):
+        parse_claims(_doc(per="mk", column="mk"), "c.toml")
+    with pytest.raises(InputError, match=r"found 'progenitors'"):
+        parse_claims(_doc(per="progenitors"), "c.toml")
+
+
+def test_change_over_a_window_is_the_last_sample_minus_the_first():
+    """'change': recovering (rising between two days) passes gt = 0, a flat or falling course fails."""
+    check = Check(label="recovering", arm="wt", metric="change", column="platelets_rel", window=(14, 21),
+                  gt=0.0, basis="salter2009_fig2:ve_cadherin_delays_recovery")
+    rising = np.clip((T - 10) / 20, 0.01, 1.0)       # 0.2 on day 14, 0.55 on day 21
+    res = evaluate_check(check, _runs({("wt", 1): rising, ("wt", 2): rising * 2}), [1, 2])
+    assert res.passed and res.per_seed == pytest.approx([0.35, 0.70])
+    assert check.measure_text() == "platelets_rel on day 21 minus on day 14"
+    falling = np.exp(-T / 2)                          # a count that never recovers: ~0 - ~0, below 0
+    assert not evaluate_check(check, _runs({("wt", 1): falling, ("wt", 2): falling}), [1, 2]).passed
+
+
 def test_identical_numbers_are_reported_once_and_a_claim_of_duplicates_is_merged():
     doc = _doc()
     first = doc["claims"][0]

@@ -17,6 +17,9 @@ check computes one outcome measure (:mod:`validation.metrics`) on one arm per se
 * bounds (``min``/``max``/``gt``/``lt``): a design bound where no number was published, applied to
   the mean (``require = "mean"``), to every seed (``"each"``) or to the seed-mean curve (``"curve"``).
 
+A check measures one observable (``column``) or the quotient of two (``column`` / ``per``, sample by
+sample: MKs per MK progenitor).
+
 A claim whose data tables are used for calibration (``use = "calibration"``) is a calibration target;
 all others are test targets (data not used in any fit).
 """
@@ -25,6 +28,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from engine.errors import InputError, from_validation_error
@@ -47,6 +51,25 @@ class Target(BaseModel):
     k: float = Field(2.0, gt=0, le=10)
 
 
+def target_value(table, series: str, point: int = 0):
+    """The published value a ``target`` is held to, in the model's unit (``table.model_value``). A
+    ratio of two series published as ranges (``ratio_of``, no SDs) becomes a range too: from the
+    lowest numerator over the highest denominator to the highest over the lowest (Niswander's MKs per
+    MK progenitor: 52 414 / 13 272 to 53 946 / 12 420, the two experiments' own ratios)."""
+    from analysis.published import Value
+
+    v = table.model_value(series, point)
+    spec = table.spec(series)
+    if spec.ratio_of and v.spread == "none":
+        a, b = (table.value(x, point) for x in spec.ratio_of)
+        if a.spread == "range" and b.spread == "range" and b.lower > 0:
+            f = spec.model_factor
+            n = min(a.n or 0, b.n or 0) or None
+            return Value(v.mean, a.lower / b.upper * f, a.upper / b.lower * f, None, "range", n,
+                         f"ratio {spec.ratio_of[0]}/{spec.ratio_of[1]}, the ranges' extremes divided")
+    return v
+
+
 class Check(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -57,6 +80,9 @@ class Check(BaseModel):
     arms: list[str] = Field(default_factory=list)
     metric: Literal[tuple(METRICS)]  # type: ignore[valid-type]
     column: str
+    #: another observable: the measure is taken on column / per, sample by sample (MKs per MK
+    #: progenitor); a run with ``per`` = 0 at a sample the measure reads has no value
+    per: str | None = None
     window: tuple[float, float] | None = None
     day: float | None = None
     level: float | None = None
@@ -80,6 +106,9 @@ class Check(BaseModel):
     def _consistent(self) -> "Check":
         if self.column not in COLUMNS:
             raise ValueError(f"unknown observable '{self.column}' (one of: {', '.join(COLUMNS)})")
+        if self.per is not None and (self.per not in COLUMNS or self.per == self.column):
+            raise ValueError(f"'per' must be another observable than '{self.column}', found '{self.per}' "
+                             f"(one of: {', '.join(COLUMNS)})")
         for key in METRICS[self.metric][1]:
             if getattr(self, key) is None:
                 raise ValueError(f"metric '{self.metric}' needs '{key}'")
@@ -151,8 +180,23 @@ class Check(BaseModel):
             kw["hours"] = self.hours
         return kw
 
+    @property
+    def quantity(self) -> str:
+        """The observable measured: the column, or 'column/per'."""
+        return f"{self.column}/{self.per}" if self.per else self.column
+
+    def series(self, run) -> "np.ndarray":
+        """The measured series of a run (``run[column]`` an array per observable): the column, or
+        the column divided by ``per`` sample by sample (NaN where ``per`` is 0)."""
+        x = np.asarray(run[self.column], float)
+        if self.per is None:
+            return x
+        d = np.asarray(run[self.per], float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(d != 0, x / np.where(d != 0, d, 1.0), np.nan)
+
     def measure_text(self) -> str:
-        return describe(self.metric, self.column, self.window, self.day, self.level, self.consecutive,
+        return describe(self.metric, self.quantity, self.window, self.day, self.level, self.consecutive,
                         self.origin_day)
 
     def neutral(self) -> float:
@@ -331,7 +375,7 @@ def _check_against_data(claims: list[Claim], source: str) -> None:
             if t.point >= npts:
                 raise InputError("no such point in the series", file=source, field=field + ".point",
                                  expected=f"0..{npts - 1}", found=t.point)
-            if table.value(t.series, t.point).tolerance(t.k) is None:
+            if target_value(table, t.series, t.point).tolerance(t.k) is None:
                 raise InputError("the published value has no spread to derive a tolerance from", file=source,
                                  field=field, expected="a series with SD, SEM and n, a range or a sample",
                                  found=f"{t.table}:{t.series}")

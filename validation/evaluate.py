@@ -20,7 +20,7 @@ from analysis.published import Value, load_table
 from analysis.stats import Interval, excludes, mean_interval, paired_differences
 
 from .arms import ArmRun, Job
-from .claims import Check, Claim
+from .claims import Check, Claim, target_value
 from .metrics import EVENT_METRICS, Measure, compute
 
 
@@ -110,7 +110,7 @@ class CheckResult:
     def to_dict(self) -> dict:
         c = self.check
         d = {"label": c.label, "kind": c.kind, "rule": c.rule, "measure": c.measure_text(), "column": c.column,
-             "metric": c.metric, "arms": c.involved(), "expected": self.expected_text(),
+             "per": c.per, "metric": c.metric, "arms": c.involved(), "expected": self.expected_text(),
              "published": self.published_text(), "source": self.source, "citation": self.citation,
              "tolerance": [_r(x) for x in self.tolerance] if self.tolerance else None,
              "passed": self.passed, "observed_text": self.observed_text(), "duplicate_of": self.duplicate_of,
@@ -201,7 +201,7 @@ def jobs_for(claims: list[Claim], seeds: list[int], overrides: dict[str, float] 
 
 def _measure(check: Check, run: ArmRun) -> Measure:
     try:
-        return compute(check.metric, run.day, run[check.column], **check.metric_kwargs())
+        return compute(check.metric, run.day, check.series(run), **check.metric_kwargs())
     except ValueError as exc:
         return Measure(None, note=str(exc), status="error")
 
@@ -225,7 +225,7 @@ def _curve_measure(check: Check, arm_runs: list[ArmRun], notes: list[str]) -> fl
     if any(len(r.day) != len(days) or not np.allclose(r.day, days) for r in arm_runs):
         notes.append(f"{check.arm}: the seeds' runs were sampled on different days; no seed-mean curve")
         return None
-    curve = np.mean([np.asarray(r[check.column], float) for r in arm_runs], axis=0)
+    curve = np.mean([check.series(r) for r in arm_runs], axis=0)
     try:
         return compute(check.metric, days, curve, **check.metric_kwargs()).value
     except ValueError as exc:
@@ -281,7 +281,7 @@ def _attach_source(res: CheckResult) -> None:
     t = res.check.target
     if t is not None:
         table = load_table(t.table)
-        res.published = table.model_value(t.series, t.point)
+        res.published = target_value(table, t.series, t.point)
         res.tolerance = res.published.tolerance(t.k)
         res.source = f"{table.source.short()} ({t.table})"
         res.citation = table.source.citation()
@@ -309,7 +309,7 @@ def _signature(res: CheckResult) -> tuple | None:
         rule = ("direction", c.expect, c.equivalence)
     else:
         rule = ("bound", tuple(c.bounds()), c.require)
-    return (c.kind, c.metric, c.column, c.window, c.day, c.level, numbers, rule)
+    return (c.kind, c.metric, c.column, c.per, c.window, c.day, c.level, numbers, rule)
 
 
 def evaluate(claims: list[Claim], runs_by_job: dict[tuple, ArmRun], seeds: list[int]) -> list[ClaimResult]:

@@ -45,6 +45,14 @@ def at(t, x, day, **_):
     return Measure(float(np.asarray(x, float)[i]))
 
 
+def change(t, x, window, **_):
+    """Value at the sample nearest the window's last day minus that nearest its first day (a course
+    that rises over the window has a positive change)."""
+    t = np.asarray(t, float)
+    x = np.asarray(x, float)
+    return Measure(float(x[int(np.argmin(np.abs(t - window[1])))] - x[int(np.argmin(np.abs(t - window[0])))]))
+
+
 def max_abs_dev(t, x, window, level=1.0, **_):
     """Largest distance from ``level`` in the window."""
     return Measure(float(np.max(np.abs(O.window(t, x, window)[1] - level))))
@@ -104,6 +112,7 @@ METRICS = {
     "min": (minimum, ("window",)),
     "max": (maximum, ("window",)),
     "at": (at, ("day",)),
+    "change": (change, ("window",)),
     "max_abs_dev": (max_abs_dev, ("window", "level")),
     "area_below": (area_below, ("window", "level")),
     "nadir_depth": (nadir_depth, ("window", "level")),
@@ -120,6 +129,7 @@ DESCRIPTIONS = {
     "min": "lowest {col} in days {w}",
     "max": "highest {col} in days {w}",
     "at": "{col} at day {day:g}",
+    "change": "{col} on day {w1} minus on day {w0}",
     "max_abs_dev": "largest |{col} - {level:g}| in days {w}",
     "area_below": "area of {col} below {level:g} over days {w} (value x days)",
     "nadir_depth": "depth of the {col} nadir below {level:g} in days {w}",
@@ -139,6 +149,8 @@ def compute(metric: str, t, x, **kw) -> Measure:
 
 def describe(metric: str, column: str, window=None, day=None, level=None, consecutive=3, origin_day=0.0) -> str:
     w = f"{window[0]:g}-{window[1]:g}" if window else ""
+    w0, w1 = (f"{window[0]:g}", f"{window[1]:g}") if window else ("", "")
     origin = f", counted from day {origin_day:g}" if origin_day else ""
-    return DESCRIPTIONS[metric].format(col=column, w=w, day=day or 0.0, level=level if level is not None else 1.0,
-                                       consecutive=consecutive, origin=origin)
+    return DESCRIPTIONS[metric].format(col=column, w=w, w0=w0, w1=w1, day=day or 0.0,
+                                       level=level if level is not None else 1.0, consecutive=consecutive,
+                                       origin=origin)
