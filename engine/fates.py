@@ -32,8 +32,9 @@ from .rng import S_BIRTH, S_DEATH, S_DIVIDE, S_DOCK, S_PLACE, S_PLOIDY, S_UNDOCK
  F_P_HSPC_DEATH, F_P_HSPC_FREE_DEATH, F_P_MKP_DEATH, F_P_MK_DEATH_AWAY, F_P_MSC_DEATH,
  # what depends on a cell's own Mpl (donor cells carry Mpl whatever the host's genotype): the
  # host's entries are above, the donor's here
- F_DIV_EXPAND_DONOR, F_MKP_OUT_DONOR, F_PLOIDY_LOG2_DONOR) = range(43)
-F_SIZE = 43
+ F_DIV_EXPAND_DONOR, F_MKP_OUT_DONOR, F_PLOIDY_LOG2_DONOR,
+ F_ENDO_SHARE) = range(44)
+F_SIZE = 44
 
 #: MK ploidy classes: 2N (2**1) to 64N (2**6)
 PLOIDY_LOG2_MIN, PLOIDY_LOG2_MAX = 1, 6
@@ -105,6 +106,20 @@ def ploidy_class(log2_mean, sd, z):
 
 
 @njit(cache=True, nogil=True, inline="always")
+def _endomitosis(i, origin, maturity, timer, ploidy, fp):
+    """While MK i is still in endomitosis (the first ``mk_endomitosis_share`` of its maturation) its
+    ploidy class follows the Mpl signal of this step: the class its own rank z (``timer``) gives at
+    today's modal class, but never below the DNA it has already made (the class it has passed)."""
+    share = fp[F_ENDO_SHARE]
+    m = maturity[i]
+    if m < share:
+        mode = fp[F_PLOIDY_LOG2_DONOR] if origin[i] == DONOR else fp[F_PLOIDY_LOG2]
+        target = ploidy_class(mode, fp[F_PLOIDY_SD], timer[i])
+        made = 1.0 + (np.log2(max(ploidy[i], 2.0)) - 1.0) * m / share
+        ploidy[i] = max(target, 2.0 ** min(max(np.floor(made), PLOIDY_LOG2_MIN), PLOIDY_LOG2_MAX))
+
+
+@njit(cache=True, nogil=True, inline="always")
 def msc_factor_weight(d, contact, length):
     """Relative concentration, at distance d (um, centre to centre) from one infused MSC, of a factor
     it secretes that diffuses and decays with decay length ``length``: the steady state around a point
@@ -171,9 +186,12 @@ def _decide(i, kind, origin, state, pos, age, maturity, timer, ploidy, link, fp,
             flags[i] = FL_DIE
         elif age[i] >= fp[F_MKP_STAGE]:
             flags[i] = FL_TO_MK
-            # the ploidy it will reach: set by the Mpl signal when it commits to endomitosis
+            # the ploidy it will reach: set by the Mpl signal while it is in endomitosis; its own
+            # rank among MKs (z, kept in the timer until release) stays with it
+            z = normal(seed, step, i, S_PLOIDY)
+            timer[i] = z
             mode = fp[F_PLOIDY_LOG2_DONOR] if origin[i] == DONOR else fp[F_PLOIDY_LOG2]
-            ploidy[i] = ploidy_class(mode, fp[F_PLOIDY_SD], normal(seed, step, i, S_PLOIDY))
+            ploidy[i] = ploidy_class(mode, fp[F_PLOIDY_SD], z)
         elif timer[i] < fp[F_MKP_MAX_GEN]:
             # the vascular niche supports TPO-independent progenitor expansion: an MKP adherent to
             # sinusoidal endothelium (VCAM-1/VLA-4, activated by SDF-1) divides; timer = generation
@@ -190,6 +208,7 @@ def _decide(i, kind, origin, state, pos, age, maturity, timer, ploidy, link, fp,
         if st == FREE:
             mat = maturity[i] + fp[F_MAT_RATE] * fp[F_AWAY_FACTOR] * dt
             maturity[i] = min(mat, max(maturity[i], fp[F_CAP_AWAY]))
+            _endomitosis(i, origin, maturity, timer, ploidy, fp)
             if uniform(seed, step, i, S_DEATH) < fp[F_P_MK_DEATH_AWAY]:
                 flags[i] = FL_DIE
                 return
@@ -213,6 +232,7 @@ def _decide(i, kind, origin, state, pos, age, maturity, timer, ploidy, link, fp,
             else:
                 rate = fp[F_MAT_RATE] * q
             maturity[i] = min(1.0, maturity[i] + rate * dt)
+            _endomitosis(i, origin, maturity, timer, ploidy, fp)
             death = fp[F_MK_DEATH_CONTACT] + (fp[F_MK_DEATH_AWAY] - fp[F_MK_DEATH_CONTACT]) * (1.0 - q)
             if _hit(death, dt, seed, step, i, S_DEATH):
                 flags[i] = FL_DIE
@@ -498,5 +518,6 @@ def fate_parameters(params, dt: float, effects, drive, free_fraction: float, msc
     fp[F_PLOIDY_LOG2_DONOR] = ploidy_log2_mode(p, drive.donor_signal)
     fp[F_PLOIDY_SD] = p["mk_ploidy_sd_log2"]
     fp[F_PLOIDY_REF] = 2.0 ** p["mk_ploidy_log2_wt"]
+    fp[F_ENDO_SHARE] = p["mk_endomitosis_share"]
     hit_probabilities(fp)
     return fp

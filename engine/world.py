@@ -200,5 +200,6 @@ def populate(tile: Tile, params, genotype: str, rng) -> tuple[AgentStore, np.nda
     log2_mean = ploidy_log2_mode(p, signal)
     z = rng.normal(0.0, 1.0, mks.size)
     store.ploidy[mks] = [ploidy_class(log2_mean, p["mk_ploidy_sd_log2"], float(x)) for x in z]
+    store.timer[mks] = z  # each MK's rank among MKs: its class follows the signal during endomitosis
     store.ensure_free(store.n_alive // 2 + 1024)  # headroom for births and platelets
     return store, occupant

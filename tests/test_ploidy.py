@@ -149,3 +149,54 @@ def test_the_cell_card_gives_the_ploidy_now_and_the_class_it_is_reaching():
     assert sim.describe_agent(int(st.uid[o]))["ploidy"] == f"{st.ploidy[o]:.0f}N"
     text = sim.describe_agent(int(st.uid[y]))["ploidy"]
     assert text.endswith(f", reaching {st.ploidy[y]:.0f}N") and not text.startswith(f"{st.ploidy[y]:.0f}N")
+
+
+def _step_fates_with_mode(sim, log2_mode):
+    """One fate step on a copy of the state, with the host's modal class set to ``log2_mode``;
+    returns the copy's maturity and ploidy after the step."""
+    from engine.fates import decide_fates
+    from engine.interventions import treatment_effects
+
+    st, v = sim.store, sim.vessels
+    cells = np.flatnonzero(st.kind >= 0)
+    fx = treatment_effects(sim.params, sim.systemic.levels)
+    fp = FT.fate_parameters(sim.params, sim.dt, fx, sim.systemic.drive(), 0.0, False)
+    fp[FT.F_PLOIDY_LOG2] = log2_mode
+    s = {k: getattr(st, k).copy() for k in ("kind", "state", "age", "maturity", "timer", "ploidy", "link")}
+    flags, nspawn = np.zeros(st.capacity, np.uint8), np.zeros(st.capacity, np.int32)
+    released, active = np.zeros(st.capacity), np.zeros(st.capacity, np.int64)
+    decide_fates(s["kind"], st.origin, s["state"], st.pos, s["age"], s["maturity"], s["timer"], s["ploidy"], s["link"],
+                 cells, fp, sim.rp, np.zeros((0, 3)), sim.near_seg, sim.near_d, sim.near_c, v.radius,
+                 v.integrity, v.vcam, sim.seed, 3, flags, nspawn, released, active, 1)
+    return s["maturity"], s["ploidy"]
+
+
+def test_megakaryocytes_in_endomitosis_follow_the_signal_and_keep_the_dna_they_made():
+    """Arnold et al. 1997: one agonist injection takes the modal class from 16N to 64N within 3 days,
+    faster than MKs are replaced. An MK still in endomitosis (maturity below mk_endomitosis_share)
+    takes the class its own rank gives at today's modal class: two classes more when the mode rises
+    by two; an MK past endomitosis keeps its class; when the mode falls, a young MK stops where it is
+    but never loses DNA it has already made."""
+    from engine import Simulation
+
+    scn = load_scenario("wt_steady_state").copy_with(parameters=dict(SMALL))
+    sim = Simulation.from_scenario(scn, seed=5)
+    st = sim.store
+    p = sim.params
+    share, base, sd = p["mk_endomitosis_share"], p["mk_ploidy_log2_wt"], p["mk_ploidy_sd_log2"]
+    mk = (st.kind == A.MK) & (st.state != A.RELEASING)
+    mat_up, up = _step_fates_with_mode(sim, base + 2.0)
+    young = mk & (mat_up < share)
+    old = mk & (st.maturity >= share)
+    assert young.sum() > 20 and old.sum() > 20
+    # each young MK: the class of its own rank z (kept in the timer) at the raised mode
+    expect = np.array([FT.ploidy_class(base + 2.0, sd, z) for z in st.timer[young]])
+    np.testing.assert_array_equal(up[young], np.maximum(expect, st.ploidy[young]))
+    assert np.mean(np.log2(up[young]) - np.log2(st.ploidy[young])) > 1.5
+    np.testing.assert_array_equal(up[old], st.ploidy[old])
+    # a falling mode: no young MK ends below the class its DNA has already passed
+    mat_dn, dn = _step_fates_with_mode(sim, base - 3.0)
+    young = mk & (mat_dn < share)
+    made = np.floor(1.0 + (np.log2(st.ploidy[young]) - 1.0) * mat_dn[young] / share)
+    assert (np.log2(dn[young]) >= np.clip(made, 1, 6)).all()
+    assert (dn[young] <= st.ploidy[young]).all() and (dn[young] < st.ploidy[young]).any()
