@@ -75,32 +75,6 @@ def _solve_line(line, tmp, a, cp, inv):
 # How the work is cut into chunks never changes a number, only the speed.
 
 @njit(cache=True, nogil=True, inline="always")
-def _react_row(crow, srow, lrow, dt, l0, e0, om0, idx, val):
-    """Exact reaction over dt for one row; voxels whose loss rate equals l0 (nearly all) take a
-    branch-free vectorised path, the others are computed first and written back after."""
-    n = 0
-    for q in range(crow.size):
-        L = lrow[q]
-        if L != l0:
-            s = srow[q]
-            if L > 1e-12:
-                e = np.exp(-L * dt)
-                val[n] = crow[q] * e + s * (1.0 - e) / L
-            else:
-                val[n] = crow[q] + s * dt
-            idx[n] = q
-            n += 1
-    if l0 > 1e-12:
-        for q in range(crow.size):
-            crow[q] = crow[q] * e0 + srow[q] * om0 / l0
-    else:
-        for q in range(crow.size):
-            crow[q] = crow[q] + srow[q] * dt
-    for r in range(n):
-        crow[idx[r]] = val[r]
-
-
-@njit(cache=True, nogil=True, inline="always")
 def _forward_row(crow, prev, a, w):
     for q in range(crow.size):
         crow[q] = (crow[q] + a * prev[q]) * w
@@ -118,12 +92,59 @@ def _backward_row(crow, nxt, w):
         crow[q] = crow[q] - w * nxt[q]
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _react_others(crow, srow, lrow, dt, l0, idx, val):
+    """Exact reaction of the voxels of a row whose loss rate is not l0 (few): their positions go to
+    ``idx``, their new values to ``val``; returns how many. The positions are listed without a
+    branch (every position is written, the count advances by the test)."""
+    n = 0
+    for q in range(crow.size):
+        idx[n] = q
+        n += lrow[q] != l0
+    for r in range(n):
+        q = idx[r]
+        L = lrow[q]
+        s = srow[q]
+        if L > 1e-12:
+            e = np.exp(-L * dt)
+            val[r] = crow[q] * e + s * (1.0 - e) / L
+        else:
+            val[r] = crow[q] + s * dt
+    return n
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _react_forward_row(crow, prev, srow, dt, l0, e0, om0, a, w, first):
+    """One pass over a row: the reaction of the voxels with loss rate l0 (all of them; the others
+    are overwritten after) and the forward x recurrence on the result."""
+    if l0 > 1e-12:
+        if first:
+            for q in range(crow.size):
+                crow[q] = (crow[q] * e0 + srow[q] * om0 / l0) * w
+        else:
+            for q in range(crow.size):
+                crow[q] = ((crow[q] * e0 + srow[q] * om0 / l0) + a * prev[q]) * w
+    else:
+        if first:
+            for q in range(crow.size):
+                crow[q] = (crow[q] + srow[q] * dt) * w
+        else:
+            for q in range(crow.size):
+                crow[q] = ((crow[q] + srow[q] * dt) + a * prev[q]) * w
+
+
 @njit(cache=True, nogil=True, parallel=True)
 def react_diffuse_x(c, source, lam, dt, l0, a, cp, inv, nchunk, clear):
     """Reaction (exact, as the reference react) then the implicit x sweep. ``l0``: the loss rate most voxels
     have (any value gives the same result; the right one is faster). With ``clear``, each row of
     ``source`` and ``lam`` is set to 0 and ``l0`` once the reaction has read it (as
-    :meth:`DiffusionField.reset_rates` would, while the rows are in cache)."""
+    :meth:`DiffusionField.reset_rates` would, while the rows are in cache; of ``lam`` only the
+    voxels that are not at l0 are written).
+
+    Per row, the voxels whose loss rate is not l0 are reacted first (kept aside), then one pass
+    reacts every voxel with l0 and applies the forward recurrence, and the kept voxels get the
+    recurrence on their own value: each voxel sees the same operations in the same order as the
+    reaction then the forward sweep as separate passes."""
     nx, ny, nz = c.shape
     m = ny * nz
     c2 = c.reshape((nx, m))
@@ -138,14 +159,22 @@ def react_diffuse_x(c, source, lam, dt, l0, a, cp, inv, nchunk, clear):
         val = np.empty(hi - lo)
         for i in range(nx):
             crow = c2[i, lo:hi]
-            _react_row(crow, s2[i, lo:hi], l2[i, lo:hi], dt, l0, e0, om0, idx, val)
+            lrow = l2[i, lo:hi]
+            n = _react_others(crow, s2[i, lo:hi], lrow, dt, l0, idx, val)
+            w = inv[i]
+            prev = c2[max(i - 1, 0), lo:hi]
+            _react_forward_row(crow, prev, s2[i, lo:hi], dt, l0, e0, om0, a, w, i == 0)
+            if i == 0:
+                for r in range(n):
+                    crow[idx[r]] = val[r] * w
+            else:
+                for r in range(n):
+                    q = idx[r]
+                    crow[q] = (val[r] + a * prev[q]) * w
             if clear:
                 s2[i, lo:hi] = 0.0
-                l2[i, lo:hi] = l0
-            if i == 0:
-                _scale_row(crow, inv[0])
-            else:
-                _forward_row(crow, c2[i - 1, lo:hi], a, inv[i])
+                for r in range(n):
+                    lrow[idx[r]] = l0
         for i in range(nx - 2, -1, -1):
             _backward_row(c2[i, lo:hi], c2[i + 1, lo:hi], cp[i])
 
