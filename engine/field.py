@@ -251,12 +251,16 @@ def diffuse_yz(c, a, cpy, invy, cpz, invz, z_in_place=True):
             _solve_z_plane(c[i], a, cpz, invz, buf)
 
 
-def line_chunks(shape, target_bytes: int = 1 << 20, min_line_block: int = 64, min_chunks: int = 8) -> int:
-    """How many chunks of x-lines react_diffuse_x works on: each chunk's nx rows should fit in
-    ~1 MB of cache (the backward pass re-reads them), with at least 64 lines per chunk."""
+def line_chunks(shape, target_bytes: int = 1 << 18, min_line_block: int = 64, min_chunks: int = 8) -> int:
+    """How many chunks of x-lines react_diffuse_x works on: each chunk's nx rows of values should
+    take ~256 kB, so that they are still in a core's L2 (1 MB on the reference machine) when the
+    backward pass re-reads them, after the forward pass has streamed the chunk's sources and loss
+    rates through it as well; at least 64 lines per chunk; a multiple of ``min_chunks`` (8), so
+    that 2, 4 or 8 threads get equal shares."""
     nx, ny, nz = shape
     m = ny * nz
     n = max(min_chunks, -(-nx * m * 8 // target_bytes))
+    n = -(-n // min_chunks) * min_chunks
     return int(max(1, min(n, m // min_line_block if m >= min_line_block else 1)))
 
 
