@@ -25,7 +25,11 @@ C_MK_PLOIDY_SUM = 9    # sum of MK ploidy (for the mean)
 C_HSPC_LODGED = 10     # HSPCs lodged in a niche site
 C_SITES = 11           # niche sites in the tile
 C_MK_DONOR = 12        # of C_MK: donor-derived megakaryocytes
-C_SIZE = 13
+C_MK_IMMATURE = 13     # of C_MK: megakaryocytes whose ploidy now is nearest the 2N or 4N class
+C_SIZE = 14
+
+#: ploidy now below which an MK counts as 2N-4N (the geometric midpoint of 4N and 8N)
+IMMATURE_PLOIDY = 2.0 ** 2.5
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -56,7 +60,10 @@ def _count(out, k, state, origin, maturity, ploidy, endo_share):
             out[C_MK_DOCKED] += 1
         elif state == RELEASING:
             out[C_MK_RELEASING] += 1
-        out[C_MK_PLOIDY_SUM] += current_ploidy(ploidy, maturity, endo_share)
+        now = current_ploidy(ploidy, maturity, endo_share)
+        out[C_MK_PLOIDY_SUM] += now
+        if now < IMMATURE_PLOIDY:
+            out[C_MK_IMMATURE] += 1
     elif k == STROMA:
         out[C_STROMA] += 1
     elif k == MSC:

@@ -27,6 +27,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "mk_at_vessel": ("cells", "megakaryocytes docked at / releasing into sinusoids"),
     "mk_vessel_fraction": ("1", "share of megakaryocytes in contact with sinusoids"),
     "mk_mean_ploidy": ("N", "mean MK ploidy (2N..64N)"),
+    "mk_immature": ("cells", "megakaryocytes at 2N-4N now (early endomitosis; nearest ploidy class)"),
     "sdf1_mean": ("ng/mL", "mean SDF-1 in the marrow tile"),
     "platelets_released_cum": ("10^6", "platelets released in the tile since day 0"),
     "vessel_integrity": ("1", "mean sinusoid integrity"),

@@ -376,6 +376,7 @@ class Simulation:
             "mk_at_vessel": at_vessel,
             "mk_vessel_fraction": at_vessel / mk if mk else 0.0,
             "mk_mean_ploidy": c[C.C_MK_PLOIDY_SUM] / mk if mk else 0.0,
+            "mk_immature": c[C.C_MK_IMMATURE],
             "sdf1_mean": float(self.field.values.mean()),
             "platelets_released_cum": self.released_cum * 1e-6,
             "vessel_integrity": float(self.vessels.integrity.mean()),

@@ -200,3 +200,25 @@ def test_megakaryocytes_in_endomitosis_follow_the_signal_and_keep_the_dna_they_m
     made = np.floor(1.0 + (np.log2(st.ploidy[young]) - 1.0) * mat_dn[young] / share)
     assert (np.log2(dn[young]) >= np.clip(made, 1, 6)).all()
     assert (dn[young] <= st.ploidy[young]).all() and (dn[young] < st.ploidy[young]).any()
+
+
+def test_the_young_megakaryocytes_are_those_nearest_2n_or_4n_now():
+    """Observable mk_immature (claim T2, Arnold 1997's 2N-4N cells): the MKs whose ploidy now rounds
+    (in log2) to 2N or 4N; an MK aiming at 32N is counted while young and not once past 5.66N."""
+    from engine import Simulation
+    from engine import census as C
+
+    assert C.IMMATURE_PLOIDY == pytest.approx(2.0 ** 2.5)
+    assert current_ploidy(32.0, 0.05, 0.25) < C.IMMATURE_PLOIDY < current_ploidy(32.0, 0.12, 0.25)
+    scn = load_scenario("wt_steady_state").copy_with(parameters=dict(SMALL))
+    sim = Simulation.from_scenario(scn, seed=6)
+    st = sim.store
+    share = sim.params["mk_endomitosis_share"]
+    mks = np.flatnonzero(st.kind == A.MK)
+    now = np.array([current_ploidy(st.ploidy[i], st.maturity[i], share) for i in mks])
+    expect = int(np.sum(np.floor(np.log2(now) + 0.5) <= 2))     # nearest class 2N or 4N
+    counts = C.tally(st.kind, st.state, st.origin, st.maturity, st.ploidy, np.flatnonzero(st.kind >= 0),
+                     sim.occupant, share)
+    assert 0 < expect < mks.size
+    assert counts[C.C_MK_IMMATURE] == expect
+    assert counts[C.C_MK] == mks.size
