@@ -99,6 +99,7 @@ def test_table_tab_hover_and_zoom(qtbot, window):
     assert m.rowCount() == window.plots.buffer.n >= 5
     cols = [m.header(c) for c in range(m.columnCount())]
     assert cols[0] == "day\n(d)" and "platelets\n(×10³/µL)" in cols
+    assert "mk_immature\n(cells)" in cols          # every observable has a column (claim T2's young MKs too)
     text = panel.selected_text(all_rows=True)
     assert text.count("\n") == m.rowCount() + 1
     # hovering a day shows that day's values in the title rows
