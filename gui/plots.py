@@ -145,6 +145,30 @@ def assign_lanes(intervals: list[tuple[float, float]], gap: float = 0.0) -> list
     return lanes
 
 
+def _event_end(e) -> float:
+    start = float(e.start_day)
+    return start if e.instant else start + float(e.duration_days)
+
+
+def _label_day(members) -> float:
+    """Where a strip label starts: at its event's start, or after the last of a repeated dose's markers."""
+    return float(members[0].start_day) if len(members) == 1 else max(_event_end(e) for e in members)
+
+
+def group_repeats(events) -> list[tuple[list, str]]:
+    """The schedule strip's labels: events of one kind with the same label and length (a dose given
+    again, e.g. five daily injections) share one label, "label x n", placed after the last of them;
+    ``events`` sorted by start. Returns (members, label) in the order of the first member."""
+    groups: dict[tuple, list] = {}
+    for e in events:
+        groups.setdefault((e.kind, e.label, e.instant, float(e.duration_days)), []).append(e)
+    out = []
+    for members in groups.values():
+        label = members[0].label if len(members) == 1 else f"{members[0].label} \u00d7{len(members)}"
+        out.append((members, label))
+    return sorted(out, key=lambda g: float(g[0][0].start_day))
+
+
 class Part:
     """A piece of a title row: its HTML, a shorter form (or None) and how readily it gives way when
     the row is too narrow (lower ``rank``: shortened or left out first; ``keep``: never left out)."""
@@ -718,13 +742,13 @@ class LivePlots(pg.GraphicsLayoutWidget):
         width_px = max(1.0, vb.width())
         per_px = (x1 - x0) / width_px
         fm_w = 6.2                                 # ~ pixels per character at the strip's font
+        groups = group_repeats(events)
         spans = []
-        for e in events:
-            start = float(e.start_day)
-            end = start if e.instant else start + float(e.duration_days)
-            label_end = start + (len(e.label) * fm_w + 14) * per_px
+        for members, label in groups:
+            start, end = float(members[0].start_day), max(_event_end(e) for e in members)
+            label_end = _label_day(members) + (len(label) * fm_w + 14) * per_px
             spans.append((start, max(end, label_end)))
-        lanes = assign_lanes(spans, gap=4 * per_px) if events else []
+        lanes = assign_lanes(spans, gap=4 * per_px) if groups else []
         n_lanes = min(MAX_LANES, max(lanes) + 1) if lanes else 1
         self.p_evt.setMaximumHeight(n_lanes * LANE_PX + 4)
         self.p_evt.setMinimumHeight(n_lanes * LANE_PX + 4)
@@ -740,26 +764,28 @@ class LivePlots(pg.GraphicsLayoutWidget):
             note.setPos(x0 + 4 * per_px, 0.5)
             self.p_evt.addItem(note, ignoreBounds=True)
             self._strip_items.append(note)
-        for e, lane in zip(events, lanes):
+        for (members, label), lane in zip(groups, lanes):
             lane = min(lane, n_lanes - 1)
             y = n_lanes - lane - 1
-            start = float(e.start_day)
-            end = start if e.instant else start + float(e.duration_days)
-            if end > start:
-                bar = pg.QtWidgets.QGraphicsRectItem(QRectF(start, y + 0.2, end - start, 0.6))
-                bar.setBrush(pg.mkBrush(230, 159, 0, 110))
-                bar.setPen(pg.mkPen(None))
-            else:
-                bar = pg.ScatterPlotItem([start], [y + 0.5], symbol="d", size=9, brush=pg.mkBrush("#555555"),
-                                         pen=pg.mkPen(None))
-            bar.setToolTip(e.summary())
-            text = pg.TextItem(html=f"<span style='font-size:7.5pt; color:#222'>{html.escape(e.label)}</span>",
+            tip = "\n".join(e.summary() for e in members)
+            for e in members:
+                start, end = float(e.start_day), _event_end(e)
+                if end > start:
+                    bar = pg.QtWidgets.QGraphicsRectItem(QRectF(start, y + 0.2, end - start, 0.6))
+                    bar.setBrush(pg.mkBrush(230, 159, 0, 110))
+                    bar.setPen(pg.mkPen(None))
+                else:
+                    bar = pg.ScatterPlotItem([start], [y + 0.5], symbol="d", size=9, brush=pg.mkBrush("#555555"),
+                                             pen=pg.mkPen(None))
+                bar.setToolTip(tip)
+                self.p_evt.addItem(bar, ignoreBounds=True)
+                self._strip_items.append(bar)
+            text = pg.TextItem(html=f"<span style='font-size:7.5pt; color:#222'>{html.escape(label)}</span>",
                                anchor=(0, 0.5))
-            text.setPos(start + 5 * per_px, y + 0.5)
-            text.setToolTip(e.summary())
-            for it in (bar, text):
-                self.p_evt.addItem(it, ignoreBounds=True)
-                self._strip_items.append(it)
+            text.setPos(_label_day(members) + 5 * per_px, y + 0.5)
+            text.setToolTip(tip)
+            self.p_evt.addItem(text, ignoreBounds=True)
+            self._strip_items.append(text)
 
     def strip_labels(self) -> list[tuple[str, float, int]]:
         """(label, start day, lane from the top) of each schedule label (for tests)."""

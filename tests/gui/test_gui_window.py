@@ -285,6 +285,24 @@ def test_schedule_markers_follow_the_scenario(qtbot, window, small_scenario):
     assert window.dock_schedule.windowTitle() == "Schedule (2)"
 
 
+def test_repeated_doses_share_one_schedule_label(qtbot, window, small_scenario):
+    # five daily agonist injections and one 5-FU dose: two labels, the repeated dose counted, each
+    # injection still a marker line in every plot
+    days = [2.0, 3.0, 4.0, 5.0, 6.0]
+    scn = small_scenario.copy_with(events=[Event(kind="tpo", start_day=d, dose=30.0) for d in days]
+                                   + [Event(kind="fu5", start_day=4.5)])
+    gen = window.controller.world.generation
+    window.controller.load_scenario(scn)
+    wait_ready(qtbot, window, generation=gen)
+    qtbot.waitUntil(lambda: window.plots.marker_count > 0, timeout=WAIT_MS)
+    labels = window.plots.strip_labels()
+    tpo = Event(kind="tpo", start_day=2.0, dose=30.0).label
+    assert sorted(t for t, _x, _lane in labels) == sorted(["5-FU", f"{tpo} \u00d75"])
+    x_tpo = [x for t, x, _lane in labels if t.startswith(tpo)][0]
+    assert 6.0 <= x_tpo < 7.0                           # placed after the last injection's marker
+    assert window.plots.marker_count == 6 * len(window.plots.plots)
+
+
 def test_play_stops_at_the_end_of_the_scenario(qtbot, window):
     c = window.controller
     window.genotype.days.setValue(1.0)
