@@ -51,12 +51,12 @@ class Entry(BaseModel):
     reference: str | None = None
     window: tuple[float, float] | None = None
     level: float = 0.0
-    #: response_to_target: what each run gives: the mean of `observable` over `window` ("mean"), or
-    #: its engraftment day ("engraftment_day": the first of `consecutive` daily values >= `threshold`
+    #: response_to_target: what each run gives: the mean of `observable` over `window` ("mean"), its
+    #: highest value there ("max", e.g. a peak after a dose), or its engraftment day ("engraftment_day": the first of `consecutive` daily values >= `threshold`
     #: after the nadir, within `window`, counted from `origin_day`, as validation's metric of that
     #: name). With a reference scenario a mean is divided by the reference's and an engraftment day
     #: has the reference's subtracted (same seed)
-    metric: Literal["mean", "engraftment_day"] = "mean"
+    metric: Literal["mean", "max", "engraftment_day"] = "mean"
     threshold: float | None = None
     consecutive: int = Field(3, ge=1, le=10)
     origin_day: float = 0.0
@@ -188,7 +188,7 @@ def value_from_table(e: Entry) -> float:
 
 def _run_measure(base, e: Entry, values: dict, seed: int) -> float | None:
     """``e.metric`` of ``e.observable`` in scenario ``base`` run with ``values`` and ``seed``: the mean
-    over ``e.window``, or the engraftment day (None when the count never fell below the threshold;
+    or the highest value over ``e.window``, or the engraftment day (None when the count never fell below the threshold;
     the days to the window's end when it was not reached by then)."""
     from analysis.outcomes import engraftment
     from engine.simulation import Simulation
@@ -206,7 +206,8 @@ def _run_measure(base, e: Entry, values: dict, seed: int) -> float | None:
             return float(ev.day)
         return None if ev.status == "never_below" else float(ev.end_day - e.origin_day)
     sel = (d >= e.window[0] - 1e-9) & (d <= e.window[1] + 1e-9)
-    return float(o[e.observable][sel].mean())
+    x = o[e.observable][sel]
+    return float(x.max() if e.metric == "max" else x.mean())
 
 
 def response_of(e: Entry, values: dict, seeds: int | None = None) -> float:
@@ -259,7 +260,7 @@ def _fit_response(e: Entry, species: str, values: dict, rounds: int, log) -> flo
                 f"(target {target:.4g}) at {value:g} -> {new:g}")
         else:
             what = f"{e.scenario} / {e.reference}" if e.reference else e.scenario
-            log(f"{e.name}: {what}: mean {e.observable} over days {e.window[0]:g}-{e.window[1]:g}"
+            log(f"{e.name}: {what}: {e.metric} {e.observable} over days {e.window[0]:g}-{e.window[1]:g}"
                 f"{' (ratio)' if e.reference else ''} = {obs:.4g} (target {target:.4g}) at {value:g} -> {new:g}")
         value = new
     return value

@@ -108,3 +108,40 @@ def test_a_ratio_response_divides_by_the_reference_scenario_and_a_negative_expon
     assert 300.0 / (1200.0 * value) == pytest.approx(15.0, rel=1e-2)
     with pytest.raises(ValueError, match="must not be 0"):
         Entry(name="x", species="mouse", method="scale_to_target", observable="mk", target_parameter="y", exponent=0)
+
+
+def test_a_peak_response_uses_the_highest_value_of_the_window(monkeypatch):
+    """The mouse agonist half-life is fitted to Daw 1998's peak after 250 ug/kg: metric "max" takes the
+    highest value of each run over the window (not the mean), and the fit settles on the half-life
+    whose peak meets 5.7x (a peak growing linearly with the half-life here)."""
+    import numpy as np
+
+    import analysis.calibration as cal
+    import engine.simulation as simulation
+
+    e = next(x for x in load_calibration() if x.name == "tpo_agonist_half_life_hours")
+    assert (e.metric, e.table, e.series, e.scenario, e.level) == (
+        "max", "daw1998_abstract", "peak_rel_250", "t1_tpo_250", 1.0)
+    with pytest.raises(ValueError):
+        Entry(name="tpo_agonist_half_life_hours", species="mouse", method="response_to_target",
+              table="daw1998_abstract", series="peak_rel_250", scenario="t1_tpo_250", observable="platelets_rel",
+              window=(2.0, 20.0), metric="min")
+
+    class FakeSim:
+        """A run whose platelets rise to 1 + 0.5 x half-life on day 7 and are 1 elsewhere."""
+
+        def __init__(self, scn):
+            self.h = scn.parameters["tpo_agonist_half_life_hours"]
+
+        @classmethod
+        def from_scenario(cls, scn):
+            return cls(scn)
+
+        def run(self):
+            d = np.arange(0.0, 20.5, 0.5)
+            self.observables = {"day": d, "platelets_rel": np.where(d == 7.0, 1.0 + 0.5 * self.h, 1.0)}
+
+    monkeypatch.setattr(simulation, "Simulation", FakeSim)
+    assert cal.response_of(e, {e.name: 6.0}, seeds=2) == pytest.approx(4.0)
+    value = cal._fit_response(e, "mouse", {e.name: 6.0}, rounds=30, log=lambda *_: None)
+    assert 1.0 + 0.5 * value == pytest.approx(5.7, rel=1e-3)
