@@ -33,8 +33,10 @@ from .rng import S_BIRTH, S_DEATH, S_DIVIDE, S_DOCK, S_PLACE, S_PLOIDY, S_UNDOCK
  # what depends on a cell's own Mpl (donor cells carry Mpl whatever the host's genotype): the
  # host's entries are above, the donor's here
  F_DIV_EXPAND_DONOR, F_MKP_OUT_DONOR, F_PLOIDY_LOG2_DONOR,
- F_ENDO_SHARE) = range(44)
-F_SIZE = 44
+ F_ENDO_SHARE,
+ # extra divisions an MK progenitor makes at the end of its stage (Mpl signal above WT), host, donor
+ F_MKP_BURST, F_MKP_BURST_DONOR) = range(46)
+F_SIZE = 46
 
 #: MK ploidy classes: 2N (2**1) to 64N (2**6)
 PLOIDY_LOG2_MIN, PLOIDY_LOG2_MAX = 1, 6
@@ -184,6 +186,10 @@ def _decide(i, kind, origin, state, pos, age, maturity, timer, ploidy, link, fp,
     elif k == MKP:
         if uniform(seed, step, i, S_DEATH) < fp[F_P_MKP_DEATH]:
             flags[i] = FL_DIE
+        elif age[i] >= fp[F_MKP_STAGE] and _burst_divides(i, origin, timer, fp, seed, step):
+            # a Mpl signal above WT's: the committed progenitor divides once more before its
+            # daughters become MKs (timer = generation; a daughter checks again in the next step)
+            flags[i] = FL_DIVIDE
         elif age[i] >= fp[F_MKP_STAGE]:
             flags[i] = FL_TO_MK
             # the ploidy it will reach: set by the Mpl signal while it is in endomitosis; its own
@@ -256,6 +262,24 @@ def _decide(i, kind, origin, state, pos, age, maturity, timer, ploidy, link, fp,
     elif k == MSC:
         if uniform(seed, step, i, S_DEATH) < fp[F_P_MSC_DEATH]:
             flags[i] = FL_DIE
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _burst_divides(i, origin, timer, fp, seed, step):
+    """Whether MK progenitor i, at the end of its stage with ``timer[i]`` divisions behind it, divides
+    once more: d extra divisions (fp's burst, by the cell's own Mpl signal) are floor(d) sure ones and
+    one more with probability 2**(d - floor(d)) - 1, so that a progenitor yields on average 2**d MKs
+    (1 at or below the WT signal)."""
+    d = fp[F_MKP_BURST_DONOR] if origin[i] == DONOR else fp[F_MKP_BURST]
+    if d <= 0.0:
+        return False
+    g = timer[i]
+    whole = math.floor(d)
+    if g < whole:
+        return True
+    if g == whole:
+        return uniform(seed, step, i, S_DIVIDE) < 2.0 ** (d - whole) - 1.0
+    return False
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -466,6 +490,15 @@ def ploidy_log2_mode(params, mpl_signal: float) -> float:
     return base + params["mk_ploidy_tpo_gain_log2"] * (mpl_signal - 1.0)
 
 
+def mkp_burst_divisions(params, mpl_signal: float) -> float:
+    """Extra divisions an MK progenitor makes at the end of its stage at this Mpl signal (relative to
+    WT baseline): none at or below WT, rising linearly to `mkp_tpo_burst_divisions` at the saturated
+    signal (1 + ec50)."""
+    if mpl_signal <= 1.0:
+        return 0.0
+    return params["mkp_tpo_burst_divisions"] * min((mpl_signal - 1.0) / params["tpo_signal_ec50_rel"], 1.0)
+
+
 def fate_parameters(params, dt: float, effects, drive, free_fraction: float, msc_homing: float) -> np.ndarray:
     """The fate vector (``F_*`` entries) for one step: the parameters in per-hour units, this
     step's treatment effects (:class:`engine.interventions.Effects`), what TPO asks of host and
@@ -519,5 +552,7 @@ def fate_parameters(params, dt: float, effects, drive, free_fraction: float, msc
     fp[F_PLOIDY_SD] = p["mk_ploidy_sd_log2"]
     fp[F_PLOIDY_REF] = 2.0 ** p["mk_ploidy_log2_wt"]
     fp[F_ENDO_SHARE] = p["mk_endomitosis_share"]
+    fp[F_MKP_BURST] = mkp_burst_divisions(p, drive.host_signal)
+    fp[F_MKP_BURST_DONOR] = mkp_burst_divisions(p, drive.donor_signal)
     hit_probabilities(fp)
     return fp

@@ -1,0 +1,66 @@
+"""The MK progenitor's burst (engine/fates.py): above the WT Mpl signal a committed progenitor divides
+before its daughters become megakaryocytes, 2**d MKs per progenitor on average (Akahori 1996: six
+times the MKs from twice the progenitors under a saturating agonist, d = log2 3)."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from engine import agents as A
+from engine import fates as FT
+from engine.parameters import ParameterSet
+
+
+def test_no_burst_at_or_below_the_wt_signal_and_log2_3_at_saturation():
+    p = ParameterSet("mouse")
+    d, ec50 = p["mkp_tpo_burst_divisions"], p["tpo_signal_ec50_rel"]
+    assert d == pytest.approx(math.log2(3.0), abs=1e-3)
+    assert FT.mkp_burst_divisions(p, 0.0) == 0.0          # Thpo-/- and Mpl-/-
+    assert FT.mkp_burst_divisions(p, 1.0) == 0.0          # steady state: one MK per progenitor
+    assert FT.mkp_burst_divisions(p, 1.0 + 0.5 * ec50) == pytest.approx(0.5 * d)
+    assert FT.mkp_burst_divisions(p, 1.0 + ec50) == pytest.approx(d)
+    assert FT.mkp_burst_divisions(p, 1.0 + 5.0 * ec50) == pytest.approx(d)
+    # the human agonist response only doubles megakaryopoiesis (Harker 2000): no burst
+    assert ParameterSet("human")["mkp_tpo_burst_divisions"] == 0.0
+
+
+def test_the_burst_divides_whole_divisions_surely_and_the_rest_by_chance():
+    fp = np.zeros(FT.F_SIZE)
+    fp[FT.F_MKP_BURST] = 1.585
+    fp[FT.F_MKP_BURST_DONOR] = 0.0
+    n = 20000
+    origin = np.zeros(n, np.int8)
+    for g, expected in ((0.0, 1.0), (1.0, 2.0 ** 0.585 - 1.0), (2.0, 0.0)):
+        timer = np.full(n, g)
+        share = np.mean([FT._burst_divides(i, origin, timer, fp, 3, 11) for i in range(n)])
+        assert share == pytest.approx(expected, abs=0.012)
+    # donor cells follow their own (here: WT) signal
+    origin[:] = A.DONOR
+    timer = np.zeros(n)
+    assert not any(FT._burst_divides(i, origin, timer, fp, 3, 11) for i in range(200))
+
+
+def test_a_progenitor_yields_two_to_the_d_megakaryocytes_on_average():
+    fp = np.zeros(FT.F_SIZE)
+    n = 6000
+    for d in (0.0, 0.5, 1.585, 2.3):
+        fp[FT.F_MKP_BURST] = d
+        origin = np.zeros(1, np.int8)
+        sizes = []
+        for lineage in range(n):
+            # one lineage: generation by generation, each cell with its own agent id and the step
+            cells, mks, step = [0.0], 0, 0
+            while cells:
+                nxt = []
+                for k, g in enumerate(cells):
+                    timer = np.array([g])
+                    if FT._burst_divides(0, origin, timer, fp, 1000 + lineage, step * 64 + k):
+                        nxt += [g + 1.0, g + 1.0]
+                    else:
+                        mks += 1
+                cells, step = nxt, step + 1
+            sizes.append(mks)
+        assert np.mean(sizes) == pytest.approx(2.0 ** d, rel=0.03)
+        assert max(sizes) <= 2 ** math.ceil(d)
