@@ -13,6 +13,7 @@ import numpy as np
 from numba import njit, prange
 
 from .agents import MK
+from .prefetch import PREFETCH_AHEAD, prefetch
 from .rng import S_PARTICLE, normal, uniform
 
 #: most particles one megakaryocyte sheds in a step
@@ -127,7 +128,18 @@ def move_particles(ppos, pseg, palong, plife, n, p0, p1, vlen, edge_to, out_star
     (``out_segs[out_start[node]:out_start[node + 1]]``: the segments leaving a node). Returns
     which particles are still shown."""
     keep = np.zeros(n, np.bool_)
+    flat0, flat1 = p0.reshape(-1), p1.reshape(-1)
+    last = n - 1
     for i in prange(n):
+        # (the particles' segments are scattered over the network's arrays: the segment lines of
+        # the particle 2 * PREFETCH_AHEAD rows on are requested early, and the node line of the
+        # one PREFETCH_AHEAD rows on (its segment's end node read from a line requested earlier))
+        a = pseg[min(i + 2 * PREFETCH_AHEAD, last)]
+        prefetch(vlen, a)
+        prefetch(edge_to, a)
+        prefetch(flat0, 3 * a)
+        prefetch(flat1, 3 * a)
+        prefetch(out_start, edge_to[pseg[min(i + PREFETCH_AHEAD, last)]])
         plife[i] -= dt
         if plife[i] <= 0.0:
             continue
