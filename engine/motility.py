@@ -202,6 +202,13 @@ def sort_bodies(pos, kind, state, maturity, members, rp, cell, nx, ny, nz, start
     return nm
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _chunk_start(c, nch, n, lead):
+    """First member of chunk c of nch (c = nch: n): the first chunk takes the ``lead`` first members
+    besides its share of the others."""
+    return 0 if c == 0 else lead + c * (n - lead) // nch
+
+
 @njit(cache=True, nogil=True, parallel=True)
 def sort_bodies_kept(pos, kind, state, maturity, members, rp, cell, nx, ny, nz, start, keys, bodies, mobile, mobile_q,
                      counts, krows, kstart, kpos, nkept, threads):
@@ -211,20 +218,23 @@ def sort_bodies_kept(pos, kind, state, maturity, members, rp, cell, nx, ny, nz, 
     them. Returns how many are mobile, or -1 (nothing sorted) if the layer does not hold the
     stroma among ``members`` as they are now (one at another position, one more or fewer).
 
-    The members are cut into as many chunks as ``counts`` has rows, dealt out in turn to
-    ``threads`` workers (the stroma, which only have their position checked here, fill the first ~40% of
-    the slots: halves would leave one thread most of the scatter)."""
+    The members are cut into as many chunks as ``counts`` has rows (one per thread), dealt out in
+    turn to ``threads`` workers; the first chunk takes the ``nkept`` first members besides its share
+    of the others: the stroma, which only have their position checked here, fill the first ~40% of
+    the slots, and equal pieces would leave one thread most of the scatter. (The rows are the same
+    for any chunking: within a cell, members keep their order.)"""
     n = members.size
     ncell = nx * ny * nz
     nch = max(1, min(counts.shape[0], n // 2048))
     nt = max(1, min(threads, nch))
+    lead = min(nkept, n)
     cnt = counts[:nch]
     held = np.zeros(nch, np.int64)
     for t in prange(nt):
         for c in range(t, nch, nt):
             cnt[c, :] = 0
             h = 0
-            for k in range(c * n // nch, (c + 1) * n // nch):
+            for k in range(_chunk_start(c, nch, n, lead), _chunk_start(c + 1, nch, n, lead)):
                 i = members[k]
                 x, y, z = pos[i, 0], pos[i, 1], pos[i, 2]
                 if kind[i] == STROMA or kind[i] == MSC:
@@ -250,7 +260,7 @@ def sort_bodies_kept(pos, kind, state, maturity, members, rp, cell, nx, ny, nz, 
                         krows[r, 3]
                     mobile[q] = -1
                     q += 1
-            for k in range(c * n // nch, (c + 1) * n // nch):
+            for k in range(_chunk_start(c, nch, n, lead), _chunk_start(c + 1, nch, n, lead)):
                 key = keys[k]
                 if key < 0:
                     continue

@@ -47,8 +47,6 @@ from .systemic import Systemic
 from .world import REFERENCE_TILE_UM3, build_tile, lineage_factor, populate
 
 PHASES = ("systemic", "field", "movement", "fates", "platelets")
-#: the body sort's chunks of members per thread (dealt out in turn: the stroma fill the first slots)
-KEPT_SORT_CHUNKS = 4
 
 #: parameters that can change during a run (others shape the geometry: reset needed)
 LIVE_PARAMETERS_EXCLUDED = {"tile_x_um", "tile_y_um", "tile_z_um", "field_voxel_um", "vessel_spacing_um",
@@ -312,7 +310,7 @@ class Simulation:
             if kept.fits(st.capacity, start.size - 1, tile.radii[4]):
                 n_mobile = sort_bodies_kept(st.pos, st.kind, st.state, st.maturity, cells, tile.radii, grid.cell,
                                             *grid.shape, start, keys, self.bodies, self.mobile, self.mobile_q,
-                                            grid.chunk_counts(KEPT_SORT_CHUNKS * numba.get_num_threads()), kept.rows,
+                                            grid.chunk_counts(numba.get_num_threads()), kept.rows,
                                             kept.start, kept.pos, kept.n, numba.get_num_threads())
                 if n_mobile >= 0:
                     break
