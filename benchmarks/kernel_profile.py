@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 #: (module, name) of the kernels a step calls, as the step looks them up
 KERNELS = (
-    ("engine.simulation", ("deposit_sdf1", "sort_bodies", "move_mobile", "decide_fates", "apply_fates",
+    ("engine.simulation", ("deposit_sdf1", "sort_bodies_kept", "move_mobile", "decide_fates", "apply_fates",
                            "fate_parameters", "treatment_effects")),
     ("engine.census", ("census",)),
     ("engine.field", ("react_diffuse_x", "diffuse_yz")),

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange, uint64
 
-from .agents import HSPC, MK, MKP, FREE, radius_of
+from .agents import HSPC, MK, MKP, MSC, STROMA, FREE, radius_of
 from .cell_lists import cell_coords, column_gap2, query_box
 from .fates import needs_vessel
 from .field import gradient_at, prefetch_gradient, value_at
@@ -115,11 +115,12 @@ def _outside_lumen(x, y, z, ri, s, lookup, lh, p0, p1, vrad, size):
 
 
 @njit(cache=True, nogil=True)
-def _first_rows(cnt, start, ncell):
+def _first_rows(cnt, start, ncell, kstart):
     """Each chunk's first row in each cell (into ``cnt``) and each cell's first row (into ``start``):
-    a running sum over cells, and within a cell over chunks. (One and two chunks, the common
-    cases, have loops of their own over whole rows of ``cnt``; the general loop reads ``cnt`` a
-    column at a time: docs/performance.md.)"""
+    a running sum over cells, and within a cell over chunks, after the cell's kept rows
+    (``kstart``, as :mod:`engine.kept_rows` holds them; None: none). (One and two chunks, the
+    common cases, have loops of their own over whole rows of ``cnt``; the general loop reads
+    ``cnt`` a column at a time: docs/performance.md.)"""
     nch = cnt.shape[0]
     run = 0
     if nch == 1:
@@ -127,6 +128,8 @@ def _first_rows(cnt, start, ncell):
         for key in range(ncell):
             t = c0[key]
             start[key] = run
+            if kstart is not None:
+                run += kstart[key + 1] - kstart[key]
             c0[key] = run
             run += t
     elif nch == 2:
@@ -134,12 +137,16 @@ def _first_rows(cnt, start, ncell):
         for key in range(ncell):
             a, b = c0[key], c1[key]
             start[key] = run
+            if kstart is not None:
+                run += kstart[key + 1] - kstart[key]
             c0[key] = run
             c1[key] = run + a
             run += a + b
     else:
         for key in range(ncell):
             start[key] = run
+            if kstart is not None:
+                run += kstart[key + 1] - kstart[key]
             for c in range(nch):
                 t = cnt[c, key]
                 cnt[c, key] = run
@@ -173,7 +180,7 @@ def sort_bodies(pos, kind, state, maturity, members, rp, cell, nx, ny, nz, start
             key = (ix * ny + iy) * nz + iz
             keys[k] = key
             cnt[c, key] += 1
-    _first_rows(cnt, start, ncell)
+    _first_rows(cnt, start, ncell, None)
     for c in prange(nch):
         for k in range(c * n // nch, (c + 1) * n // nch):
             i = members[k]
@@ -188,6 +195,85 @@ def sort_bodies(pos, kind, state, maturity, members, rp, cell, nx, ny, nz, start
             mobile[q] = i if is_mobile(kind[i], state[i]) else -1
     nm = 0
     for q in range(n):   # (without a branch: a third of the rows are mobile, in no pattern)
+        i = mobile[q]
+        mobile[nm] = i
+        mobile_q[nm] = q
+        nm += 1 if i >= 0 else 0
+    return nm
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _chunk_start(c, nch, n, lead):
+    """First member of chunk c of nch (c = nch: n): the first chunk takes the ``lead`` first members
+    besides its share of the others."""
+    return 0 if c == 0 else lead + c * (n - lead) // nch
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def sort_bodies_kept(pos, kind, state, maturity, members, rp, cell, nx, ny, nz, start, keys, bodies, mobile, mobile_q,
+                     counts, krows, kstart, kpos, nkept, threads):
+    """:func:`sort_bodies` with the stroma's rows taken from the kept layer of
+    :mod:`engine.kept_rows` (``krows``, ``kstart``, ``kpos``, ``nkept``): each cell's kept rows
+    come first, copied in one run, then the other members' rows as :func:`sort_bodies` orders
+    them. Returns how many are mobile, or -1 (nothing sorted) if the layer does not hold the
+    stroma among ``members`` as they are now (one at another position, one more or fewer).
+
+    The members are cut into as many chunks as ``counts`` has rows (one per thread), dealt out in
+    turn to ``threads`` workers; the first chunk takes the ``nkept`` first members besides its share
+    of the others: the stroma, which only have their position checked here, fill the first ~40% of
+    the slots, and equal pieces would leave one thread most of the scatter. (The rows are the same
+    for any chunking: within a cell, members keep their order.)"""
+    n = members.size
+    ncell = nx * ny * nz
+    nch = max(1, min(counts.shape[0], n // 2048))
+    nt = max(1, min(threads, nch))
+    lead = min(nkept, n)
+    cnt = counts[:nch]
+    held = np.zeros(nch, np.int64)
+    for t in prange(nt):
+        for c in range(t, nch, nt):
+            cnt[c, :] = 0
+            h = 0
+            for k in range(_chunk_start(c, nch, n, lead), _chunk_start(c + 1, nch, n, lead)):
+                i = members[k]
+                x, y, z = pos[i, 0], pos[i, 1], pos[i, 2]
+                if kind[i] == STROMA or kind[i] == MSC:
+                    # (kept: counted if where the layer has it, and once more: NaN for the others)
+                    h += 1 + (1 << 32) * (x == kpos[i, 0] and y == kpos[i, 1] and z == kpos[i, 2])
+                    keys[k] = -1
+                else:
+                    ix, iy, iz = cell_coords(x, y, z, cell, nx, ny, nz)
+                    key = (ix * ny + iy) * nz + iz
+                    keys[k] = key
+                    cnt[c, key] += 1
+            held[c] = h
+    h = held.sum()
+    if h != nkept * ((1 << 32) + 1):
+        return -1
+    _first_rows(cnt, start, ncell, kstart)
+    for t in prange(nt):
+        for c in range(t, nch, nt):
+            for key in range(c * ncell // nch, (c + 1) * ncell // nch):
+                q = start[key]
+                for r in range(kstart[key], kstart[key + 1]):
+                    bodies[q, 0], bodies[q, 1], bodies[q, 2], bodies[q, 3] = krows[r, 0], krows[r, 1], krows[r, 2], \
+                        krows[r, 3]
+                    mobile[q] = -1
+                    q += 1
+            for k in range(_chunk_start(c, nch, n, lead), _chunk_start(c + 1, nch, n, lead)):
+                key = keys[k]
+                if key < 0:
+                    continue
+                i = members[k]
+                q = cnt[c, key]
+                cnt[c, key] = q + 1
+                bodies[q, 0] = pos[i, 0]
+                bodies[q, 1] = pos[i, 1]
+                bodies[q, 2] = pos[i, 2]
+                bodies[q, 3] = radius_of(kind[i], maturity[i], rp)
+                mobile[q] = i if is_mobile(kind[i], state[i]) else -1
+    nm = 0
+    for q in range(n):
         i = mobile[q]
         mobile[nm] = i
         mobile_q[nm] = q

@@ -13,6 +13,7 @@ import numpy as np
 from numba import njit, prange
 
 from .agents import MK
+from .prefetch import PREFETCH_AHEAD, prefetch
 from .rng import S_PARTICLE, normal, uniform
 
 #: most particles one megakaryocyte sheds in a step
@@ -81,12 +82,26 @@ def shed_counts(kind, active, released, per_platelet, seed, step):
     return counts
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, parallel=True)
 def shed(kind, link, pos, active, counts, first, ppos, pseg, palong, plife, p0, p1, life_h, seed, step):
-    """Write the new particles from row ``first`` on: each on its MK's sinusoid (``link``), near
-    the point closest to the MK."""
-    j = first
+    """Write the new particles from row ``first`` on, in the order of ``active`` (``counts[m]``
+    for agent ``active[m]``): each on its MK's sinusoid (``link``), near the point closest to the
+    MK. In parallel over the particles: a particle's numbers depend only on its MK and its number
+    k among that MK's particles, so every row is the same for any number of threads."""
+    total = 0
     for m in range(active.size):
+        total += counts[m]
+    parent = np.empty(total, np.int64)   # (each new row's m, and its first row's number)
+    row0 = np.empty(active.size, np.int64)
+    j = 0
+    for m in range(active.size):
+        row0[m] = j
+        for k in range(counts[m]):
+            parent[j] = m
+            j += 1
+    for j in prange(total):
+        m = parent[j]
+        k = j - row0[m]
         i = active[m]
         s = link[i]
         ax, ay, az = p0[s, 0], p0[s, 1], p0[s, 2]
@@ -96,15 +111,14 @@ def shed(kind, link, pos, active, counts, first, ppos, pseg, palong, plife, p0, 
         if L2 > 0:
             t = ((pos[i, 0] - ax) * dx + (pos[i, 1] - ay) * dy + (pos[i, 2] - az) * dz) / L2
             t = min(max(t, 0.0), 1.0)
-        for k in range(counts[m]):
-            u = min(max(t + 0.05 * normal(seed, step, i, S_PARTICLE + 2 + 2 * k), 0.0), 1.0)
-            pseg[j] = s
-            palong[j] = u
-            plife[j] = life_h * (0.5 + uniform(seed, step, i, S_PARTICLE + 3 + 2 * k))
-            ppos[j, 0] = ax + u * dx
-            ppos[j, 1] = ay + u * dy
-            ppos[j, 2] = az + u * dz
-            j += 1
+        u = min(max(t + 0.05 * normal(seed, step, i, S_PARTICLE + 2 + 2 * k), 0.0), 1.0)
+        r = first + j
+        pseg[r] = s
+        palong[r] = u
+        plife[r] = life_h * (0.5 + uniform(seed, step, i, S_PARTICLE + 3 + 2 * k))
+        ppos[r, 0] = ax + u * dx
+        ppos[r, 1] = ay + u * dy
+        ppos[r, 2] = az + u * dz
 
 
 @njit(cache=True, nogil=True, parallel=True)
@@ -114,7 +128,18 @@ def move_particles(ppos, pseg, palong, plife, n, p0, p1, vlen, edge_to, out_star
     (``out_segs[out_start[node]:out_start[node + 1]]``: the segments leaving a node). Returns
     which particles are still shown."""
     keep = np.zeros(n, np.bool_)
+    flat0, flat1 = p0.reshape(-1), p1.reshape(-1)
+    last = n - 1
     for i in prange(n):
+        # (the particles' segments are scattered over the network's arrays: the segment lines of
+        # the particle 2 * PREFETCH_AHEAD rows on are requested early, and the node line of the
+        # one PREFETCH_AHEAD rows on (its segment's end node read from a line requested earlier))
+        a = pseg[min(i + 2 * PREFETCH_AHEAD, last)]
+        prefetch(vlen, a)
+        prefetch(edge_to, a)
+        prefetch(flat0, 3 * a)
+        prefetch(flat1, 3 * a)
+        prefetch(out_start, edge_to[pseg[min(i + PREFETCH_AHEAD, last)]])
         plife[i] -= dt
         if plife[i] <= 0.0:
             continue

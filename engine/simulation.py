@@ -32,7 +32,8 @@ from .errors import InputError
 from .fates import apply_fates, decide_fates, fate_parameters
 from .interventions import give, infuse_due, level_time_constants, msc_homing_effect, treatment_effects
 from .neutrophils import Neutrophils
-from .motility import move_mobile, motility_parameters, sort_bodies
+from .kept_rows import KeptRows
+from .motility import move_mobile, motility_parameters, sort_bodies_kept
 from .msc_secretome import MscSecretome
 from .observables import Observables
 from .parameters import ParameterSet
@@ -90,6 +91,8 @@ class Simulation:
         self.tile = build_tile(p, self.seed, self.dt, self.rng)
         self.store, self.occupant = populate(self.tile, p, self.genotype, self.rng)
         self.particles = ParticleBuffer()
+        #: the body sort's rows of the stroma, kept between steps (built on first use; never saved)
+        self.kept_rows = KeptRows()
         g = lineage_factor(p, self.genotype)
         mk_ref = p["mk_baseline_per_mm3"] * self.tile_mm3
         self.systemic = Systemic(p, self.genotype, mk_ref)
@@ -302,9 +305,16 @@ class Simulation:
         grid = tile.grid
         mp = motility_parameters(p, dt, fx.cxcr4)
         start, keys = grid.scratch(cells.size)
-        n_mobile = sort_bodies(st.pos, st.kind, st.state, st.maturity, cells, tile.radii, grid.cell, *grid.shape,
-                               start, keys, self.bodies, self.mobile, self.mobile_q,
-                               grid.chunk_counts(numba.get_num_threads()))
+        kept = self.kept_rows
+        for _ in range(2):   # (the second time with the stroma's rows kept afresh)
+            if kept.fits(st.capacity, start.size - 1, tile.radii[4]):
+                n_mobile = sort_bodies_kept(st.pos, st.kind, st.state, st.maturity, cells, tile.radii, grid.cell,
+                                            *grid.shape, start, keys, self.bodies, self.mobile, self.mobile_q,
+                                            grid.chunk_counts(numba.get_num_threads()), kept.rows,
+                                            kept.start, kept.pos, kept.n, numba.get_num_threads())
+                if n_mobile >= 0:
+                    break
+            kept.build(st.pos, st.kind, cells, tile.radii, grid.cell, *grid.shape)
         move_mobile(st.kind, st.pos, self.mobile[:n_mobile], self.mobile_q[:n_mobile], self.new_pos, start,
                     self.bodies, grid.cell, *grid.shape, f.values, f.h, v.lookup, v.lookup_h, v.p0, v.p1,
                     v.radius, tile.size, mp, tile.rmax, seed, step, self.near_seg, self.near_d, self.near_c)

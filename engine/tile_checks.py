@@ -125,7 +125,7 @@ ARRAY_RULES: dict[str, Rule] = {
     "tile.vessels.pending_loss": Rule("float64", ("S",), between(0.0, 1e3)),
     "tile.grid.start": Rule("int32", ("cells+1",), index("C+1")),
     "tile.grid.order": Rule("int64", ("*",), index("C")),
-    "tile.grid.keys": Rule("int32", ("*",), index("cells")),
+    "tile.grid.keys": Rule("int32", ("*",), index("cells", -1)),   # (-1: a kept stroma row, engine/kept_rows.py)
     "tile.grid._counts": Rule("int32", ("*", "cells"), index("C+1")),
     # the blood compartments
     "systemic.chain": Rule("float64", ("stages",), between(0.0, 1e12)),
