@@ -186,11 +186,12 @@ def _decide(i, kind, origin, state, pos, age, maturity, timer, ploidy, link, fp,
     elif k == MKP:
         if uniform(seed, step, i, S_DEATH) < fp[F_P_MKP_DEATH]:
             flags[i] = FL_DIE
-        elif age[i] >= fp[F_MKP_STAGE] and _burst_divides(i, origin, timer, fp, seed, step):
-            # a Mpl signal above WT's: the committed progenitor divides once more before its
-            # daughters become MKs (timer = generation; a daughter checks again in the next step)
-            flags[i] = FL_DIVIDE
         elif age[i] >= fp[F_MKP_STAGE]:
+            if _burst_divides(i, origin, timer, fp, seed, step):
+                # a Mpl signal above WT's: the committed progenitor divides once more before its
+                # daughters become MKs (timer = generation; a daughter checks again in the next step)
+                flags[i] = FL_DIVIDE
+                return
             flags[i] = FL_TO_MK
             # the ploidy it will reach: set by the Mpl signal while it is in endomitosis; its own
             # rank among MKs (z, kept in the timer until release) stays with it
@@ -476,6 +477,12 @@ def apply_fates(kind, origin, state, link, age, maturity, timer, pos, uid, next_
     counters[FC_RELEASED_DONOR] = donor_released
 
 
+def reserve_share(params, mpl_signal: float) -> float:
+    """How much of the Mpl response's reserve a signal above WT (relative to WT baseline) uses: 0 at
+    WT, 1 at the saturated signal (1 + ec50) and beyond."""
+    return min((mpl_signal - 1.0) / params["tpo_signal_ec50_rel"], 1.0)
+
+
 def ploidy_log2_mode(params, mpl_signal: float) -> float:
     """log2 of the modal ploidy class new MKs reach at this Mpl signal (relative to WT baseline).
 
@@ -485,8 +492,7 @@ def ploidy_log2_mode(params, mpl_signal: float) -> float:
     the MKs of TPO- or Mpl-deficient mice mature nearly normally)."""
     base = params["mk_ploidy_log2_wt"]
     if mpl_signal > 1.0:
-        return base + params["mk_ploidy_tpo_rise_log2"] * min(
-            (mpl_signal - 1.0) / params["tpo_signal_ec50_rel"], 1.0)
+        return base + params["mk_ploidy_tpo_rise_log2"] * reserve_share(params, mpl_signal)
     return base + params["mk_ploidy_tpo_gain_log2"] * (mpl_signal - 1.0)
 
 
@@ -496,7 +502,7 @@ def mkp_burst_divisions(params, mpl_signal: float) -> float:
     signal (1 + ec50)."""
     if mpl_signal <= 1.0:
         return 0.0
-    return params["mkp_tpo_burst_divisions"] * min((mpl_signal - 1.0) / params["tpo_signal_ec50_rel"], 1.0)
+    return params["mkp_tpo_burst_divisions"] * reserve_share(params, mpl_signal)
 
 
 def fate_parameters(params, dt: float, effects, drive, free_fraction: float, msc_homing: float) -> np.ndarray:

@@ -114,6 +114,32 @@ def _outside_lumen(x, y, z, ri, s, lookup, lh, p0, p1, vrad, size):
     return x, y, z, s, d
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _write_row(bodies, mobile, q, i, pos, kind, state, maturity, rp):
+    """Row q of the sorted bodies: agent i's position and radius, and in ``mobile[q]`` the agent, or
+    -1 if it stays put (one scattered write per row fewer than a separate flag, and these writes
+    are most of the sort's time)."""
+    bodies[q, 0] = pos[i, 0]
+    bodies[q, 1] = pos[i, 1]
+    bodies[q, 2] = pos[i, 2]
+    bodies[q, 3] = radius_of(kind[i], maturity[i], rp)
+    mobile[q] = i if is_mobile(kind[i], state[i]) else -1
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _compact_mobile(mobile, mobile_q, n):
+    """Pack the mobile agents of rows 0..n-1 (``mobile[q] >= 0``) to the front of ``mobile``, their
+    rows into ``mobile_q``; returns how many. (Without a branch: a third of the rows are mobile, in
+    no pattern.)"""
+    nm = 0
+    for q in range(n):
+        i = mobile[q]
+        mobile[nm] = i
+        mobile_q[nm] = q
+        nm += 1 if i >= 0 else 0
+    return nm
+
+
 @njit(cache=True, nogil=True)
 def _first_rows(cnt, start, ncell, kstart):
     """Each chunk's first row in each cell (into ``cnt``) and each cell's first row (into ``start``):
@@ -186,20 +212,8 @@ def sort_bodies(pos, kind, state, maturity, members, rp, cell, nx, ny, nz, start
             i = members[k]
             q = cnt[c, keys[k]]
             cnt[c, keys[k]] = q + 1
-            bodies[q, 0] = pos[i, 0]
-            bodies[q, 1] = pos[i, 1]
-            bodies[q, 2] = pos[i, 2]
-            bodies[q, 3] = radius_of(kind[i], maturity[i], rp)
-            # (the agent, or -1 if it stays put: one scattered write per row fewer than a
-            # separate flag, and these writes are most of the sort's time)
-            mobile[q] = i if is_mobile(kind[i], state[i]) else -1
-    nm = 0
-    for q in range(n):   # (without a branch: a third of the rows are mobile, in no pattern)
-        i = mobile[q]
-        mobile[nm] = i
-        mobile_q[nm] = q
-        nm += 1 if i >= 0 else 0
-    return nm
+            _write_row(bodies, mobile, q, i, pos, kind, state, maturity, rp)
+    return _compact_mobile(mobile, mobile_q, n)
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -267,18 +281,8 @@ def sort_bodies_kept(pos, kind, state, maturity, members, rp, cell, nx, ny, nz, 
                 i = members[k]
                 q = cnt[c, key]
                 cnt[c, key] = q + 1
-                bodies[q, 0] = pos[i, 0]
-                bodies[q, 1] = pos[i, 1]
-                bodies[q, 2] = pos[i, 2]
-                bodies[q, 3] = radius_of(kind[i], maturity[i], rp)
-                mobile[q] = i if is_mobile(kind[i], state[i]) else -1
-    nm = 0
-    for q in range(n):
-        i = mobile[q]
-        mobile[nm] = i
-        mobile_q[nm] = q
-        nm += 1 if i >= 0 else 0
-    return nm
+                _write_row(bodies, mobile, q, i, pos, kind, state, maturity, rp)
+    return _compact_mobile(mobile, mobile_q, n)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")

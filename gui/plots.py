@@ -716,8 +716,7 @@ class LivePlots(pg.GraphicsLayoutWidget):
         self._events = sorted(events, key=lambda e: (e.start_day, e.kind))
         self.show_anc(self._anc_wanted(self._events))
         for e in self._events:
-            start = float(e.start_day)
-            end = start if e.instant else start + float(e.duration_days)
+            start, end = float(e.start_day), _event_end(e)
             for p in self.plots:
                 if end > start:
                     region = pg.LinearRegionItem(values=(start, end), movable=False,
