@@ -39,16 +39,19 @@ def test_the_mpl_signal_moves_the_class_of_new_megakaryocytes():
     fx = treatment_effects(p, {k: 0.0 for k in LEVEL_KINDS + tuple(TISSUE_LEVELS)})
     from engine.systemic import Drive
 
+    ec50 = p["tpo_signal_ec50_rel"]
+    full = 1.0 + ec50                      # the relative signal at saturation
     log2 = {s: FT.fate_parameters(p, 1.0, fx, Drive(1.0, 1.0, s, 1.0, 1.0, 1.0), 0.0, False)[FT.F_PLOIDY_LOG2]
-            for s in (0.0, 1.0, 2.0)}
-    donor = FT.fate_parameters(p, 1.0, fx, Drive(1.0, 1.0, 0.0, 2.0, 1.0, 1.0), 0.0, False)
-    # the signal saturates at 1 + ec50 (= 2 with the shipped ec50 of 1): there the mode is two
-    # classes up (16N -> 64N, Arnold 1997); with no signal it is mk_ploidy_tpo_gain_log2 down
-    assert p["tpo_signal_ec50_rel"] == 1.0
+            for s in (0.0, 1.0, 2.0, full)}
+    donor = FT.fate_parameters(p, 1.0, fx, Drive(1.0, 1.0, 0.0, full, 1.0, 1.0), 0.0, False)
+    # the signal saturates at 1 + ec50: there the mode is two classes up (16N -> 64N, Arnold 1997),
+    # halfway there it is part of the way up; with no signal it is mk_ploidy_tpo_gain_log2 down
+    assert ec50 > 1.0 and p["mk_ploidy_tpo_rise_log2"] == 2.0
     assert donor[FT.F_PLOIDY_LOG2_DONOR] == pytest.approx(p["mk_ploidy_log2_wt"] + p["mk_ploidy_tpo_rise_log2"])
     assert log2[1.0] == p["mk_ploidy_log2_wt"]
     assert log2[0.0] == pytest.approx(log2[1.0] - p["mk_ploidy_tpo_gain_log2"])
-    assert log2[2.0] == pytest.approx(log2[1.0] + 2.0)
+    assert log2[full] == pytest.approx(log2[1.0] + 2.0)
+    assert log2[2.0] == pytest.approx(log2[1.0] + 2.0 / ec50)
 
 
 def test_the_ploidy_rise_is_linear_above_wt_and_stops_at_the_saturated_signal():
