@@ -157,6 +157,7 @@ def _cytotoxic(sim, event: Event) -> None:
     event_kill(st.kind, st.state, st.link, sim.living(), pk, sim.seed, sim.step_index,
                S_KILL_FU5 if event.kind == "fu5" else S_KILL_IRRADIATION, sim.occupant, st.free, st.top)
     sim.systemic.injure(probs["hspc"])
+    sim.systemic.kill_transit(probs["mkp"])    # the cycling progenitors between stem cells and MkPs
     sim.neutrophils.kill(probs["mkp"])    # the cycling neutrophil progenitors, as MK progenitors
     v = sim.vessels
     # the damage develops over the following days (engine.endothelium): -log of the surviving share

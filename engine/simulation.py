@@ -285,6 +285,7 @@ class Simulation:
         fx = treatment_effects(p, sysm.levels, self.msc_secretome.level)
         sysm.advance_blood(dt, self.release_rate, counts[C.C_MK], fx.tpo_production, self.donor_release_rate,
                            counts[C.C_MK_DONOR])
+        sysm.advance_transit(dt)
         sysm.advance_activation(dt)
         self.neutrophils.advance(dt, counts[C.C_HSPC_LODGED])
         # 3. sinusoid endothelium: integrity (disruption, regeneration), VCAM-1 (FGF-4)

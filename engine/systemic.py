@@ -18,7 +18,15 @@
   at 1, is the activation A: quiescent stem cells are
   recruited into cycle over the following days and return to quiescence about a week later
   (Harrison & Lerner 1991). Activated stem cells feed the MK lineage without TPO (stress
-  megakaryopoiesis): the MK-lineage output is F + stress gain x A, F the TPO expansion factor.
+  megakaryopoiesis).
+* The transit between stem cells and MK progenitors: the multipotent and committed progenitors a
+  stem cell's MK-lineage output passes through (a chain of equal first-order stages). They cycle, so
+  5-FU and irradiation kill them as they kill MK progenitors, and MK-progenitor production stays low
+  until the surviving stem cells have refilled the chain (marrow Meg-CFC stay decreased for 2 days
+  after 5-FU, Yeager 1983). Held as the deficit D of the normal flux
+  (0 at steady state) and the stress flux Z that activated stem cells feed in (A in, delayed):
+  the host's MK-lineage output is F x (1 - D) + stress gain x Z, F the TPO expansion factor. Donor
+  cells have no deficit (the graft brings its progenitors) and no stress output.
 """
 from __future__ import annotations
 
@@ -26,6 +34,8 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+
+from .neutrophils import step_chain
 
 LEVEL_KINDS = ("il6", "il11", "sdf1", "fgf4", "msc_ev", "niche_disruption", "cxcr4_block", "vla4_block")
 #: tissue levels, each taking up from the plasma level named (time constant: level_taus[tissue level])
@@ -88,6 +98,11 @@ class Systemic:
         #: the activation chain (stage 1 takes the injury); peak of the last stage after a unit input
         self.activation_chain = np.zeros(n)
         self._activation_peak = (n - 1) ** (n - 1) / math.factorial(n - 1) * math.exp(-(n - 1)) if n > 1 else 1.0
+        #: the MK-lineage transit chain: deficit of the normal flux and the stress flux, per stage
+        m = int(round(p["mk_transit_stages"]))
+        self.transit_rate = 1.0 / p["mk_transit_stage_hours"]
+        self.transit_deficit = np.zeros(m)
+        self.transit_stress = np.zeros(m)
 
     # ------------------------------------------------------------ state
     @property
@@ -137,9 +152,11 @@ class Systemic:
 
     def expansion_factor(self) -> float:
         """MK-lineage output per lodged host HSPC relative to WT baseline: TPO-independent part +
-        Mpl signal, plus the TPO-independent stress output of the host's stem cells activated by
-        an injury (0 at steady state; donor cells: :meth:`drive`)."""
-        return self._output(self.relative_signal()) + self.stress_gain * self.activation()
+        Mpl signal, less the transit deficit an injury left, plus the TPO-independent stress output
+        of the host's stem cells activated by it, after the transit (both 0 at steady state; donor
+        cells: :meth:`drive`)."""
+        return (self._output(self.relative_signal()) * (1.0 - float(self.transit_deficit[-1]))
+                + self.stress_gain * float(self.transit_stress[-1]))
 
     def activation(self) -> float:
         """Share of the stem cells recruited into cycle by injury (0 at steady state, at most 1)."""
@@ -149,6 +166,13 @@ class Systemic:
         """A cytotoxic event killed this share of the HSPCs: the survivors are recruited into cycle
         over the following days (the share enters the first stage of the activation chain)."""
         self.activation_chain[0] += min(max(killed_share, 0.0), 1.0) * self.activation_per_kill
+
+    def kill_transit(self, share: float) -> None:
+        """A cytotoxic event killed this share of the cycling progenitors in transit to the MK
+        progenitor stage: every stage loses it (the deficit rises by share x what is left)."""
+        k = min(max(float(share), 0.0), 1.0)
+        self.transit_deficit += k * (1.0 - self.transit_deficit)
+        self.transit_stress *= 1.0 - k
 
     def tpo_steady_state(self, platelets: float, mk_mass: float, production_factor: float = 1.0) -> float:
         """Plasma TPO at which production (x ``production_factor``, e.g. IL-6 induction) balances
@@ -185,6 +209,15 @@ class Systemic:
                 acc += old[j] * term
                 term *= s / (k - j + 1)
             x[k] = acc * e
+
+    def advance_transit(self, dt: float) -> None:
+        """Advance the MK-lineage transit chain by dt hours (exact, with this step's activation fed
+        into the stress flux). Untouched, and so exactly 0, until the first cytotoxic event."""
+        a = self.activation()
+        if a > 0.0 or self.transit_stress.any():
+            self.transit_stress[:] = step_chain(self.transit_stress, a * self.transit_rate, self.transit_rate, dt)
+        if self.transit_deficit.any():
+            self.transit_deficit[:] = step_chain(self.transit_deficit, 0.0, self.transit_rate, dt)
 
     def advance_blood(self, dt: float, release_rate: float, mk_mass: float, tpo_production: float = 1.0,
                       donor_release_rate: float = 0.0, donor_mk_mass: float = 0.0) -> None:

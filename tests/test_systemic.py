@@ -26,6 +26,8 @@ PARAMS = {
     "hspc_activation_stage_hours": 48.0,
     "hspc_activation_per_killed_share": 2.0,
     "stress_mkp_output": 5.0,
+    "mk_transit_stages": 3,
+    "mk_transit_stage_hours": 5.0,
     "hspc_tpo_independent_expansion": 0.05,
     "tpo_agonist_half_life_hours": 12.0,
     "tpo_agonist_volume_ml_per_kg": 40.0,
@@ -255,8 +257,7 @@ def test_stress_output_adds_to_the_tpo_factor_and_needs_no_tpo(genotype):
     """F + stress gain x A: the same absolute increase with or without TPO signalling."""
     s = make(genotype)
     before = s.expansion_factor()
-    s.injure(0.25)                # peak activation 0.5
-    activate(s, 96)
+    s.transit_stress[:] = 0.5     # stress flux 0.5 out of the transit chain
     assert s.expansion_factor() - before == pytest.approx(5.0 * 0.5, rel=1e-12)
 
 
@@ -279,12 +280,85 @@ def test_thpo_knockout_gives_donor_cells_no_signal_either():
     assert d.host_signal == d.donor_signal == 0.0 and d.donor_renewal == pytest.approx(0.05)
 
 
-def test_stress_output_goes_to_host_cells_only():
+def test_stress_output_and_the_transit_deficit_go_to_host_cells_only():
     s = make()
-    s.injure(0.25)
-    activate(s, 96)
+    s.transit_stress[:] = 0.5
     d = s.drive()
     assert d.host_output - d.donor_output == pytest.approx(5.0 * 0.5)
+    s = make()
+    s.kill_transit(0.9)
+    d = s.drive()
+    assert d.host_output == pytest.approx(0.1 * d.donor_output, rel=1e-12)
+
+
+# ------------------------------------------------------------------ the transit to the MK progenitor stage
+def transit(sysm, hours, dt=1.0):
+    for _ in range(int(round(hours / dt))):
+        sysm.advance_transit(dt)
+        sysm.advance_activation(dt)
+
+
+def erlang_tail(t_h, stages=3, tau_h=5.0):
+    """P(an Erlang(stages, tau) time > t): the share of a deficit still in the last stage's way."""
+    x = t_h / tau_h
+    return sum(math.exp(-x) * x ** j / math.factorial(j) for j in range(stages))
+
+
+def test_without_an_injury_the_transit_stays_exactly_empty_and_changes_nothing():
+    s = make()
+    f = s.expansion_factor()
+    transit(s, 500)
+    assert not s.transit_deficit.any() and not s.transit_stress.any()
+    assert s.expansion_factor() == f                     # to the bit: uninjured runs keep their bytes
+
+
+def test_a_kill_empties_every_transit_stage_and_the_chain_refills_with_the_erlang_course():
+    """5-FU kills 90% of the cycling progenitors in transit: the output factor falls to 10% of F at
+    once and recovers as 1 - 0.9 x P(Erlang(3, 5 h) > t) (no activation here)."""
+    s = make()
+    f = s.expansion_factor()
+    s.kill_transit(0.9)
+    assert s.expansion_factor() == pytest.approx(0.1 * f, rel=1e-12)
+    for h in (5, 10, 15, 30, 60):
+        t = make()
+        t.kill_transit(0.9)
+        for _ in range(h):
+            t.advance_transit(1.0)
+        assert t.expansion_factor() == pytest.approx(f * (1.0 - 0.9 * erlang_tail(h)), rel=1e-9)
+
+
+def test_a_second_kill_takes_its_share_of_what_the_first_left():
+    s = make()
+    s.kill_transit(0.5)
+    s.transit_stress[:] = 0.4
+    s.kill_transit(0.5)
+    assert s.transit_deficit == pytest.approx([0.75] * 3) and s.transit_stress == pytest.approx([0.2] * 3)
+
+
+def test_the_stress_flux_follows_the_activation_through_the_transit():
+    """A held constant at 0.6: Z = 0.6 x (1 - P(Erlang(3, 5 h) > t)), exact whatever the step."""
+    for dt in (1.0, 2.5):
+        s = make()
+        s.activation = lambda: 0.6
+        for _ in range(int(round(20 / dt))):
+            s.advance_transit(dt)
+        assert s.transit_stress[-1] == pytest.approx(0.6 * (1.0 - erlang_tail(20.0)), rel=1e-9)
+
+
+def test_after_an_injury_the_stress_output_lags_the_activation_by_the_transit():
+    """A real injury (activation chain and transit together): the stress flux reaching the MkP stage
+    is below the activation while it rises and above it once it falls, and the output factor is
+    F x (1 - D) + gain x Z."""
+    s = make()
+    f = s.expansion_factor()
+    s.injure(0.25)
+    s.kill_transit(0.9)
+    transit(s, 48)
+    a, z = s.activation(), float(s.transit_stress[-1])
+    assert 0.0 < z < a
+    assert s.expansion_factor() == pytest.approx(f * (1.0 - s.transit_deficit[-1]) + 5.0 * z, rel=1e-12)
+    transit(s, 200)
+    assert float(s.transit_stress[-1]) > s.activation() > 0.0
 
 
 def test_donor_platelets_clear_tpo_in_an_mpl_knockout_host():
