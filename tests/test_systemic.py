@@ -254,7 +254,8 @@ def test_activation_is_capped_at_all_stem_cells():
 
 @pytest.mark.parametrize("genotype", ["wt", "thpo_ko", "mpl_ko"])
 def test_stress_output_adds_to_the_tpo_factor_and_needs_no_tpo(genotype):
-    """F + stress gain x A: the same absolute increase with or without TPO signalling."""
+    """F + stress gain x Z (the stress flux out of the transit): the same absolute increase with or
+    without TPO signalling."""
     s = make(genotype)
     before = s.expansion_factor()
     s.transit_stress[:] = 0.5     # stress flux 0.5 out of the transit chain
