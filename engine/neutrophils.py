@@ -32,14 +32,19 @@ N_TRANSIT = 4
 
 class Neutrophils:
     def __init__(self, params, reference_hspcs: float):
+        self.set_constants(params)
+        self.reference = max(float(reference_hspcs), 1e-9)
+        self.chain = np.full(N_STAGES, self.circ0)
+
+    def set_constants(self, params) -> None:
+        """Read the constants from the parameters: at set-up, and again when a parameter changes
+        during a run (``SetParameter``), keeping the state."""
         p = params
         self.circ0 = p["anc_baseline"]
         self.mtt_h = p["anc_mtt_hours"]
         self.gamma = p["anc_feedback_gamma"]
         self.floor = p["anc_feedback_floor"]
         self.ktr = N_TRANSIT / self.mtt_h
-        self.reference = max(float(reference_hspcs), 1e-9)
-        self.chain = np.full(N_STAGES, self.circ0)
 
     # ------------------------------------------------------------ state
     @property

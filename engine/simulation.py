@@ -48,11 +48,13 @@ from .world import REFERENCE_TILE_UM3, build_tile, lineage_factor, populate
 
 PHASES = ("systemic", "field", "movement", "fates", "platelets")
 
-#: parameters that can change during a run (others shape the geometry: reset needed)
+#: parameters that cannot change during a run (they shape the tile: its geometry, the cell sizes the
+#: neighbour grid is cut for; or the model's state: the number of stages of a chain; reset needed)
 LIVE_PARAMETERS_EXCLUDED = {"tile_x_um", "tile_y_um", "tile_z_um", "field_voxel_um", "vessel_spacing_um",
                             "vessel_radius_um", "car_cells_per_mm3", "niche_sites_per_mm3",
                             "endosteal_site_fraction", "dt_hours", "platelet_age_stages", "spinup_days",
-                            "sample_hours"}
+                            "sample_hours", "hspc_radius_um", "mkp_radius_um", "mk_radius_min_um",
+                            "mk_radius_max_um", "stroma_radius_um", "hspc_activation_stages", "mk_transit_stages"}
 
 __all__ = ["Simulation", "AddEvent", "EditEvent", "RemoveEvent", "SetParameter", "LIVE_PARAMETERS_EXCLUDED",
            "REFERENCE_TILE_UM3"]
@@ -214,11 +216,15 @@ class Simulation:
             return None
         if isinstance(command, SetParameter):
             if command.name in LIVE_PARAMETERS_EXCLUDED:
-                raise InputError("this parameter shapes the tile; change it in the scenario and reset",
-                                 field=command.name)
+                raise InputError("this parameter shapes the tile or the model's compartments; change it in "
+                                 "the scenario and reset", field=command.name)
             self.params.set(command.name, command.value)
+            p = self.params
             if command.name == "sdf1_diffusion_um2_per_h":
-                self.field.set_coefficients(self.params[command.name], self.dt)
+                self.field.set_coefficients(p[command.name], self.dt)
+            # (the blood compartments keep constants read from the parameters: read them again)
+            self.systemic.set_constants(p, p["mk_baseline_per_mm3"] * self.tile_mm3)
+            self.neutrophils.set_constants(p)
             self.schedule.edit_log.append(f"day {now / 24.0:.2f}: set {command.name} = {command.value:g}")
             return None
         raise InputError(f"unknown command {type(command).__name__}")

@@ -66,21 +66,8 @@ class Systemic:
         p = params
         self.genotype = genotype
         self.mpl = 0.0 if genotype == "mpl_ko" else 1.0
-        self.P0 = p["platelet_baseline"]
-        self.T0 = p["tpo_baseline_pg_ml"]
+        self.set_constants(p, mk_reference)
         self.n_stages = int(round(p["platelet_age_stages"]))
-        self.lifespan_h = p["platelet_lifespan_days"] * 24.0
-        k_total = math.log(2.0) / p["tpo_half_life_hours"]
-        f_r = p["tpo_receptor_clearance_fraction"]
-        self.k_ns = k_total * (1.0 - f_r)
-        self.k_r = k_total * f_r
-        self.mk_share = p["tpo_mk_clearance_share"]
-        self.production = 0.0 if genotype == "thpo_ko" else k_total * self.T0
-        self.ec50 = p["tpo_signal_ec50_rel"]
-        self.signal_wt = 1.0 / (1.0 + self.ec50)
-        self.a0 = p["tpo_independent_output"]
-        self.b0 = p["hspc_tpo_independent_expansion"]
-        self.mk_reference = max(mk_reference, 1e-9)
         self.chain = np.zeros(self.n_stages)
         #: the donor-derived part of the blood platelets (same ageing chain): in an Mpl-/- host
         #: only these carry Mpl and clear TPO
@@ -88,21 +75,42 @@ class Systemic:
         self.tpo = self.T0
         #: injected TPO-receptor agonist in plasma (pg/mL of TPO-equivalent Mpl ligand)
         self.tpo_agonist = 0.0
-        self.agonist_rate = math.log(2.0) / p["tpo_agonist_half_life_hours"]
-        self.agonist_pg_ml_per_ug_kg = 1e6 * p["tpo_agonist_potency"] / p["tpo_agonist_volume_ml_per_kg"]
         self.levels = {k: 0.0 for k in LEVEL_KINDS + tuple(TISSUE_LEVELS)}
         n = int(round(p["hspc_activation_stages"]))
-        self.activation_tau_h = p["hspc_activation_stage_hours"]
-        self.stress_gain = p["stress_mkp_output"]
-        self.activation_per_kill = p["hspc_activation_per_killed_share"]
         #: the activation chain (stage 1 takes the injury); peak of the last stage after a unit input
         self.activation_chain = np.zeros(n)
         self._activation_peak = (n - 1) ** (n - 1) / math.factorial(n - 1) * math.exp(-(n - 1)) if n > 1 else 1.0
         #: the MK-lineage transit chain: deficit of the normal flux and the stress flux, per stage
         m = int(round(p["mk_transit_stages"]))
-        self.transit_rate = 1.0 / p["mk_transit_stage_hours"]
         self.transit_deficit = np.zeros(m)
         self.transit_stress = np.zeros(m)
+
+    def set_constants(self, params, mk_reference: float) -> None:
+        """Read every constant of the compartments from the parameters: at set-up, and again when a
+        parameter changes during a run (``SetParameter``), keeping the state. The numbers of stages
+        of the chains are the state's shape: they cannot change during a run
+        (``engine.simulation.LIVE_PARAMETERS_EXCLUDED``)."""
+        p = params
+        self.P0 = p["platelet_baseline"]
+        self.T0 = p["tpo_baseline_pg_ml"]
+        self.lifespan_h = p["platelet_lifespan_days"] * 24.0
+        k_total = math.log(2.0) / p["tpo_half_life_hours"]
+        f_r = p["tpo_receptor_clearance_fraction"]
+        self.k_ns = k_total * (1.0 - f_r)
+        self.k_r = k_total * f_r
+        self.mk_share = p["tpo_mk_clearance_share"]
+        self.production = 0.0 if self.genotype == "thpo_ko" else k_total * self.T0
+        self.ec50 = p["tpo_signal_ec50_rel"]
+        self.signal_wt = 1.0 / (1.0 + self.ec50)
+        self.a0 = p["tpo_independent_output"]
+        self.b0 = p["hspc_tpo_independent_expansion"]
+        self.mk_reference = max(mk_reference, 1e-9)
+        self.agonist_rate = math.log(2.0) / p["tpo_agonist_half_life_hours"]
+        self.agonist_pg_ml_per_ug_kg = 1e6 * p["tpo_agonist_potency"] / p["tpo_agonist_volume_ml_per_kg"]
+        self.activation_tau_h = p["hspc_activation_stage_hours"]
+        self.stress_gain = p["stress_mkp_output"]
+        self.activation_per_kill = p["hspc_activation_per_killed_share"]
+        self.transit_rate = 1.0 / p["mk_transit_stage_hours"]
 
     # ------------------------------------------------------------ state
     @property

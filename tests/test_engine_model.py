@@ -98,6 +98,48 @@ def test_event_in_the_past_is_refused_or_starts_now_and_geometry_parameters_are_
         sim.advance(-5)
 
 
+def _blood_constants(sim):
+    """The constants the blood compartments hold (everything but their state arrays and levels)."""
+    keep = lambda o, state: {k: v for k, v in vars(o).items() if k not in state}
+    return (keep(sim.systemic, {"chain", "donor_chain", "tpo", "tpo_agonist", "levels", "activation_chain",
+                                "transit_deficit", "transit_stress"}),
+            keep(sim.neutrophils, {"chain"}))
+
+
+@pytest.mark.parametrize("name, value", [("platelet_lifespan_days", 3.0), ("tpo_half_life_hours", 12.0),
+                                         ("tpo_receptor_clearance_fraction", 0.6), ("anc_mtt_hours", 60.0),
+                                         ("mk_transit_stage_hours", 9.0), ("mk_baseline_per_mm3", 5000.0)])
+def test_a_live_parameter_change_reaches_the_blood_compartments(name, value):
+    """The blood compartments (platelets, TPO, neutrophils, the stress chains) keep constants read
+    from the parameters; a change during a run must reach them (before 0.7.1 it was recorded in the
+    run's metadata and silently ignored): afterwards they hold what a run set up with the new value
+    holds, and the course changes from that step on."""
+    base = Simulation.from_scenario(Scenario(days=3, parameters=dict(SMALL_TILE)))
+    changed = Simulation.from_scenario(Scenario(days=3, parameters=dict(SMALL_TILE)))
+    fresh = Simulation.from_scenario(Scenario(days=3, parameters={**SMALL_TILE, name: value}))
+    for sim in (base, changed):
+        sim.advance(24)
+    changed.apply(SetParameter(name, value))
+    assert _blood_constants(changed) == _blood_constants(fresh)
+    assert _blood_constants(changed) != _blood_constants(base)
+    for sim in (base, changed):
+        sim.advance(24)
+    # (the others change rates whose steady state stays where it was, or act only after an injury)
+    moved = {"platelet_lifespan_days": "platelets", "mk_baseline_per_mm3": "tpo_pg_ml"}.get(name)
+    if moved:
+        assert changed.observables[moved][-1] != pytest.approx(base.observables[moved][-1], rel=1e-3)
+
+
+@pytest.mark.parametrize("name", ["mk_radius_max_um", "stroma_radius_um", "hspc_activation_stages",
+                                  "mk_transit_stages", "platelet_age_stages"])
+def test_parameters_that_shape_the_neighbour_grid_or_a_chain_are_refused_during_a_run(name):
+    sim = Simulation.from_scenario(Scenario(days=1, parameters=dict(SMALL_TILE)))
+    sim.advance(6)
+    before = sim.params[name]
+    with pytest.raises(InputError, match="reset") as err:
+        sim.apply(SetParameter(name, before + 1.0))
+    assert err.value.field == name and sim.params[name] == before
+
 def test_snapshot_is_a_copy_with_consistent_arrays():
     sim = Simulation.from_scenario(Scenario(days=1, parameters=dict(SMALL_TILE)))
     snap = sim.snapshot(include_field=True)

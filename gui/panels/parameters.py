@@ -240,7 +240,7 @@ class ParameterPanel(QWidget):
         self.now_button.setEnabled(self.started and live)
         if self.started and name in self.overrides:
             self.note.setText("Applies when you press Reset (or now, from today, with \u201cApply now\u201d)."
-                              if live else "Shapes the tile: applies when you press Reset.")
+                              if live else "Shapes the tile or the model's compartments: applies when you press Reset.")
         else:
             self.note.setText("")
 
