@@ -311,6 +311,13 @@ def calibrate(species: str = "mouse", days: float = 24.0, seeds=(1, 2), rounds: 
         parts = []
         for e in fitted:
             if e.method == "release_balance":
+                if p["platelet_fixed_requirement_per_day"] > 0.0:
+                    # (count = release x lifespan holds only without it: the count is then a convex
+                    # function of the release, and the release's fluctuations lift its mean)
+                    raise InputError("release_balance assumes no fixed platelet requirement; fit "
+                                     "platelet_output_scale with scale_to_target (observable platelets)",
+                                     field=f"calibration.{e.name}.method", expected="scale_to_target",
+                                     found="release_balance")
                 new = target_of(e, p) / (rate * 1e-6 * p["platelet_lifespan_days"] * 24.0)
                 values[e.name] = round(new, 4)
             elif e.method == "scale_to_target":

@@ -61,6 +61,23 @@ def emax(level: float) -> float:
     return 2.0 * level / (1.0 + level)
 
 
+def platelet_steady_state(n_stages: int, lifespan_h: float, fixed_h: float, count: float):
+    """The blood platelets' ageing chain at steady state with ``count`` (10^3/uL) in all: the
+    stage contents, and the release (10^3/uL per hour) that holds them. Each of the ``n_stages``
+    stages is left at rate n / lifespan (ageing); the fixed requirement (``fixed_h`` per hour in all,
+    taken at random) removes every platelet at rate r = fixed_h / count as well, so each stage
+    holds q = k / (k + r) times the one before, and the release is the first stage x (k + r).
+    Without a fixed requirement: count / n per stage, released at count / lifespan."""
+    n = int(n_stages)
+    k = n / lifespan_h
+    if fixed_h <= 0.0 or count <= 0.0:
+        return np.full(n, count / n), count / lifespan_h
+    r = fixed_h / count
+    w = (k / (k + r)) ** np.arange(n)
+    x = count * w / w.sum()
+    return x, float(x[0] * (k + r))
+
+
 class Systemic:
     def __init__(self, params, genotype: str, mk_reference: float):
         p = params
@@ -94,6 +111,8 @@ class Systemic:
         self.P0 = p["platelet_baseline"]
         self.T0 = p["tpo_baseline_pg_ml"]
         self.lifespan_h = p["platelet_lifespan_days"] * 24.0
+        #: platelets used per hour whatever the count (the fixed requirement, 10^3/uL/h; 0: none)
+        self.fixed_h = p["platelet_fixed_requirement_per_day"] / 24.0
         k_total = math.log(2.0) / p["tpo_half_life_hours"]
         f_r = p["tpo_receptor_clearance_fraction"]
         self.k_ns = k_total * (1.0 - f_r)
@@ -118,7 +137,12 @@ class Systemic:
         return float(self.chain.sum())
 
     def set_platelets(self, value: float) -> None:
-        self.chain[:] = value / self.n_stages
+        """Blood platelets at ``value`` (10^3/uL), host-derived, spread over the ageing chain as they
+        are at steady state (evenly without a fixed requirement)."""
+        if self.fixed_h > 0.0:
+            self.chain[:] = platelet_steady_state(self.n_stages, self.lifespan_h, self.fixed_h, value)[0]
+        else:
+            self.chain[:] = value / self.n_stages
         self.donor_chain[:] = 0.0
 
     @property
@@ -233,18 +257,26 @@ class Systemic:
         per hour (10^3/uL/h); mk_mass: megakaryocytes in the tile; tpo_production: hepatic
         production x this (IL-6 induction); donor_*: the donor-derived part of release and MKs
         (they carry Mpl, and in an Mpl-/- host they are the only receptor mass)."""
-        # platelets: Erlang chain, exact exponential step per stage (feed held constant over dt)
+        # platelets: Erlang chain, exact exponential step per stage (feed held constant over dt).
+        # With a fixed requirement every platelet is also used at random at r = fixed_h / N per hour
+        # (N the count at the step's start, host and donor: N r = fixed_h); of what leaves a stage the
+        # share k / (k + r) ages into the next. A steady state keeps r, so the step holds it exactly
+        # for any dt; it never takes more than there is. (Without one, r = 0 and onward = 1 exactly.)
         rate = self.n_stages / self.lifespan_h
-        e = math.exp(-rate * dt)
+        r = self.fixed_h / max(float(self.chain.sum() + self.donor_chain.sum()), 1e-12) if self.fixed_h > 0.0 \
+            else 0.0
+        loss = rate + r
+        e = math.exp(-loss * dt)
+        onward = rate / loss
         for chain, feed in ((self.chain, release_rate), (self.donor_chain, donor_release_rate)):
             inflow = feed
             for s in range(self.n_stages):
                 old = chain[s]
-                new = old * e + inflow / rate * (1.0 - e)
-                # mean outflow over the step feeds the next stage
+                new = old * e + inflow / loss * (1.0 - e)
+                # mean outflow over the step: the ageing part feeds the next stage
                 out_mean = (inflow * dt + old - new) / dt
                 chain[s] = new
-                inflow = out_mean
+                inflow = out_mean * onward
         # TPO: production minus clearance (receptors on Mpl-bearing platelets and MKs), exact for
         # the frozen clearance rate
         if self.mpl > 0.0:

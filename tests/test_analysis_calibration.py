@@ -145,3 +145,16 @@ def test_a_peak_response_uses_the_highest_value_of_the_window(monkeypatch):
     assert cal.response_of(e, {e.name: 6.0}, seeds=2) == pytest.approx(4.0)
     value = cal._fit_response(e, "mouse", {e.name: 6.0}, rounds=30, log=lambda *_: None)
     assert 1.0 + 0.5 * value == pytest.approx(5.7, rel=1e-3)
+
+
+def test_release_balance_refuses_a_fixed_platelet_requirement():
+    """release_balance rests on count = release x lifespan, which a fixed requirement breaks (the human
+    preset fits platelet_output_scale with scale_to_target since version 0.8.0): the fit stops with
+    a message naming the method to use, before any run."""
+    from analysis.calibration import calibrate
+    e = Entry(name="platelet_output_scale", species="human", method="release_balance",
+              target_parameter="platelet_baseline")
+    with pytest.raises(InputError, match="scale_to_target") as err:
+        calibrate("human", days=2.0, seeds=(1,), rounds=1, entries=[e], log=lambda *_: None,
+                  overrides={"tile_x_um": 300.0, "tile_y_um": 300.0, "spinup_days": 1.0})
+    assert err.value.field == "calibration.platelet_output_scale.method"
