@@ -456,3 +456,21 @@ def test_peak_day_is_the_day_of_the_highest_value_counted_from_the_origin():
     x = np.exp(-(t - 7.0) ** 2)
     assert compute("peak_day", t, x, window=(2, 18), origin_day=2.0).value == pytest.approx(5.0)
     assert compute("peak_day", t, x, window=(8, 18)).value == pytest.approx(8.0)
+
+
+def test_a_bound_on_a_published_statement_names_its_source_and_is_not_called_a_design_bound():
+    """A bound whose basis is a data table's statement (claim H1's nadir, Fliedner 2002) shows the
+    source and "statement (bound)"; a bound with a free-text basis stays a design bound."""
+    from validation.evaluate import CheckResult, Interval, _attach_source
+    made = {}
+    for basis in ("fliedner2002_text:platelets_gone_in_10_days", "design: transplant biology"):
+        check = Check(label="lowest platelets", arm="h1_human_transplant", metric="min", column="platelets",
+                      window=[1, 15], lt=20.0, require="each", basis=basis)
+        res = CheckResult(check=check, passed=True, observed=0.0,
+                          interval=Interval(0.0, 0.0, 0.0, 0.0, 2, 0, 0.95))
+        _attach_source(res)
+        made[basis.split(":")[0]] = res
+    statement, design = made["fliedner2002_text"], made["design"]
+    assert statement.published_text() == "statement (bound)"
+    assert "Fliedner" in statement.source and "2002" in statement.citation
+    assert design.published_text() == "no published number (design bound)" and design.citation == ""

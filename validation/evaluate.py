@@ -72,6 +72,8 @@ class CheckResult:
         if self.check.expect:
             return {"increase": "higher", "decrease": "lower", "no_change": "no change"}[self.check.expect] + \
                 " (statement)"
+        if self.citation:          # a bound on a published statement (basis "table:statement")
+            return "statement (bound)"
         return "no published number (design bound)"
 
     def observed_text(self) -> str:

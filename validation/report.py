@@ -27,7 +27,7 @@ _TAG = re.compile(r"^[A-Za-z]\d+\s+")
 SECTIONS = (("calibration", "Calibration targets (data the calibrated parameters were fitted to)"),
             ("data", "Test targets: published numbers (data not used in any fit)"),
             ("direction", "Test targets: published directions (95% interval must exclude no change)"),
-            ("bound", "Design bounds (no published number found)"))
+            ("bound", "Design bounds (no published number found) and published statements held to a bound"))
 
 
 def section_of(result: ClaimResult, check: CheckResult) -> str:
