@@ -2,7 +2,10 @@
 
 * Blood platelets: an Erlang chain of ageing compartments fed by release from the
   marrow tile (scaled to the whole body), each draining into the next; the last
-  is cleared (senescence). Sum = platelet count (10^3/uL).
+  is cleared (senescence). Sum = platelet count (10^3/uL). In people a fixed
+  requirement is used as well: a fixed number a day taken at random whatever the
+  count (Hanson & Slichter 1985), so a low count falls fast and platelets live
+  shorter (``platelet_fixed_requirement_per_day``; 0 in the mouse).
 * Plasma TPO: constant hepatic production (raised by IL-6), non-specific clearance
   plus Mpl-receptor clearance proportional to platelet and MK mass (relative to
   WT baseline). Thpo-/-: no production. Mpl-/-: no receptor, so no receptor
