@@ -96,7 +96,7 @@ class Simulation:
         #: the body sort's rows of the stroma, kept between steps (built on first use; never saved)
         self.kept_rows = KeptRows()
         g = lineage_factor(p, self.genotype)
-        mk_ref = p["mk_baseline_per_mm3"] * self.tile_mm3
+        mk_ref = self.mk_reference
         self.systemic = Systemic(p, self.genotype, mk_ref)
         self.systemic.set_platelets(p["platelet_baseline"] * g)
         self.systemic.tpo = self.systemic.tpo_steady_state(self.systemic.platelets, mk_ref * g)
@@ -154,6 +154,12 @@ class Simulation:
     @property
     def tile_mm3(self) -> float:
         return self.tile.um3 * 1e-9
+
+    @property
+    def mk_reference(self) -> float:
+        """The WT MK number of this tile (``mk_baseline_per_mm3`` x its volume): the blood
+        compartments count the MKs' TPO receptors relative to it."""
+        return self.params["mk_baseline_per_mm3"] * self.tile_mm3
 
     @property
     def blood_scale(self) -> float:
@@ -223,7 +229,7 @@ class Simulation:
             if command.name == "sdf1_diffusion_um2_per_h":
                 self.field.set_coefficients(p[command.name], self.dt)
             # (the blood compartments keep constants read from the parameters: read them again)
-            self.systemic.set_constants(p, p["mk_baseline_per_mm3"] * self.tile_mm3)
+            self.systemic.set_constants(p, self.mk_reference)
             self.neutrophils.set_constants(p)
             self.schedule.edit_log.append(f"day {now / 24.0:.2f}: set {command.name} = {command.value:g}")
             return None

@@ -142,10 +142,7 @@ class Systemic:
     def set_platelets(self, value: float) -> None:
         """Blood platelets at ``value`` (10^3/uL), host-derived, spread over the ageing chain as they
         are at steady state (evenly without a fixed requirement)."""
-        if self.fixed_h > 0.0:
-            self.chain[:] = platelet_steady_state(self.n_stages, self.lifespan_h, self.fixed_h, value)[0]
-        else:
-            self.chain[:] = value / self.n_stages
+        self.chain[:] = platelet_steady_state(self.n_stages, self.lifespan_h, self.fixed_h, value)[0]
         self.donor_chain[:] = 0.0
 
     @property
