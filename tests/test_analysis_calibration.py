@@ -43,6 +43,19 @@ def test_receptor_share_comes_from_the_mpl_null_tpo_ratio():
     assert parameter_table()["tpo_receptor_clearance_fraction"].default == pytest.approx(fits[0].value, abs=1e-6)
 
 
+def test_human_receptor_share_comes_from_the_tpo_of_severe_aplastic_anaemia():
+    """A marrow without megakaryocytes and with few platelets taken as holding no receptor mass: the
+    SAA / healthy TPO ratio of one assay (Hou 1998: 1514 / 52 = 29.1) gives the human share 1 - 1/R,
+    0.966 where version 0.8.0 kept an unfitted 0.88 (whose aplasia ceiling was 8.3x)."""
+    fits = calibrate("human", entries=[e for e in load_calibration() if e.method == "receptor_clearance_share"],
+                     log=lambda *_: None)
+    assert [(f.name, f.table, f.series) for f in fits] == [
+        ("tpo_receptor_clearance_fraction", "hou1998_abstract", "saa_tpo_ratio")]
+    assert fits[0].value == pytest.approx(1.0 - 52.0 / 1514.0, abs=1e-6)
+    assert parameter_table()["tpo_receptor_clearance_fraction"].human == pytest.approx(fits[0].value, abs=1e-6)
+    assert 1.0 / (1.0 - fits[0].value) == pytest.approx(1514.0 / 52.0, rel=1e-5)
+
+
 @pytest.mark.parametrize("text, words", [
     ('name = "no_such"\nspecies = "mouse"\nmethod = "table_value"\ntable = "zingariello2017_tab1"\n'
      'series = "wt_platelets"', "unknown parameter"),
