@@ -32,28 +32,24 @@ def test_table_values_are_read_from_calibration_series_only(tmp_path):
         load_calibration(bad)
 
 
-def test_receptor_share_comes_from_the_mpl_null_tpo_ratio():
-    """Same TPO production in Mpl-null and WT mice (Fielder 1996), no receptor route in Mpl-null: the
-    published ratio R = 1287 / 351 gives share = 1 - 1/R, and the Mpl-/- model sits at R again."""
-    fits = calibrate("mouse", entries=[e for e in load_calibration() if e.method == "receptor_clearance_share"],
+@pytest.mark.parametrize("species, table, series, healthy, receptorless, attribute", [
+    # Same TPO production in Mpl-null and WT mice (Fielder 1996), no receptor route in Mpl-null: the
+    # published ratio R = 1287 / 351 gives share = 1 - 1/R, and the Mpl-/- model sits at R again.
+    ("mouse", "zingariello2017_tab1", "mpl_tpo_ratio", 351.0, 1287.0, "default"),
+    # A marrow without megakaryocytes and with few platelets taken as holding no receptor mass: the SAA /
+    # healthy TPO ratio of one assay (Hou 1998: 1514 / 52 = 29.1) gives the human share, 0.966 where
+    # version 0.8.0 kept an unfitted 0.88 (whose aplasia ceiling was 8.3x).
+    ("human", "hou1998_abstract", "saa_tpo_ratio", 52.0, 1514.0, "human"),
+])
+def test_receptor_share_comes_from_a_tpo_ratio_without_receptor_mass(species, table, series, healthy,
+                                                                     receptorless, attribute):
+    fits = calibrate(species, entries=[e for e in load_calibration() if e.method == "receptor_clearance_share"],
                      log=lambda *_: None)
-    assert [(f.name, f.table, f.series) for f in fits] == [
-        ("tpo_receptor_clearance_fraction", "zingariello2017_tab1", "mpl_tpo_ratio")]
-    assert fits[0].value == pytest.approx(1.0 - 351.0 / 1287.0, abs=1e-6)
-    assert parameter_table()["tpo_receptor_clearance_fraction"].default == pytest.approx(fits[0].value, abs=1e-6)
-
-
-def test_human_receptor_share_comes_from_the_tpo_of_severe_aplastic_anaemia():
-    """A marrow without megakaryocytes and with few platelets taken as holding no receptor mass: the
-    SAA / healthy TPO ratio of one assay (Hou 1998: 1514 / 52 = 29.1) gives the human share 1 - 1/R,
-    0.966 where version 0.8.0 kept an unfitted 0.88 (whose aplasia ceiling was 8.3x)."""
-    fits = calibrate("human", entries=[e for e in load_calibration() if e.method == "receptor_clearance_share"],
-                     log=lambda *_: None)
-    assert [(f.name, f.table, f.series) for f in fits] == [
-        ("tpo_receptor_clearance_fraction", "hou1998_abstract", "saa_tpo_ratio")]
-    assert fits[0].value == pytest.approx(1.0 - 52.0 / 1514.0, abs=1e-6)
-    assert parameter_table()["tpo_receptor_clearance_fraction"].human == pytest.approx(fits[0].value, abs=1e-6)
-    assert 1.0 / (1.0 - fits[0].value) == pytest.approx(1514.0 / 52.0, rel=1e-5)
+    assert [(f.name, f.table, f.series) for f in fits] == [("tpo_receptor_clearance_fraction", table, series)]
+    assert fits[0].value == pytest.approx(1.0 - healthy / receptorless, abs=1e-6)
+    assert getattr(parameter_table()["tpo_receptor_clearance_fraction"], attribute) == pytest.approx(
+        fits[0].value, abs=1e-6)
+    assert 1.0 / (1.0 - fits[0].value) == pytest.approx(receptorless / healthy, rel=1e-5)
 
 
 @pytest.mark.parametrize("text, words", [
