@@ -119,6 +119,10 @@ def _doc(**check_changes):
     ({"target": {"table": "bunting1997_abstract", "series": "thpo_platelets_rel", "k": -1}},
      "claims[0].checks[0].target.k", "value out of range"),
     ({"colour": "red"}, "claims[0].checks[0].colour", "unknown key"),
+    ({"level_to": 50.0}, "claims[0].checks[0]", "'level_to' goes with metric 'rise_days'"),
+    ({"metric": "rise_days", "level": 20.0, "level_to": 10.0}, "claims[0].checks[0]",
+     "'level_to' must be above 'level'"),
+    ({"metric": "rise_days", "level": 20.0}, "claims[0].checks[0]", "needs 'level_to'"),
 ])
 def test_bad_claim_files_name_the_field(change, field, words):
     with pytest.raises(InputError) as err:
@@ -456,6 +460,30 @@ def test_peak_day_is_the_day_of_the_highest_value_counted_from_the_origin():
     x = np.exp(-(t - 7.0) ** 2)
     assert compute("peak_day", t, x, window=(2, 18), origin_day=2.0).value == pytest.approx(5.0)
     assert compute("peak_day", t, x, window=(8, 18)).value == pytest.approx(8.0)
+
+
+def test_rise_days_counts_from_engraftment_at_one_level_to_engraftment_at_the_next():
+    """Claim H4's measure: a count that falls to 0 by day 5, is back at 20 on day 12 and at 50 on day 17
+    (daily values, 3 consecutive days each) rose in 5 days; one that never reaches 50 gets the window's
+    end as a lower bound; one that never comes back to 20, or never fell below it, has no value."""
+    from validation.metrics import compute
+
+    t = np.arange(0.0, 40.25, 0.25)
+    climb = np.where(t < 5, 100.0, np.where(t < 12, 0.0, np.where(t < 17, 30.0, 80.0)))
+    kw = dict(window=(0, 40), level=20.0, level_to=50.0, consecutive=3, origin_day=1.0)
+    m = compute("rise_days", t, climb, **kw)
+    assert m.value == pytest.approx(5.0) and not m.censored and m.status == "reached"
+    stuck = np.where(t < 5, 100.0, np.where(t < 12, 0.0, 30.0))   # back at 20 on day 12 (day 11 from the origin)
+    m = compute("rise_days", t, stuck, **kw)
+    assert m.censored and m.value == pytest.approx(40.0 - 1.0 - 11.0) and m.status == "not_reached"
+    gone = np.where(t < 5, 100.0, 0.0)
+    m = compute("rise_days", t, gone, **kw)
+    assert m.value is None and m.status == "not_reached"
+    m = compute("rise_days", t, np.full_like(t, 100.0), **kw)
+    assert m.value is None and m.status == "never_below"
+    # a one-day blip above 50 is not engraftment at 50 (3 consecutive days are)
+    blip = np.where((t >= 13) & (t < 14), 60.0, climb)
+    assert compute("rise_days", t, blip, **kw).value == pytest.approx(5.0)
 
 
 def test_a_bound_on_a_published_statement_names_its_source_and_is_not_called_a_design_bound():

@@ -86,6 +86,8 @@ class Check(BaseModel):
     window: tuple[float, float] | None = None
     day: float | None = None
     level: float | None = None
+    #: the second, higher level of metric rise_days
+    level_to: float | None = None
     hours: float = Field(6.0, gt=0, le=240)
     consecutive: int = Field(3, ge=1, le=30)
     origin_day: float = 0.0
@@ -112,6 +114,10 @@ class Check(BaseModel):
         for key in METRICS[self.metric][1]:
             if getattr(self, key) is None:
                 raise ValueError(f"metric '{self.metric}' needs '{key}'")
+        if (self.level_to is not None) != (self.metric == "rise_days"):
+            raise ValueError("'level_to' goes with metric 'rise_days' (and only with it)")
+        if self.level_to is not None and not self.level_to > self.level:
+            raise ValueError(f"'level_to' must be above 'level', found {self.level_to:g} <= {self.level:g}")
         if self.window is not None and not self.window[0] < self.window[1]:
             raise ValueError(f"window must be [start, end] with start < end, found {list(self.window)}")
         rules = [self.target is not None, self.expect is not None, bool(self.bounds())]
@@ -169,12 +175,12 @@ class Check(BaseModel):
 
     def metric_kwargs(self) -> dict:
         kw = {}
-        for key in ("window", "day", "level"):
+        for key in ("window", "day", "level", "level_to"):
             if getattr(self, key) is not None:
                 kw[key] = getattr(self, key)
-        if self.metric == "engraftment_day":
+        if self.metric in ("engraftment_day", "rise_days"):
             kw["consecutive"] = self.consecutive
-        if self.metric in ("recovery_day", "engraftment_day", "nadir_day", "peak_day"):
+        if self.metric in ("recovery_day", "engraftment_day", "rise_days", "nadir_day", "peak_day"):
             kw["origin_day"] = self.origin_day
         if self.metric == "half_life":
             kw["hours"] = self.hours
@@ -197,7 +203,7 @@ class Check(BaseModel):
 
     def measure_text(self) -> str:
         return describe(self.metric, self.quantity, self.window, self.day, self.level, self.consecutive,
-                        self.origin_day)
+                        self.origin_day, self.level_to)
 
     def neutral(self) -> float:
         """The value of 'no change' for this kind (1 for a ratio, 0 otherwise)."""

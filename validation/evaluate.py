@@ -311,7 +311,7 @@ def _signature(res: CheckResult) -> tuple | None:
         rule = ("direction", c.expect, c.equivalence)
     else:
         rule = ("bound", tuple(c.bounds()), c.require)
-    return (c.kind, c.metric, c.column, c.per, c.window, c.day, c.level, numbers, rule)
+    return (c.kind, c.metric, c.column, c.per, c.window, c.day, c.level, c.level_to, numbers, rule)
 
 
 def evaluate(claims: list[Claim], runs_by_job: dict[tuple, ArmRun], seeds: list[int]) -> list[ClaimResult]:

@@ -99,6 +99,21 @@ def engraftment_day(t, x, window, level, consecutive=3, origin_day=0.0, **_):
                   origin_day)
 
 
+def rise_days(t, x, window, level, level_to, consecutive=3, origin_day=0.0, **_):
+    """Days from engraftment at ``level`` to engraftment at the higher ``level_to`` (each: the first
+    of ``consecutive`` daily values at or above it after the nadir): how fast the count climbs once
+    it has come back. A course that never falls below ``level`` has no value (``never_below``), nor
+    one that never gets back to it (``not_reached``); one back to ``level`` but not to ``level_to``
+    by the window's end gets that end as a lower bound (``censored``)."""
+    a = O.engraftment(t, x, level, consecutive=consecutive, origin_day=origin_day, win=window)
+    if a.status != "reached":
+        return Measure(None, note=a.note(), status=a.status)
+    b = O.engraftment(t, x, level_to, consecutive=consecutive, origin_day=origin_day, win=window)
+    if b.status == "reached":
+        return Measure(float(b.day - a.day))
+    return Measure(float(b.end_day - origin_day - a.day), censored=True, note=b.note(), status="not_reached")
+
+
 def half_life(t, x, day, hours=6.0, **_):
     """Half-life (hours) of the decay that starts at ``day``, from the values at ``day`` and ``hours``
     later (exponential decay assumed; inf if the value does not fall)."""
@@ -120,9 +135,10 @@ METRICS = {
     "peak_day": (peak_day, ("window",)),
     "recovery_day": (recovery_day, ("window", "level")),
     "engraftment_day": (engraftment_day, ("window", "level")),
+    "rise_days": (rise_days, ("window", "level", "level_to")),
     "half_life": (half_life, ("day",)),
 }
-EVENT_METRICS = ("recovery_day", "engraftment_day")
+EVENT_METRICS = ("recovery_day", "engraftment_day", "rise_days")
 
 DESCRIPTIONS = {
     "mean": "mean of {col} over days {w}",
@@ -138,6 +154,8 @@ DESCRIPTIONS = {
     "recovery_day": "day {col} is back to {level:g} after its nadir (days {w}{origin})",
     "engraftment_day": "engraftment day: first of {consecutive} daily {col} >= {level:g} after the nadir "
                        "(days {w}{origin})",
+    "rise_days": "days from engraftment at {level:g} to engraftment at {level_to:g} (each the first of "
+                 "{consecutive} daily {col} at or above it after the nadir; days {w}{origin})",
     "half_life": "half-life of {col} from day {day:g} (hours)",
 }
 
@@ -147,10 +165,11 @@ def compute(metric: str, t, x, **kw) -> Measure:
     return fn(np.asarray(t, float), np.asarray(x, float), **kw)
 
 
-def describe(metric: str, column: str, window=None, day=None, level=None, consecutive=3, origin_day=0.0) -> str:
+def describe(metric: str, column: str, window=None, day=None, level=None, consecutive=3, origin_day=0.0,
+             level_to=None) -> str:
     w = f"{window[0]:g}-{window[1]:g}" if window else ""
     w0, w1 = (f"{window[0]:g}", f"{window[1]:g}") if window else ("", "")
     origin = f", counted from day {origin_day:g}" if origin_day else ""
     return DESCRIPTIONS[metric].format(col=column, w=w, w0=w0, w1=w1, day=day or 0.0,
                                        level=level if level is not None else 1.0, consecutive=consecutive,
-                                       origin=origin)
+                                       origin=origin, level_to=level_to if level_to is not None else 0.0)
