@@ -505,6 +505,15 @@ def mkp_burst_divisions(params, mpl_signal: float) -> float:
     return params["mkp_tpo_burst_divisions"] * reserve_share(params, mpl_signal)
 
 
+def splenic_yield(params, mpl_signal: float) -> float:
+    """Platelets the splenic stress output makes at this Mpl signal (relative to WT baseline), as a
+    factor on what it makes at the WT steady state: the splenic MKs answer the signal as the marrow's
+    do, their modal ploidy shifted by :func:`ploidy_log2_mode` (yield proportional to ploidy) and each
+    progenitor making 2^d MKs (:func:`mkp_burst_divisions`). 1 at the WT signal; 2^-gain without one."""
+    return 2.0 ** (ploidy_log2_mode(params, mpl_signal) - params["mk_ploidy_log2_wt"]
+                   + mkp_burst_divisions(params, mpl_signal))
+
+
 def fate_parameters(params, dt: float, effects, drive, free_fraction: float, msc_homing: float) -> np.ndarray:
     """The fate vector (``F_*`` entries) for one step: the parameters in per-hour units, this
     step's treatment effects (:class:`engine.interventions.Effects`), what TPO asks of host and

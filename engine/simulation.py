@@ -29,7 +29,7 @@ from . import fates as FT
 from .commands import AddEvent, EditEvent, RemoveEvent, SetParameter
 from .endothelium import update_endothelium
 from .errors import InputError
-from .fates import apply_fates, decide_fates, fate_parameters
+from .fates import apply_fates, decide_fates, fate_parameters, splenic_yield
 from .interventions import give, infuse_due, level_time_constants, msc_homing_effect, treatment_effects
 from .neutrophils import Neutrophils
 from .kept_rows import KeptRows
@@ -54,7 +54,8 @@ LIVE_PARAMETERS_EXCLUDED = {"tile_x_um", "tile_y_um", "tile_z_um", "field_voxel_
                             "vessel_radius_um", "car_cells_per_mm3", "niche_sites_per_mm3",
                             "endosteal_site_fraction", "dt_hours", "platelet_age_stages", "spinup_days",
                             "sample_hours", "hspc_radius_um", "mkp_radius_um", "mk_radius_min_um",
-                            "mk_radius_max_um", "stroma_radius_um", "hspc_activation_stages", "mk_transit_stages"}
+                            "mk_radius_max_um", "stroma_radius_um", "hspc_activation_stages", "mk_transit_stages",
+                            "stress_spleen_stages"}
 
 __all__ = ["Simulation", "AddEvent", "EditEvent", "RemoveEvent", "SetParameter", "LIVE_PARAMETERS_EXCLUDED",
            "REFERENCE_TILE_UM3"]
@@ -295,9 +296,12 @@ class Simulation:
         sysm.advance_levels(dt, self.schedule.targets(t), level_time_constants(p))
         self.msc_secretome.advance(p, dt)
         fx = treatment_effects(p, sysm.levels, self.msc_secretome.level)
-        sysm.advance_blood(dt, self.release_rate, counts[C.C_MK], fx.tpo_production, self.donor_release_rate,
-                           counts[C.C_MK_DONOR])
+        # (the spleen's stress platelets, mouse only, join the tile's release: none until the first injury)
+        spleen = sysm.spleen_release(splenic_yield(p, sysm.relative_signal())) if sysm.spleen_chain.any() else 0.0
+        sysm.advance_blood(dt, self.release_rate + spleen, counts[C.C_MK], fx.tpo_production,
+                           self.donor_release_rate, counts[C.C_MK_DONOR])
         sysm.advance_transit(dt)
+        sysm.advance_spleen(dt, counts[C.C_HSPC_HOST] / self.neutrophils.reference)
         sysm.advance_activation(dt)
         self.neutrophils.advance(dt, counts[C.C_HSPC_LODGED])
         # 3. sinusoid endothelium: integrity (disruption, regeneration), VCAM-1 (FGF-4)

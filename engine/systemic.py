@@ -30,11 +30,20 @@
   (0 at steady state) and the stress flux Z that activated stem cells feed in (A in, delayed):
   the host's MK-lineage output is F x (1 - D) + stress gain x Z, F the TPO expansion factor. Donor
   cells have no deficit (the graft brings its progenitors) and no stress output.
+* Splenic stress megakaryopoiesis: in the mouse the stress output is made in the spleen (the rebound
+  of MK colony-forming cells after 5-FU is splenic, Yeager 1983), so a share of stress gain x Z
+  leaves the tile's output and feeds a chain of equal stages whose mean is the transit time of the
+  marrow's MK lineage plus the splenic lag (splenic MK progenitors stay depleted 3 days longer). Its
+  last stage, times the platelet release that holds the baseline count, the host's lodged HSPCs
+  relative to the set-up's (the activated survivors) and the platelet yield the host's Mpl signal
+  gives new MKs (engine.fates.splenic_yield), is released into the blood. Untouched, and so exactly
+  0, until the first cytotoxic event; the human share is 0.
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -62,6 +71,34 @@ def emax(level: float) -> float:
     """Effect of a treatment level: 1 at a standard dose (level 1), saturating at 2."""
     level = max(level, 0.0)
     return 2.0 * level / (1.0 + level)
+
+
+@lru_cache(maxsize=8)
+def chain_operator(n: int, rate: float, dt: float) -> tuple[np.ndarray, np.ndarray]:
+    """The exact step of a chain of ``n`` equal first-order stages (``rate`` per hour) over ``dt`` hours
+    as a matrix and a vector: x(dt) = M x + (inflow / rate) g for a constant inflow into the first
+    stage, M[k, j] = e^-s s^(k-j) / (k-j)! (j <= k), g[k] = P(Poisson(s) > k), s = rate dt: the
+    solution :func:`engine.neutrophils.step_chain` computes stage by stage, as one matrix product (the
+    64-stage splenic chain in microseconds instead of half a millisecond)."""
+    s = rate * dt
+    e = math.exp(-s)
+    powers = np.empty(n)
+    powers[0] = 1.0
+    for m in range(1, n):
+        powers[m] = powers[m - 1] * s / m
+    M = np.zeros((n, n))
+    for k in range(n):
+        M[k, :k + 1] = powers[k::-1] * e
+    # g[k] = P(Poisson(s) > k), summed from the tail (1 - the head would round to -1e-16 for long
+    # chains, and a stage must never go below 0)
+    terms = [1.0]
+    for m in range(1, n + int(3.0 * s) + 60):
+        terms.append(terms[-1] * s / m)
+    tail = np.cumsum(np.array(terms[::-1]))[::-1] * e          # tail[k] = e^-s sum_{m>=k} s^m / m!
+    g = np.minimum(tail[1:n + 1], 1.0)
+    M.setflags(write=False)
+    g.setflags(write=False)
+    return M, g
 
 
 def platelet_steady_state(n_stages: int, lifespan_h: float, fixed_h: float, count: float):
@@ -104,6 +141,8 @@ class Systemic:
         m = int(round(p["mk_transit_stages"]))
         self.transit_deficit = np.zeros(m)
         self.transit_stress = np.zeros(m)
+        #: the splenic stress output on its way to the blood (units of the stress flux)
+        self.spleen_chain = np.zeros(int(round(p["stress_spleen_stages"])))
 
     def set_constants(self, params, mk_reference: float) -> None:
         """Read every constant of the compartments from the parameters: at set-up, and again when a
@@ -133,6 +172,13 @@ class Systemic:
         self.stress_gain = p["stress_mkp_output"]
         self.activation_per_kill = p["hspc_activation_per_killed_share"]
         self.transit_rate = 1.0 / p["mk_transit_stage_hours"]
+        self.spleen_share = p["stress_output_spleen_share"]
+        spleen_h = (p["stress_spleen_lag_hours"] + p["mkp_stage_hours"] + 24.0 * p["mk_maturation_days"]
+                    + p["mk_release_hours"])
+        self.spleen_rate = int(round(p["stress_spleen_stages"])) / spleen_h
+        #: platelets released per hour (10^3/uL or 10^9/L per h) that hold the baseline count
+        self.release0 = platelet_steady_state(int(round(p["platelet_age_stages"])), self.lifespan_h, self.fixed_h,
+                                              self.P0)[1]
 
     # ------------------------------------------------------------ state
     @property
@@ -188,7 +234,7 @@ class Systemic:
         of the host's stem cells activated by it, after the transit (both 0 at steady state; donor
         cells: :meth:`drive`)."""
         return (self._output(self.relative_signal()) * (1.0 - float(self.transit_deficit[-1]))
-                + self.stress_gain * float(self.transit_stress[-1]))
+                + self.stress_gain * (1.0 - self.spleen_share) * float(self.transit_stress[-1]))
 
     def activation(self) -> float:
         """Share of the stem cells recruited into cycle by injury (0 at steady state, at most 1)."""
@@ -250,6 +296,21 @@ class Systemic:
             self.transit_stress[:] = step_chain(self.transit_stress, a * self.transit_rate, self.transit_rate, dt)
         if self.transit_deficit.any():
             self.transit_deficit[:] = step_chain(self.transit_deficit, 0.0, self.transit_rate, dt)
+
+    def advance_spleen(self, dt: float, host_hspcs_rel: float) -> None:
+        """Advance the splenic stress output by dt hours (exact, fed with the spleen's share of this
+        step's stress flux from ``host_hspcs_rel``, the host's lodged HSPCs relative to the set-up's).
+        Untouched, and so exactly 0, until the first stress flux."""
+        feed = self.spleen_share * self.stress_gain * float(self.transit_stress[-1]) * max(host_hspcs_rel, 0.0)
+        if feed > 0.0 or self.spleen_chain.any():
+            M, g = chain_operator(self.spleen_chain.size, self.spleen_rate, dt)
+            self.spleen_chain[:] = M @ self.spleen_chain + feed * g
+
+    def spleen_release(self, yield_factor: float = 1.0) -> float:
+        """Platelets the spleen releases into the blood per hour now (0 until the first injury):
+        ``yield_factor`` x what the same output makes at the WT steady state (the splenic MKs answer
+        the host's Mpl signal as marrow MKs do: engine.simulation passes the factor)."""
+        return self.release0 * yield_factor * float(self.spleen_chain[-1])
 
     def advance_blood(self, dt: float, release_rate: float, mk_mass: float, tpo_production: float = 1.0,
                       donor_release_rate: float = 0.0, donor_mk_mass: float = 0.0) -> None:

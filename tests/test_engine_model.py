@@ -102,13 +102,14 @@ def _blood_constants(sim):
     """The constants the blood compartments hold (everything but their state arrays and levels)."""
     keep = lambda o, state: {k: v for k, v in vars(o).items() if k not in state}
     return (keep(sim.systemic, {"chain", "donor_chain", "tpo", "tpo_agonist", "levels", "activation_chain",
-                                "transit_deficit", "transit_stress"}),
+                                "transit_deficit", "transit_stress", "spleen_chain"}),
             keep(sim.neutrophils, {"chain"}))
 
 
 @pytest.mark.parametrize("name, value", [("platelet_lifespan_days", 3.0), ("tpo_half_life_hours", 12.0),
                                          ("tpo_receptor_clearance_fraction", 0.6), ("anc_mtt_hours", 60.0),
-                                         ("mk_transit_stage_hours", 9.0), ("mk_baseline_per_mm3", 5000.0)])
+                                         ("mk_transit_stage_hours", 9.0), ("mk_baseline_per_mm3", 5000.0),
+                                         ("stress_spleen_lag_hours", 24.0)])
 def test_a_live_parameter_change_reaches_the_blood_compartments(name, value):
     """The blood compartments (platelets, TPO, neutrophils, the stress chains) keep constants read
     from the parameters; a change during a run must reach them (before 0.7.1 it was recorded in the
@@ -235,23 +236,28 @@ def test_display_particles_never_change_the_science():
     assert np.array_equal(none.store.pos[alive], many.store.pos[alive])
 
 
-def test_5fu_activates_stem_cells_and_mpl_ko_marrow_answers_without_tpo():
+def test_5fu_activates_stem_cells_and_mpl_ko_mice_answer_without_tpo_in_the_spleen():
     """After 5-FU the surviving stem cells are recruited into cycle (activation peaks 4 days after
-    the dose at 0.40 x 2.15 = 0.86 of them) and feed the MK lineage without TPO: an Mpl-/- marrow
-    makes several times its usual MK progenitors 4-6 days after the dose, and none of that happens
-    with the stress output set to 0."""
+    the dose at 0.40 x 2.15 = 0.86 of them) and feed the MK lineage without TPO. In the mouse that
+    stress output is splenic (Yeager 1983; Levin 2001: in Mpl-/- mice the colonies rise in the spleen,
+    not in the marrow): the Mpl-/- marrow makes no burst of MK progenitors while the splenic chain
+    fills. A splenectomised Mpl-/- mouse (share 0) makes it in the marrow, several times its usual MK
+    progenitors 4-6 days after the dose; with the stress output set to 0, neither happens."""
     dose = [Event(kind="fu5", start_day=1.0, dose=1.0)]
     on = run("mpl_ko", days=8, events=dose)
+    marrow = run("mpl_ko", days=8, events=dose, stress_output_spleen_share=0.0)
     off = run("mpl_ko", days=8, events=dose, stress_mkp_output=0.0)
-    o, f = on.observables, off.observables
+    o, m, f = on.observables, marrow.observables, off.observables
     d = o["day"]
     peak = int(np.argmax(o["hspc_activation"]))
     assert d[peak] == pytest.approx(5.0, abs=0.25) and o["hspc_activation"][peak] == pytest.approx(0.86, abs=0.01)
     assert o["hspc_activation"][d < 1.0].max() == 0.0
     late = (d >= 5.0) & (d <= 7.0)
     before = (d < 1.0)
-    assert o["mkp"][late].mean() > 3.0 * o["mkp"][before].mean()
-    assert f["mkp"][late].mean() < 1.5 * f["mkp"][before].mean()
+    assert o["mkp"][late].mean() < 1.5 * o["mkp"][before].mean()
+    assert on.systemic.spleen_chain.sum() > 1.0 and not marrow.systemic.spleen_chain.any()
+    assert m["mkp"][late].mean() > 3.0 * m["mkp"][before].mean()
+    assert f["mkp"][late].mean() < 1.5 * f["mkp"][before].mean() and not off.systemic.spleen_chain.any()
 
 
 def test_5fu_sinusoid_damage_develops_over_days_then_regenerates():

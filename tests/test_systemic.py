@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
 from engine.interventions import level_time_constants
+from engine.neutrophils import step_chain
 from engine.parameters import ParameterSet
-from engine.systemic import LEVEL_KINDS, TISSUE_LEVELS, Systemic, emax, platelet_steady_state
+from engine.systemic import LEVEL_KINDS, TISSUE_LEVELS, Systemic, chain_operator, emax, platelet_steady_state
 
 #: explicit values (not the shipped defaults) so that the expected numbers below are plain arithmetic
 PARAMS = {
@@ -29,6 +31,12 @@ PARAMS = {
     "stress_mkp_output": 5.0,
     "mk_transit_stages": 3,
     "mk_transit_stage_hours": 5.0,
+    "stress_output_spleen_share": 0.0,    # (the splenic tests set it)
+    "stress_spleen_lag_hours": 72.0,
+    "stress_spleen_stages": 4,
+    "mkp_stage_hours": 48.0,
+    "mk_maturation_days": 2.5,
+    "mk_release_hours": 8.0,
     "hspc_tpo_independent_expansion": 0.05,
     "tpo_agonist_half_life_hours": 12.0,
     "tpo_agonist_volume_ml_per_kg": 40.0,
@@ -299,6 +307,8 @@ def test_shipped_parameters_drive_systemic():
     assert set(taus) == set(LEVEL_KINDS) | set(TISSUE_LEVELS)
     assert taus["msc_ev"] == pytest.approx(p["ev_plasma_half_life_hours"] / math.log(2.0), rel=1e-12)
     assert taus["msc_ev_marrow"] == pytest.approx(p["ev_marrow_half_life_hours"] / math.log(2.0), rel=1e-12)
+    # the stress output is splenic in the mouse (Yeager 1983) and stays in the marrow in people
+    assert p["stress_output_spleen_share"] == 1.0 and ParameterSet("human")["stress_output_spleen_share"] == 0.0
 
 
 # ------------------------------------------------------------------ stem-cell activation after injury
@@ -454,6 +464,62 @@ def test_after_an_injury_the_stress_output_lags_the_activation_by_the_transit():
     assert s.expansion_factor() == pytest.approx(f * (1.0 - s.transit_deficit[-1]) + 5.0 * z, rel=1e-12)
     transit(s, 200)
     assert float(s.transit_stress[-1]) > s.activation() > 0.0
+
+
+# ------------------------------------------------------------------ splenic stress megakaryopoiesis
+#: the splenic delay with PARAMS: 4 stages over 72 + 48 + 60 + 8 = 188 h
+SPLEEN_H = 188.0
+
+
+def spleen(sysm, hours, host_rel, dt=1.0):
+    for _ in range(int(round(hours / dt))):
+        sysm.advance_spleen(dt, host_rel)
+
+
+@pytest.mark.parametrize("share", [0.25, 1.0])
+def test_the_splenic_share_of_the_stress_output_leaves_the_marrow_tile(share):
+    s = make(stress_output_spleen_share=share)
+    before = s.expansion_factor()
+    s.transit_stress[:] = 0.5
+    assert s.expansion_factor() - before == pytest.approx(5.0 * (1.0 - share) * 0.5, abs=1e-12)
+    assert s.drive().donor_output == pytest.approx(before)      # (donor cells have no stress output anyway)
+
+
+@pytest.mark.parametrize("dt", [1.0, 4.0])
+def test_splenic_platelets_arrive_after_the_lineage_and_the_lag_with_the_erlang_course(dt):
+    """Stress flux Z held at 0.5 from t = 0, host HSPCs at 0.8 of the set-up's, all of it splenic: the
+    spleen releases release0 x gain x Z x 0.8 x P(Erlang(4, 188 h / 4) <= t) platelets an hour (exact
+    whatever the step), release0 the release that holds the baseline count (1000 / 108 h here)."""
+    s = make(stress_output_spleen_share=1.0)
+    assert s.release0 == pytest.approx(1000.0 / 108.0, rel=1e-12)
+    s.transit_stress[:] = 0.5
+    for t in (48.0, 188.0, 400.0):
+        u = make(stress_output_spleen_share=1.0)
+        u.transit_stress[:] = 0.5
+        spleen(u, t, 0.8, dt)
+        full = s.release0 * 5.0 * 0.5 * 0.8
+        assert u.spleen_release() == pytest.approx(full * (1.0 - erlang_tail(t, 4, SPLEEN_H / 4.0)), rel=1e-9)
+    assert u.spleen_release() > 0.95 * full
+    assert u.spleen_release(0.5) == pytest.approx(0.5 * u.spleen_release(), rel=1e-15)
+
+
+@pytest.mark.parametrize("n, rate, dt", [(1, 0.2, 1.0), (4, 0.05, 2.0), (64, 64 / 188.0, 1.0)])
+def test_the_chain_operator_is_the_exact_chain_step(n, rate, dt):
+    """The splenic chain's matrix step gives the numbers of the exact stage-by-stage step."""
+    x = [0.1 * (k % 7) for k in range(n)]
+    M, g = chain_operator(n, rate, dt)
+    assert np.allclose(M @ np.array(x) + (0.3 / rate) * g, step_chain(np.array(x), 0.3, rate, dt), rtol=1e-12, atol=1e-15)
+    assert (M >= 0.0).all() and (g >= 0.0).all()       # (a stage never goes below 0, not even by rounding)
+
+
+def test_without_an_injury_or_without_a_splenic_share_the_spleen_releases_exactly_nothing():
+    s = make(stress_output_spleen_share=1.0)
+    spleen(s, 500, 1.0)
+    assert not s.spleen_chain.any() and s.spleen_release() == 0.0
+    h = make(stress_output_spleen_share=0.0)     # the human preset's share
+    h.transit_stress[:] = 0.5
+    spleen(h, 500, 1.0)
+    assert not h.spleen_chain.any() and h.spleen_release() == 0.0
 
 
 def test_donor_platelets_clear_tpo_in_an_mpl_knockout_host():
