@@ -36,6 +36,10 @@ NEEDS_EVENT: dict[str, tuple[str, ...]] = {
     "tpo_agonist_half_life_hours": ("tpo",), "tpo_agonist_volume_ml_per_kg": ("tpo",),
     "tpo_agonist_potency": ("tpo",),
     "treatment_onset_hours": ("il6", "il11", "sdf1", "fgf4", "cxcr4_block", "vla4_block", "niche_disruption"),
+    # the stem-cell activation, the MK-lineage transit and the (splenic) stress output start with a cytotoxic event
+    **dict.fromkeys(("hspc_activation_per_killed_share", "hspc_activation_stages", "hspc_activation_stage_hours",
+                     "mk_transit_stages", "mk_transit_stage_hours", "stress_mkp_output", "stress_output_spleen_share",
+                     "stress_spleen_lag_hours", "stress_spleen_stages"), ("fu5", "irradiation")),
 }
 #: parameters that only change what the 3D view draws
 VISUAL_ONLY = {"platelet_particle_flow_um_per_h", "platelet_particle_life_hours", "platelet_particles_per_mk"}

@@ -260,6 +260,20 @@ def test_5fu_activates_stem_cells_and_mpl_ko_mice_answer_without_tpo_in_the_sple
     assert f["mkp"][late].mean() < 1.5 * f["mkp"][before].mean() and not off.systemic.spleen_chain.any()
 
 
+def test_the_stress_parameters_change_nothing_without_a_cytotoxic_event():
+    """What the parameters panel and the sweep dialog tell the user (gui/parameter_use.py): the stress
+    output, its splenic share, lag and stages act only after 5-FU or irradiation, so a run without one
+    gives the same numbers to the bit whatever their values."""
+    from gui.parameter_use import NEEDS_EVENT
+
+    changes = {"stress_mkp_output": 9.0, "stress_output_spleen_share": 0.3, "stress_spleen_lag_hours": 5.0,
+               "stress_spleen_stages": 3, "hspc_activation_per_killed_share": 0.5, "mk_transit_stage_hours": 20.0}
+    assert all(NEEDS_EVENT[k] == ("fu5", "irradiation") for k in changes)
+    a = run("wt", days=4)
+    b = run("wt", days=4, **changes)
+    assert np.array_equal(a.observables.table(), b.observables.table())
+
+
 def test_5fu_sinusoid_damage_develops_over_days_then_regenerates():
     """Kopp et al. 2005: the sinusoids are still intact just after 5-FU and disrupted by day 4. The
     damage (fu5_vessel_damage x each segment's susceptibility) enters as pending loss that develops
