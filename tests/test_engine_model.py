@@ -274,6 +274,26 @@ def test_the_stress_parameters_change_nothing_without_a_cytotoxic_event():
     assert np.array_equal(a.observables.table(), b.observables.table())
 
 
+def test_the_splenic_chain_has_the_spread_and_the_mean_of_the_marrow_lineage():
+    """stress_spleen_stages (64) and the chain's nominal mean (116 h + the lag) are taken from the
+    marrow's own MK lineage (scripts/mk_lineage_delay.py): if the marrow's lineage changes, these two
+    must follow. Measured on the default WT tile over 5 days."""
+    import importlib.util
+    from pathlib import Path
+
+    from engine.parameters import ParameterSet
+
+    path = Path(__file__).resolve().parent.parent / "scripts" / "mk_lineage_delay.py"
+    spec = importlib.util.spec_from_file_location("mk_lineage_delay", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    r = mod.lineage_delay("v01_wt", days=5.0, seed=2)
+    assert r["n"] > 500
+    p = ParameterSet("mouse")
+    assert 0.75 * r["stages"] <= p["stress_spleen_stages"] <= 1.25 * r["stages"]
+    assert abs(r["nominal_h"] - r["mean_h"]) < 0.1 * r["mean_h"]
+
+
 def test_5fu_sinusoid_damage_develops_over_days_then_regenerates():
     """Kopp et al. 2005: the sinusoids are still intact just after 5-FU and disrupted by day 4. The
     damage (fu5_vessel_damage x each segment's susceptibility) enters as pending loss that develops
