@@ -101,8 +101,10 @@ class Simulation:
         self.systemic = Systemic(p, self.genotype, mk_ref)
         self.systemic.set_platelets(p["platelet_baseline"] * g)
         self.systemic.tpo = self.systemic.tpo_steady_state(self.systemic.platelets, mk_ref * g)
-        # blood neutrophils, fed by the lodged HSPCs relative to the set-up's (steady-state) count
-        self.neutrophils = Neutrophils(p, float(np.count_nonzero(self.occupant >= 0)))
+        #: the set-up's (steady-state) lodged HSPCs: what the neutrophil supply and the splenic stress
+        #: output are counted against
+        self.hspc_reference = float(np.count_nonzero(self.occupant >= 0))
+        self.neutrophils = Neutrophils(p, self.hspc_reference)
         #: lung load and plasma level of the factors infused MSCs secrete (engine/msc_secretome.py)
         self.msc_secretome = MscSecretome()
         self._alloc_scratch()
@@ -301,7 +303,7 @@ class Simulation:
         sysm.advance_blood(dt, self.release_rate + spleen, counts[C.C_MK], fx.tpo_production,
                            self.donor_release_rate, counts[C.C_MK_DONOR])
         sysm.advance_transit(dt)
-        sysm.advance_spleen(dt, counts[C.C_HSPC_HOST] / self.neutrophils.reference)
+        sysm.advance_spleen(dt, counts[C.C_HSPC_HOST] / self.hspc_reference)
         sysm.advance_activation(dt)
         self.neutrophils.advance(dt, counts[C.C_HSPC_LODGED])
         # 3. sinusoid endothelium: integrity (disruption, regeneration), VCAM-1 (FGF-4)
