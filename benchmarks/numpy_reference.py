@@ -345,8 +345,8 @@ def _inputs(sim):
     members = sim.living()
     fx = treatment_effects(p, sim.systemic.levels)
     mp = MO.motility_parameters(p, sim.dt, fx.cxcr4)
-    counts = tally(st.kind, st.state, st.origin, st.maturity, st.ploidy, members, sim.occupant,
-                   p["mk_endomitosis_share"])
+    counts = tally(st.kind, st.state, st.origin, st.maturity, st.ploidy, st.age, p["mkp_stage_hours"], members,
+                   sim.occupant, p["mk_endomitosis_share"])
     free_fraction = float(np.count_nonzero(sim.occupant < 0)) / len(sim.sites)
     fp = FT.fate_parameters(p, sim.dt, fx, sim.systemic.drive(), free_fraction, counts[C_MSC] > 0)
     f = sim.field

@@ -41,8 +41,10 @@ def current_ploidy(ploidy, maturity, endo_share):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _count(out, k, state, origin, maturity, ploidy, endo_share):
-    """Add one living agent to a census vector."""
+def _count(out, k, state, origin, maturity, ploidy, age, mkp_stage, endo_share):
+    """Add one living agent to a census vector. An MK progenitor counts while in its stage
+    (``age < mkp_stage``): past it, it and its daughters are dividing into MKs, which the model does
+    in a few steps that stand for divisions made during the stage (engine/fates.py)."""
     if k == HSPC:
         if state == LODGED:
             out[C_HSPC_LODGED] += 1
@@ -51,7 +53,8 @@ def _count(out, k, state, origin, maturity, ploidy, endo_share):
         else:
             out[C_HSPC_HOST] += 1
     elif k == MKP:
-        out[C_MKP] += 1
+        if age < mkp_stage:
+            out[C_MKP] += 1
     elif k == MK:
         out[C_MK] += 1
         if origin == DONOR:
@@ -73,19 +76,19 @@ def _count(out, k, state, origin, maturity, ploidy, endo_share):
 
 
 @njit(cache=True, nogil=True)
-def tally(kind, state, origin, maturity, ploidy, members, occupant, endo_share):
+def tally(kind, state, origin, maturity, ploidy, age, mkp_stage, members, occupant, endo_share):
     """Census vector (``C_*`` indices) of the agents ``members`` (``endo_share``: see
-    :func:`current_ploidy`)."""
+    :func:`current_ploidy`; ``mkp_stage``: the MK progenitors' stage in hours, see :func:`_count`)."""
     out = np.zeros(C_SIZE)
     for m in range(members.size):
         i = members[m]
-        _count(out, kind[i], state[i], origin[i], maturity[i], ploidy[i], endo_share)
+        _count(out, kind[i], state[i], origin[i], maturity[i], ploidy[i], age[i], mkp_stage, endo_share)
     out[C_SITES] = occupant.size
     return out
 
 
 @njit(cache=True, nogil=True)
-def census(kind, state, origin, maturity, ploidy, occupant, cells, endo_share):
+def census(kind, state, origin, maturity, ploidy, age, mkp_stage, occupant, cells, endo_share):
     """One pass over all slots: the census vector of the living agents (as :func:`tally`), and
     their slots, in slot order, into ``cells``. Returns (counts, number of cells)."""
     out = np.zeros(C_SIZE)
@@ -96,6 +99,6 @@ def census(kind, state, origin, maturity, ploidy, occupant, cells, endo_share):
             continue
         cells[nc] = i
         nc += 1
-        _count(out, k, state[i], origin[i], maturity[i], ploidy[i], endo_share)
+        _count(out, k, state[i], origin[i], maturity[i], ploidy[i], age[i], mkp_stage, endo_share)
     out[C_SITES] = occupant.size
     return out, nc

@@ -496,6 +496,13 @@ def ploidy_log2_mode(params, mpl_signal: float) -> float:
     return base + params["mk_ploidy_tpo_gain_log2"] * (mpl_signal - 1.0)
 
 
+def mkp_divisions(params, mpl_signal: float) -> float:
+    """Divisions an MK progenitor makes at the end of its stage at this Mpl signal (relative to WT
+    baseline): the transit amplification every progenitor makes (`mkp_divisions_wt`) plus the TPO
+    burst above WT (:func:`mkp_burst_divisions`)."""
+    return params["mkp_divisions_wt"] + mkp_burst_divisions(params, mpl_signal)
+
+
 def mkp_burst_divisions(params, mpl_signal: float) -> float:
     """Extra divisions an MK progenitor makes at the end of its stage at this Mpl signal (relative to
     WT baseline): none at or below WT, rising linearly to `mkp_tpo_burst_divisions` at the saturated
@@ -567,7 +574,7 @@ def fate_parameters(params, dt: float, effects, drive, free_fraction: float, msc
     fp[F_PLOIDY_SD] = p["mk_ploidy_sd_log2"]
     fp[F_PLOIDY_REF] = 2.0 ** p["mk_ploidy_log2_wt"]
     fp[F_ENDO_SHARE] = p["mk_endomitosis_share"]
-    fp[F_MKP_BURST] = mkp_burst_divisions(p, drive.host_signal)
-    fp[F_MKP_BURST_DONOR] = mkp_burst_divisions(p, drive.donor_signal)
+    fp[F_MKP_BURST] = mkp_divisions(p, drive.host_signal)
+    fp[F_MKP_BURST_DONOR] = mkp_divisions(p, drive.donor_signal)
     hit_probabilities(fp)
     return fp

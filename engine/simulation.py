@@ -290,8 +290,8 @@ class Simulation:
         if st.capacity != self.flags.size:
             self._alloc_scratch()
         # 2. systemic compartments (and the list of cells, in slot order)
-        counts, n_cells = C.census(st.kind, st.state, st.origin, st.maturity, st.ploidy, self.occupant, self.cell_slots,
-                                    p["mk_endomitosis_share"])
+        counts, n_cells = C.census(st.kind, st.state, st.origin, st.maturity, st.ploidy, st.age, p["mkp_stage_hours"],
+                                    self.occupant, self.cell_slots, p["mk_endomitosis_share"])
         cells = self.cell_slots[:n_cells]
         self.counts = counts
         sysm = self.systemic
@@ -381,8 +381,8 @@ class Simulation:
     def _record(self):
         st = self.store
         members = self.living()
-        c = C.tally(st.kind, st.state, st.origin, st.maturity, st.ploidy, members, self.occupant,
-                    self.params["mk_endomitosis_share"])
+        c = C.tally(st.kind, st.state, st.origin, st.maturity, st.ploidy, st.age, self.params["mkp_stage_hours"],
+                    members, self.occupant, self.params["mk_endomitosis_share"])
         sysm = self.systemic
         hspc = c[C.C_HSPC_HOST] + c[C.C_HSPC_DONOR]
         mk = c[C.C_MK]

@@ -173,11 +173,12 @@ def populate(tile: Tile, params, genotype: str, rng) -> tuple[AgentStore, np.nda
     idx = add_agents(store, A.HSPC, tile.sites[occupied], state=A.LODGED)
     store.link[idx] = occupied
     occupant[occupied] = idx
-    # MK lineage at the calibrated WT steady state scaled for the genotype (MKP:MK ~ 0.65, ~58% of
-    # MKs docked at sinusoids); the spin-up then settles the details
+    # MK lineage at the calibrated WT steady state scaled for the genotype (MKP:MK ~ 0.65 for
+    # progenitors that make one MK each, fewer as each makes 2^mkp_divisions_wt; ~58% of MKs docked
+    # at sinusoids); the spin-up then settles the details
     g = lineage_factor(p, genotype)
     n_mk = int(round(p["mk_baseline_per_mm3"] * tile_mm3 * g))
-    n_mkp = int(round(0.65 * n_mk))
+    n_mkp = int(round(0.65 * n_mk / 2.0 ** p["mkp_divisions_wt"]))
     hs = tile.sites[occupied]
     if n_mkp and len(hs):
         src = hs[rng.integers(0, len(hs), n_mkp)]

@@ -53,7 +53,7 @@ def test_quantitative_checks_against_published_numbers_and_a_calibration_section
     tests = [(c, ch) for c, ch in data if ch.role == "test"]
     distinct = {(ch.target.table, ch.target.series, ch.target.point, ch.kind, ch.arm, ch.column) for _, ch in tests}
     assert len(distinct) >= 12
-    assert [c.id for c in CLAIMS if c.role == "calibration"] == ["V1", "D1", "D4"]
+    assert [c.id for c in CLAIMS if c.role == "calibration"] == ["V1", "D1", "D4", "D11"]
     v3 = {ch.target.series: ch.role for c in CLAIMS if c.id == "V3" for ch in c.checks if ch.target}
     assert v3["mpl_tpo_ratio"] == "calibration" and v3["mpl_platelets_rel"] == "test"
     assert next(c for c in CLAIMS if c.id == "V3").role == "test"

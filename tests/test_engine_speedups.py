@@ -302,10 +302,11 @@ def test_census_matches_tally_and_the_plain_lists(small_sim):
     members = sim.living()
     cap = st.capacity
     cells_out = np.full(cap, -1, np.int64)
-    counts, nc = census(st.kind, st.state, st.origin, st.maturity, st.ploidy, sim.occupant, cells_out,
+    stage = sim.params["mkp_stage_hours"]
+    counts, nc = census(st.kind, st.state, st.origin, st.maturity, st.ploidy, st.age, stage, sim.occupant, cells_out,
                         sim.params["mk_endomitosis_share"])
-    assert np.array_equal(counts, tally(st.kind, st.state, st.origin, st.maturity, st.ploidy, members, sim.occupant,
-                                                 sim.params["mk_endomitosis_share"]))
+    assert np.array_equal(counts, tally(st.kind, st.state, st.origin, st.maturity, st.ploidy, st.age, stage, members,
+                                        sim.occupant, sim.params["mk_endomitosis_share"]))
     assert np.array_equal(cells_out[:nc], members)
     assert nc > 0 and not np.any(st.kind[members] == A.PLATELET)   # particles live outside the store
     nspawn = np.zeros(cap, np.int32)

@@ -18,12 +18,30 @@ def test_no_burst_at_or_below_the_wt_signal_and_log2_3_at_saturation():
     d, ec50 = p["mkp_tpo_burst_divisions"], p["tpo_signal_ec50_rel"]
     assert d == pytest.approx(math.log2(3.0), abs=1e-3)
     assert FT.mkp_burst_divisions(p, 0.0) == 0.0          # Thpo-/- and Mpl-/-
-    assert FT.mkp_burst_divisions(p, 1.0) == 0.0          # steady state: one MK per progenitor
+    assert FT.mkp_burst_divisions(p, 1.0) == 0.0          # steady state: no burst
     assert FT.mkp_burst_divisions(p, 1.0 + 0.5 * ec50) == pytest.approx(0.5 * d)
     assert FT.mkp_burst_divisions(p, 1.0 + ec50) == pytest.approx(d)
     assert FT.mkp_burst_divisions(p, 1.0 + 5.0 * ec50) == pytest.approx(d)
     # the human agonist response only doubles megakaryopoiesis (Harker 2000): no burst
     assert ParameterSet("human")["mkp_tpo_burst_divisions"] == 0.0
+
+
+def test_every_progenitor_amplifies_and_the_burst_adds_to_it():
+    """The transit amplification (mkp_divisions_wt, fitted to Niswander's 4.1 MKs per progenitor) acts
+    at any signal, the knockouts' included; the TPO burst adds to it above WT. The human preset has
+    neither (one MK per progenitor, no burst)."""
+    p = ParameterSet("mouse")
+    d0, burst, ec50 = p["mkp_divisions_wt"], p["mkp_tpo_burst_divisions"], p["tpo_signal_ec50_rel"]
+    assert 2.0 <= d0 <= 2.6
+    assert FT.mkp_divisions(p, 0.0) == d0
+    assert FT.mkp_divisions(p, 1.0) == d0
+    assert FT.mkp_divisions(p, 1.0 + ec50) == pytest.approx(d0 + burst)
+    # the HSPC output is lowered by the same factor, so the MK output per stem cell is what it was
+    assert p["hspc_mkp_output_per_day"] * 2.0 ** d0 == pytest.approx(2.3, rel=0.01)
+    # the splenic yield is relative to WT: the amplification cancels
+    assert FT.splenic_yield(p, 1.0) == pytest.approx(1.0)
+    h = ParameterSet("human")
+    assert FT.mkp_divisions(h, 1.0) == 0.0 and FT.mkp_divisions(h, 3.0) == 0.0
 
 
 def test_the_burst_divides_whole_divisions_surely_and_the_rest_by_chance():

@@ -220,8 +220,8 @@ def test_the_young_megakaryocytes_are_those_nearest_2n_or_4n_now():
     mks = np.flatnonzero(st.kind == A.MK)
     now = np.array([current_ploidy(st.ploidy[i], st.maturity[i], share) for i in mks])
     expect = int(np.sum(np.floor(np.log2(now) + 0.5) <= 2))     # nearest class 2N or 4N
-    counts = C.tally(st.kind, st.state, st.origin, st.maturity, st.ploidy, np.flatnonzero(st.kind >= 0),
-                     sim.occupant, share)
+    counts = C.tally(st.kind, st.state, st.origin, st.maturity, st.ploidy, st.age, sim.params["mkp_stage_hours"],
+                     np.flatnonzero(st.kind >= 0), sim.occupant, share)
     assert 0 < expect < mks.size
     assert counts[C.C_MK_IMMATURE] == expect
     assert counts[C.C_MK] == mks.size

@@ -50,9 +50,10 @@ def test_restored_tile_runs_exactly_as_a_built_one(tmp_path, scenario):
     assert restored.time_hours == 0.0 and len(restored.observables.table()) == 1
     assert [e.kind for e in restored.schedule.events] == ["fu5"]   # events come from the scenario
     _assert_same_run(built, restored)
-    # and the 5-FU dose of day 1 was applied in both (platelets fall from day 0)
-    p = restored.observables["platelets"]
-    assert p[-1] < p[0]
+    # and the 5-FU dose of day 1 was applied in both: it kills 90% of the MK progenitors (the platelets
+    # of so small a tile wobble too much to show it within a day)
+    mkp = restored.observables["mkp"]
+    assert mkp[0] >= 10 and mkp[-1] < 0.5 * mkp[0]
 
 
 def test_tile_key_names_everything_that_shapes_the_tile(scenario):
