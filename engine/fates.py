@@ -268,9 +268,10 @@ def _decide(i, kind, origin, state, pos, age, maturity, timer, ploidy, link, fp,
 @njit(cache=True, nogil=True, inline="always")
 def _burst_divides(i, origin, timer, fp, seed, step):
     """Whether MK progenitor i, at the end of its stage with ``timer[i]`` divisions behind it, divides
-    once more: d extra divisions (fp's burst, by the cell's own Mpl signal) are floor(d) sure ones and
-    one more with probability 2**(d - floor(d)) - 1, so that a progenitor yields on average 2**d MKs
-    (1 at or below the WT signal)."""
+    once more: d divisions (fp's F_MKP_BURST: the transit amplification plus the TPO burst by the
+    cell's own Mpl signal, :func:`mkp_divisions`) are floor(d) sure ones and one more with probability
+    2**(d - floor(d)) - 1, so that a progenitor yields on average 2**d MKs (2**mkp_divisions_wt at or
+    below the WT signal)."""
     d = fp[F_MKP_BURST_DONOR] if origin[i] == DONOR else fp[F_MKP_BURST]
     if d <= 0.0:
         return False

@@ -82,3 +82,20 @@ def test_a_progenitor_yields_two_to_the_d_megakaryocytes_on_average():
             sizes.append(mks)
         assert np.mean(sizes) == pytest.approx(2.0 ** d, rel=0.03)
         assert max(sizes) <= 2 ** math.ceil(d)
+
+
+def test_the_census_counts_progenitors_in_their_stage_not_their_dividing_clones():
+    """The divisions at the end of the stage take one step each; the census counts a progenitor only
+    while age < mkp_stage_hours, so the MK progenitor count does not depend on the time step (the WT
+    tile holds 4.11 MKs per progenitor with 1 h steps and 4.12 with 0.5 h, seeds 1-3)."""
+    from engine import census as C
+
+    kind = np.array([A.MKP, A.MKP, A.MKP, A.MKP, A.MK], np.int8)
+    age = np.array([0.0, 47.9, 48.0, 51.0, 60.0])
+    zeros = np.zeros(kind.size)
+    state = np.zeros(kind.size, np.int8)
+    origin = np.zeros(kind.size, np.int8)
+    members = np.arange(kind.size)
+    occupant = np.full(3, -1, np.int64)
+    counts = C.tally(kind, state, origin, zeros, np.full(kind.size, 16.0), age, 48.0, members, occupant, 0.25)
+    assert counts[C.C_MKP] == 2 and counts[C.C_MK] == 1
