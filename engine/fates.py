@@ -35,7 +35,7 @@ from .rng import S_BIRTH, S_DEATH, S_DIVIDE, S_DOCK, S_PLACE, S_PLOIDY, S_UNDOCK
  F_DIV_EXPAND_DONOR, F_MKP_OUT_DONOR, F_PLOIDY_LOG2_DONOR,
  F_ENDO_SHARE,
  # extra divisions an MK progenitor makes at the end of its stage (Mpl signal above WT), host, donor
- F_MKP_BURST, F_MKP_BURST_DONOR) = range(46)
+ F_MKP_DIVISIONS, F_MKP_DIVISIONS_DONOR) = range(46)
 F_SIZE = 46
 
 #: MK ploidy classes: 2N (2**1) to 64N (2**6)
@@ -187,9 +187,10 @@ def _decide(i, kind, origin, state, pos, age, maturity, timer, ploidy, link, fp,
         if uniform(seed, step, i, S_DEATH) < fp[F_P_MKP_DEATH]:
             flags[i] = FL_DIE
         elif age[i] >= fp[F_MKP_STAGE]:
-            if _burst_divides(i, origin, timer, fp, seed, step):
-                # a Mpl signal above WT's: the committed progenitor divides once more before its
-                # daughters become MKs (timer = generation; a daughter checks again in the next step)
+            if _mkp_divides(i, origin, timer, fp, seed, step):
+                # transit amplification (and the TPO burst above WT's signal): the committed progenitor
+                # divides once more before its daughters become MKs (timer = generation; a daughter
+                # checks again in the next step)
                 flags[i] = FL_DIVIDE
                 return
             flags[i] = FL_TO_MK
@@ -266,13 +267,13 @@ def _decide(i, kind, origin, state, pos, age, maturity, timer, ploidy, link, fp,
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _burst_divides(i, origin, timer, fp, seed, step):
+def _mkp_divides(i, origin, timer, fp, seed, step):
     """Whether MK progenitor i, at the end of its stage with ``timer[i]`` divisions behind it, divides
-    once more: d divisions (fp's F_MKP_BURST: the transit amplification plus the TPO burst by the
+    once more: d divisions (fp's F_MKP_DIVISIONS: the transit amplification plus the TPO burst by the
     cell's own Mpl signal, :func:`mkp_divisions`) are floor(d) sure ones and one more with probability
     2**(d - floor(d)) - 1, so that a progenitor yields on average 2**d MKs (2**mkp_divisions_wt at or
     below the WT signal)."""
-    d = fp[F_MKP_BURST_DONOR] if origin[i] == DONOR else fp[F_MKP_BURST]
+    d = fp[F_MKP_DIVISIONS_DONOR] if origin[i] == DONOR else fp[F_MKP_DIVISIONS]
     if d <= 0.0:
         return False
     g = timer[i]
@@ -517,7 +518,8 @@ def splenic_yield(params, mpl_signal: float) -> float:
     """Platelets the splenic stress output makes at this Mpl signal (relative to WT baseline), as a
     factor on what it makes at the WT steady state: the splenic MKs answer the signal as the marrow's
     do, their modal ploidy shifted by :func:`ploidy_log2_mode` (yield proportional to ploidy) and each
-    progenitor making 2^d MKs (:func:`mkp_burst_divisions`). 1 at the WT signal; 2^-gain without one."""
+    progenitor making 2^burst times the MKs it makes at WT (:func:`mkp_burst_divisions`; the transit
+    amplification is in both and cancels). 1 at the WT signal; 2^-gain without one."""
     return 2.0 ** (ploidy_log2_mode(params, mpl_signal) - params["mk_ploidy_log2_wt"]
                    + mkp_burst_divisions(params, mpl_signal))
 
@@ -575,7 +577,7 @@ def fate_parameters(params, dt: float, effects, drive, free_fraction: float, msc
     fp[F_PLOIDY_SD] = p["mk_ploidy_sd_log2"]
     fp[F_PLOIDY_REF] = 2.0 ** p["mk_ploidy_log2_wt"]
     fp[F_ENDO_SHARE] = p["mk_endomitosis_share"]
-    fp[F_MKP_BURST] = mkp_divisions(p, drive.host_signal)
-    fp[F_MKP_BURST_DONOR] = mkp_divisions(p, drive.donor_signal)
+    fp[F_MKP_DIVISIONS] = mkp_divisions(p, drive.host_signal)
+    fp[F_MKP_DIVISIONS_DONOR] = mkp_divisions(p, drive.donor_signal)
     hit_probabilities(fp)
     return fp

@@ -101,6 +101,14 @@ def chain_operator(n: int, rate: float, dt: float) -> tuple[np.ndarray, np.ndarr
     return M, g
 
 
+def mk_lineage_hours(params) -> float:
+    """Nominal time (h) from an MK progenitor's birth to its platelets in the marrow: the progenitor
+    stage, the MK's maturation and its release (the splenic chain's mean adds its lag to this;
+    scripts/mk_lineage_delay.py measures the real one against it)."""
+    p = params
+    return p["mkp_stage_hours"] + 24.0 * p["mk_maturation_days"] + p["mk_release_hours"]
+
+
 def platelet_steady_state(n_stages: int, lifespan_h: float, fixed_h: float, count: float):
     """The blood platelets' ageing chain at steady state with ``count`` (10^3/uL) in all: the
     stage contents, and the release (10^3/uL per hour) that holds them. Each of the ``n_stages``
@@ -173,8 +181,7 @@ class Systemic:
         self.activation_per_kill = p["hspc_activation_per_killed_share"]
         self.transit_rate = 1.0 / p["mk_transit_stage_hours"]
         self.spleen_share = p["stress_output_spleen_share"]
-        spleen_h = (p["stress_spleen_lag_hours"] + p["mkp_stage_hours"] + 24.0 * p["mk_maturation_days"]
-                    + p["mk_release_hours"])
+        spleen_h = p["stress_spleen_lag_hours"] + mk_lineage_hours(p)
         self.spleen_rate = int(round(p["stress_spleen_stages"])) / spleen_h
         #: platelets released per hour (10^3/uL or 10^9/L per h) that hold the baseline count
         self.release0 = platelet_steady_state(int(round(p["platelet_age_stages"])), self.lifespan_h, self.fixed_h,

@@ -21,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from engine import Simulation, load_scenario  # noqa: E402
 from engine import agents as A  # noqa: E402
+from engine.systemic import mk_lineage_hours  # noqa: E402
 
 
 def lineage_delay(scenario: str = "v01_wt", days: float = 10.0, seed: int = 1) -> dict:
@@ -41,7 +42,7 @@ def lineage_delay(scenario: str = "v01_wt", days: float = 10.0, seed: int = 1) -
     sd = float(np.sqrt(a.var() + release_h ** 2 / 12.0))        # (release spread evenly over its hours)
     return {"n": int(a.size), "ages": a, "mean_h": mean, "sd_h": sd, "cv": sd / mean,
             "stages": (mean / sd) ** 2,
-            "nominal_h": p["mkp_stage_hours"] + 24.0 * p["mk_maturation_days"] + release_h}
+            "nominal_h": mk_lineage_hours(p)}
 
 
 def main(argv: list[str]) -> int:

@@ -46,25 +46,25 @@ def test_every_progenitor_amplifies_and_the_burst_adds_to_it():
 
 def test_the_burst_divides_whole_divisions_surely_and_the_rest_by_chance():
     fp = np.zeros(FT.F_SIZE)
-    fp[FT.F_MKP_BURST] = 1.585
-    fp[FT.F_MKP_BURST_DONOR] = 0.0
+    fp[FT.F_MKP_DIVISIONS] = 1.585
+    fp[FT.F_MKP_DIVISIONS_DONOR] = 0.0
     n = 20000
     origin = np.zeros(n, np.int8)
     for g, expected in ((0.0, 1.0), (1.0, 2.0 ** 0.585 - 1.0), (2.0, 0.0)):
         timer = np.full(n, g)
-        share = np.mean([FT._burst_divides(i, origin, timer, fp, 3, 11) for i in range(n)])
+        share = np.mean([FT._mkp_divides(i, origin, timer, fp, 3, 11) for i in range(n)])
         assert share == pytest.approx(expected, abs=0.012)
     # donor cells follow their own (here: WT) signal
     origin[:] = A.DONOR
     timer = np.zeros(n)
-    assert not any(FT._burst_divides(i, origin, timer, fp, 3, 11) for i in range(200))
+    assert not any(FT._mkp_divides(i, origin, timer, fp, 3, 11) for i in range(200))
 
 
 def test_a_progenitor_yields_two_to_the_d_megakaryocytes_on_average():
     fp = np.zeros(FT.F_SIZE)
     n = 6000
     for d in (0.0, 0.5, 1.585, 2.3):
-        fp[FT.F_MKP_BURST] = d
+        fp[FT.F_MKP_DIVISIONS] = d
         origin = np.zeros(1, np.int8)
         sizes = []
         for lineage in range(n):
@@ -74,7 +74,7 @@ def test_a_progenitor_yields_two_to_the_d_megakaryocytes_on_average():
                 nxt = []
                 for k, g in enumerate(cells):
                     timer = np.array([g])
-                    if FT._burst_divides(0, origin, timer, fp, 1000 + lineage, step * 64 + k):
+                    if FT._mkp_divides(0, origin, timer, fp, 1000 + lineage, step * 64 + k):
                         nxt += [g + 1.0, g + 1.0]
                     else:
                         mks += 1
