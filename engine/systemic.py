@@ -163,9 +163,11 @@ class Systemic:
         self.lifespan_h = p["platelet_lifespan_days"] * 24.0
         #: platelets used per hour whatever the count (the fixed requirement, 10^3/uL/h; 0: none)
         self.fixed_h = p["platelet_fixed_requirement_per_day"] / 24.0
-        k_total = math.log(2.0) / p["tpo_half_life_hours"]
+        # the measured half-life is that of the non-receptor routes: pharmacological doses saturate
+        # the Mpl sink; at physiological levels the receptors clear f_r of all (Li et al. 1999)
         f_r = p["tpo_receptor_clearance_fraction"]
-        self.k_ns = k_total * (1.0 - f_r)
+        self.k_ns = math.log(2.0) / p["tpo_half_life_hours"]
+        k_total = self.k_ns / (1.0 - f_r)
         self.k_r = k_total * f_r
         self.mk_share = p["tpo_mk_clearance_share"]
         self.production = 0.0 if self.genotype == "thpo_ko" else k_total * self.T0

@@ -35,9 +35,15 @@ def lineage_delay(scenario: str = "v01_wt", days: float = 10.0, seed: int = 1) -
         # an MK that started to release this step still holds the whole release time
         starting = (st.kind == A.MK) & (st.state == A.RELEASING) & (st.timer == release_h)
         ages.extend(st.age[starting].tolist())
-    a = np.array(ages)
+    return delay_of_ages(np.array(ages), p)
+
+
+def delay_of_ages(a: np.ndarray, p) -> dict:
+    """The lineage delay that MK ages at the start of release ``a`` (hours; one run's, or several
+    runs' pooled) imply under parameters ``p``."""
     if a.size == 0:
         return {"n": 0}
+    release_h = p["mk_release_hours"]
     mean = p["mkp_stage_hours"] + float(a.mean()) + release_h / 2.0
     sd = float(np.sqrt(a.var() + release_h ** 2 / 12.0))        # (release spread evenly over its hours)
     return {"n": int(a.size), "ages": a, "mean_h": mean, "sd_h": sd, "cv": sd / mean,

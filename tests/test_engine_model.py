@@ -277,7 +277,8 @@ def test_the_stress_parameters_change_nothing_without_a_cytotoxic_event():
 def test_the_splenic_chain_has_the_spread_and_the_mean_of_the_marrow_lineage():
     """stress_spleen_stages (64) and the chain's nominal mean (116 h + the lag) are taken from the
     marrow's own MK lineage (scripts/mk_lineage_delay.py): if the marrow's lineage changes, these two
-    must follow. Measured on the default WT tile over 5 days."""
+    must follow. Measured on the default WT tile over 5 days, seeds 1-3 pooled (one seed's stage
+    count moves by up to a quarter from seed to seed: 1/CV^2 is sensitive to a few late MKs)."""
     import importlib.util
     from pathlib import Path
 
@@ -287,9 +288,10 @@ def test_the_splenic_chain_has_the_spread_and_the_mean_of_the_marrow_lineage():
     spec = importlib.util.spec_from_file_location("mk_lineage_delay", path)
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
-    r = mod.lineage_delay("v01_wt", days=5.0, seed=2)
-    assert r["n"] > 500
     p = ParameterSet("mouse")
+    ages = [mod.lineage_delay("v01_wt", days=5.0, seed=seed)["ages"] for seed in (1, 2, 3)]
+    r = mod.delay_of_ages(np.concatenate(ages), p)
+    assert r["n"] > 3000
     assert 0.75 * r["stages"] <= p["stress_spleen_stages"] <= 1.25 * r["stages"]
     assert abs(r["nominal_h"] - r["mean_h"]) < 0.1 * r["mean_h"]
 

@@ -228,14 +228,34 @@ def test_integrated_tpo_reaches_the_steady_state_formula(production):
     assert sysm.tpo == pytest.approx(expected, rel=1e-9)
 
 
-def test_tpo_relaxes_with_the_total_half_life_at_wt_baseline():
-    """At baseline receptor mass the clearance is the whole ln2 / half-life: with production off,
-    TPO halves in one half-life."""
+def test_tpo_half_life_is_the_non_receptor_route_and_the_receptors_add_the_rest():
+    """tpo_half_life_hours is the half-life measured after recombinant doses, which saturate the Mpl
+    sink (Li et al. 1999): with no receptor mass TPO halves in one half-life; at the WT receptor
+    mass it is cleared 1 / (1 - f) times faster (f = 0.88 here), and production balances that
+    faster turnover, so the steady state is T0 either way."""
+    bare = make()
+    bare.production = 0.0
+    bare.set_platelets(0.0)
+    integrate(bare, hours=20.0, dt=0.5, mk_mass=0.0)
+    assert bare.tpo == pytest.approx(75.0, rel=1e-12)
+    wt = make()
+    wt.production = 0.0
+    wt.set_platelets(1000.0)
+    integrate(wt, hours=20.0, dt=0.5, release_rate=1000.0 / 108.0)
+    assert wt.tpo == pytest.approx(150.0 * 2.0 ** (-1.0 / 0.12), rel=1e-12)
+    assert make().production == pytest.approx(150.0 * math.log(2.0) / 20.0 / 0.12, rel=1e-12)
+
+
+def test_aplasia_raises_tpo_toward_its_ceiling_with_the_non_receptor_half_life():
+    """Platelets and MKs gone: TPO climbs from T0 toward T0 / (1 - f), the gap halving in one
+    half-life of the non-receptor route (20 h here), so within days, not weeks."""
     sysm = make()
-    sysm.production = 0.0
-    sysm.set_platelets(1000.0)
-    integrate(sysm, hours=20.0, dt=0.5, release_rate=1000.0 / 108.0)
-    assert sysm.tpo == pytest.approx(75.0, rel=1e-12)
+    sysm.set_platelets(0.0)
+    top = 150.0 / 0.12
+    integrate(sysm, hours=20.0, dt=1.0, mk_mass=0.0)
+    assert sysm.tpo == pytest.approx(top - (top - 150.0) / 2.0, rel=1e-12)
+    integrate(sysm, hours=100.0, dt=1.0, mk_mass=0.0)
+    assert sysm.tpo == pytest.approx(top - (top - 150.0) / 64.0, rel=1e-12)
 
 
 def test_thpo_knockout_makes_no_tpo():
@@ -244,7 +264,7 @@ def test_thpo_knockout_makes_no_tpo():
     assert sysm.tpo_steady_state(1000.0, MK_REF) == 0.0
     assert sysm.tpo_steady_state(100.0, MK_REF, 3.0) == 0.0
     integrate(sysm, hours=30 * 24.0, release_rate=1000.0 / 108.0)
-    assert sysm.tpo < 1e-6                   # 150 x exp(-ln2 x 720 / 20)
+    assert sysm.tpo < 1e-6
     assert sysm.expansion_factor() == pytest.approx(0.1, abs=1e-7)
 
 
@@ -255,7 +275,7 @@ def test_mpl_knockout_has_no_receptor_clearance_and_no_signal():
     ratio = ko.tpo_steady_state(1000.0, MK_REF) / wt.tpo_steady_state(1000.0, MK_REF)
     assert ratio == pytest.approx(1.0 / (1.0 - 0.88), rel=1e-12)
     assert ko.tpo_steady_state(50.0, 0.0) == pytest.approx(ko.tpo_steady_state(3000.0, 5 * MK_REF), rel=1e-12)
-    integrate(ko, hours=300 * 24.0, dt=2.0, release_rate=1000.0 / 108.0)   # 30 time constants
+    integrate(ko, hours=300 * 24.0, dt=2.0, release_rate=1000.0 / 108.0)   # 250 time constants
     assert ko.tpo == pytest.approx(150.0 / 0.12, rel=1e-9)
     assert ko.tpo_signal() == 0.0
     assert ko.expansion_factor() == pytest.approx(0.1, rel=1e-12)
