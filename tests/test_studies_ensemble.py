@@ -94,7 +94,9 @@ def test_cancel_stops_running_workers():
         if p.fraction > 0:
             started.set()
 
-    job = start_ensemble(tiny(days=60.0, scenario="lesson_wt_reference"), 2, workers=2, progress=progress)
+    # runs far longer than a cancel takes to arrive (a 60-day tiny run, ~3 s, once finished before it
+    # on a loaded machine); cancelled, they stop within a step
+    job = start_ensemble(tiny(days=1000.0, scenario="lesson_wt_reference"), 2, workers=2, progress=progress)
     assert started.wait(120), "workers never reported progress"
     job.cancel()
     res = job.result(timeout=120)
