@@ -15,6 +15,15 @@ S = lodged HSPCs / reference count (1 at steady state). At steady state every co
 Circ0. 5-FU and irradiation kill the cycling Prol (the same share as of MK progenitors); the
 maturing and circulating cells are spared, as in Friberg's drug effect on Prol only.
 
+Friberg's Prol is the marrow's mitotic pool, fed in his patients by intact stem cells. After a
+transplant the donor's stem and progenitor cells must first make that pool: their output reaches
+Prol through a chain of ``anc_transit_stages`` equal first-order stages (the cycling myeloid
+progenitors in between; mean transit = stages x ``anc_transit_stage_hours``), and S above stands
+for the chain's last stage, relative to steady state:
+    dY1/dt = r * (lodged / reference - Y1),   dYk/dt = r * (Y(k-1) - Yk),   S = Yn
+The same cytotoxic events kill the chain's cells as they kill Prol's. Without an injury or a
+transplant the chain changes nothing (Y = 1 at steady state).
+
 Each step is exact for the feed held constant over the step (the feedback read at the step's
 start): the chain of five equal first-order stages is solved in closed form, so any dt is stable.
 No Qt here.
@@ -35,6 +44,9 @@ class Neutrophils:
         self.set_constants(params)
         self.reference = max(float(reference_hspcs), 1e-9)
         self.chain = np.full(N_STAGES, self.circ0)
+        #: the myeloid progenitor transit between the stem cells and Prol: each stage's content
+        #: relative to steady state (its number of stages is the state's shape, fixed for a run)
+        self.transit = np.ones(int(round(params["anc_transit_stages"])))
 
     def set_constants(self, params) -> None:
         """Read the constants from the parameters: at set-up, and again when a parameter changes
@@ -45,6 +57,7 @@ class Neutrophils:
         self.gamma = p["anc_feedback_gamma"]
         self.floor = p["anc_feedback_floor"]
         self.ktr = N_TRANSIT / self.mtt_h
+        self.transit_rate = 1.0 / p["anc_transit_stage_hours"]
 
     # ------------------------------------------------------------ state
     @property
@@ -52,26 +65,36 @@ class Neutrophils:
         """Absolute neutrophil count (10^9/L)."""
         return float(self.chain[-1])
 
-    def supply(self, lodged_hspcs: float) -> float:
-        """Stem/progenitor supply relative to steady state."""
+    def stem_output(self, lodged_hspcs: float) -> float:
+        """What the lodged stem/progenitor cells put into the progenitor transit, relative to steady state."""
         return max(float(lodged_hspcs), 0.0) / self.reference
+
+    def supply(self) -> float:
+        """Supply of Prol relative to steady state: the progenitor transit's output."""
+        return float(self.transit[-1]) if self.transit.size else 1.0
 
     def feedback(self) -> float:
         """Friberg's feedback (Circ0 / Circ)^gamma, Circ held at or above the floor."""
         return (self.circ0 / max(self.anc, self.floor)) ** self.gamma
 
-    def production(self, lodged_hspcs: float) -> float:
+    def production(self) -> float:
         """Influx into Prol (10^9/L per hour)."""
-        return self.ktr * self.circ0 * self.supply(lodged_hspcs) * self.feedback()
+        return self.ktr * self.circ0 * self.supply() * self.feedback()
 
     def kill(self, share: float) -> None:
-        """A cytotoxic event kills this share of the proliferating compartment."""
-        self.chain[0] *= 1.0 - min(max(float(share), 0.0), 1.0)
+        """A cytotoxic event kills this share of the cycling cells: the progenitor transit and Prol."""
+        s = 1.0 - min(max(float(share), 0.0), 1.0)
+        self.transit *= s
+        self.chain[0] *= s
 
     # ------------------------------------------------------------ integration
     def advance(self, dt: float, lodged_hspcs: float) -> None:
-        """Advance the chain by dt hours with the influx of now held constant (exact)."""
-        u = self.production(lodged_hspcs)
+        """Advance by dt hours: Prol's influx read at the step's start, then the progenitor transit and
+        the Friberg chain, each exact for its inflow held constant over the step."""
+        u = self.production()
+        if self.transit.size:
+            r = self.transit_rate
+            self.transit[:] = step_chain(self.transit, r * self.stem_output(lodged_hspcs), r, dt)
         self.chain[:] = step_chain(self.chain, u, self.ktr, dt)
 
 

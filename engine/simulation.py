@@ -55,7 +55,7 @@ LIVE_PARAMETERS_EXCLUDED = {"tile_x_um", "tile_y_um", "tile_z_um", "field_voxel_
                             "endosteal_site_fraction", "dt_hours", "platelet_age_stages", "spinup_days",
                             "sample_hours", "hspc_radius_um", "mkp_radius_um", "mk_radius_min_um",
                             "mk_radius_max_um", "stroma_radius_um", "hspc_activation_stages", "mk_transit_stages",
-                            "stress_spleen_stages"}
+                            "stress_spleen_stages", "anc_transit_stages"}
 
 __all__ = ["Simulation", "AddEvent", "EditEvent", "RemoveEvent", "SetParameter", "LIVE_PARAMETERS_EXCLUDED",
            "REFERENCE_TILE_UM3"]

@@ -135,6 +135,7 @@ ARRAY_RULES: dict[str, Rule] = {
     "systemic.transit_stress": Rule("float64", ("transit_stages",), between(0.0, 1e3)),
     "systemic.spleen_chain": Rule("float64", ("spleen_stages",), between(0.0, 1e3)),
     "neutrophils.chain": Rule("float64", (5,), between(0.0, 1e6)),    # Prol, T1..T3, blood (10^9/L)
+    "neutrophils.transit": Rule("float64", ("anc_transit_stages",), between(0.0, 1e6)),   # relative to steady state
 }
 
 
@@ -353,7 +354,7 @@ def validate(fresh, arrays: dict[str, np.ndarray], rest: dict) -> None:
             "counters": fresh.counters.size, "stages": fresh.systemic.chain.size,
             "activation_stages": fresh.systemic.activation_chain.size,
             "transit_stages": fresh.systemic.transit_deficit.size,
-            "spleen_stages": fresh.systemic.spleen_chain.size,
+            "spleen_stages": fresh.systemic.spleen_chain.size, "anc_transit_stages": fresh.neutrophils.transit.size,
             "counts": C.C_SIZE, "columns": len(fresh.obs.columns)}
     life = arrays.get("particles.life")
     dims["P"] = life.shape[0] if isinstance(life, np.ndarray) and life.ndim == 1 else -1

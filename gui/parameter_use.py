@@ -40,6 +40,8 @@ NEEDS_EVENT: dict[str, tuple[str, ...]] = {
     **dict.fromkeys(("hspc_activation_per_killed_share", "hspc_activation_stages", "hspc_activation_stage_hours",
                      "mk_transit_stages", "mk_transit_stage_hours", "stress_mkp_output", "stress_output_spleen_share",
                      "stress_spleen_lag_hours", "stress_spleen_stages"), ("fu5", "irradiation")),
+    # the neutrophils' progenitor transit matters once a cytotoxic event kills it or a graft must refill it
+    **dict.fromkeys(("anc_transit_stages", "anc_transit_stage_hours"), ("fu5", "irradiation", "transplant")),
 }
 #: parameters that only change what the 3D view draws
 VISUAL_ONLY = {"platelet_particle_flow_um_per_h", "platelet_particle_life_hours", "platelet_particles_per_mk"}

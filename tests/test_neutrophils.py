@@ -24,6 +24,7 @@ def test_steady_state_holds_at_circ0_when_the_supply_is_at_its_reference():
             n.advance(1.0, 300)
         assert n.anc == pytest.approx(params["anc_baseline"], rel=1e-12)
         assert np.allclose(n.chain, params["anc_baseline"], rtol=1e-12)
+        assert np.allclose(n.transit, 1.0, rtol=1e-12) and n.transit.size == 3
     assert HUMAN["anc_baseline"] == 5.0 and MOUSE["anc_baseline"] == 1.5
 
 
@@ -61,23 +62,45 @@ def test_the_mean_transit_time_from_proliferation_to_blood_equals_mtt():
 
 def test_feedback_raises_production_when_anc_is_low_and_is_capped_at_the_floor():
     n = Neutrophils(HUMAN, reference_hspcs=100)
-    base = n.production(100)
+    base = n.production()
     n.chain[-1] = 0.1 * HUMAN["anc_baseline"]
-    assert n.production(100) / base == pytest.approx(10.0 ** HUMAN["anc_feedback_gamma"], rel=1e-12)   # 1.45x
+    assert n.production() / base == pytest.approx(10.0 ** HUMAN["anc_feedback_gamma"], rel=1e-12)   # 1.45x
     n.chain[-1] = 1e-9
     cap = (HUMAN["anc_baseline"] / HUMAN["anc_feedback_floor"]) ** HUMAN["anc_feedback_gamma"]
-    assert n.production(100) / base == pytest.approx(cap, rel=1e-12) and 2.7 < cap < 2.75
-    # and the supply scales it: half the lodged HSPCs, half the influx
+    assert n.production() / base == pytest.approx(cap, rel=1e-12) and 2.7 < cap < 2.75
+    # and the supply scales it: half the progenitor transit's output, half the influx
     n.chain[-1] = HUMAN["anc_baseline"]
-    assert n.production(50) == pytest.approx(0.5 * base, rel=1e-12)
+    n.transit[-1] = 0.5
+    assert n.production() == pytest.approx(0.5 * base, rel=1e-12)
 
 
-def test_a_kill_removes_that_share_of_the_proliferating_compartment_only():
+def test_the_stem_cells_reach_prol_through_the_progenitor_transit():
+    """Half the lodged HSPCs: Prol's influx does not move at once, falls to half only after the
+    transit (3 stages of anc_transit_stage_hours: mean 9.8 d), with the spread of a 3-stage chain."""
+    n = Neutrophils(HUMAN, reference_hspcs=100)
+    tau = HUMAN["anc_transit_stage_hours"]
+    assert tau == pytest.approx(78.4854) and HUMAN["anc_transit_stages"] == 3
+    base = n.production()
+    n.advance(1.0, 50)
+    assert n.production() / base > 0.999999         # the last stage has not moved after one hour
+    hours = 0
+    while n.transit[-1] > 0.75:                      # half of the step reached the last stage
+        n.advance(1.0, 50)
+        hours += 1
+    # a 3-stage chain passes half a unit step after (median of a gamma(3) in units of tau) 2.674 tau
+    assert hours == pytest.approx(2.674 * tau, abs=2.0)
+    for _ in range(24 * 120):
+        n.advance(1.0, 50)
+    assert n.transit == pytest.approx(0.5, rel=1e-9)
+
+
+def test_a_kill_removes_that_share_of_the_cycling_cells_only():
     n = Neutrophils(HUMAN, reference_hspcs=100)
     n.kill(0.9)
     assert n.chain[0] == pytest.approx(0.5) and np.all(n.chain[1:] == 5.0)
+    assert n.transit == pytest.approx(0.1)              # the cycling progenitors die as Prol does
     n.kill(2.0)
-    assert n.chain[0] == 0.0
+    assert n.chain[0] == 0.0 and not n.transit.any()
 
 
 SMALL = {"tile_x_um": 300.0, "tile_y_um": 300.0, "spinup_days": 2.0}
