@@ -5,27 +5,23 @@ compartment (Prol), three transit compartments (maturation, T1..T3) and the circ
 neutrophils (Circ), all passed at the same rate ktr = 4 / MTT (the mean time from Prol to the
 blood), with a feedback (Circ0 / Circ)^gamma on proliferation. Here Prol is fed by the marrow's
 stem/progenitor supply, the tile's lodged HSPCs (host and donor) relative to their steady-state
-count, so that conditioning stops the feed and donor engraftment restores it:
+count H, so that conditioning stops the feed and donor engraftment restores it. Friberg's Prol is
+the mitotic pool, fed in his patients by intact stem cells; after a transplant the donor's cells
+must first make that pool, so their output reaches Prol through a chain of ``anc_transit_stages``
+equal first-order stages Y (the cycling myeloid progenitors in between; mean transit = stages x
+``anc_transit_stage_hours`` = n / r):
 
+    dY1/dt   = r * (H - Y1),   dYk/dt = r * (Y(k-1) - Yk),   S = Yn
     dProl/dt = ktr * Circ0 * S * (Circ0 / max(Circ, floor))^gamma - ktr * Prol
     dT1/dt   = ktr * (Prol - T1),   dT2/dt = ktr * (T1 - T2),   dT3/dt = ktr * (T2 - T3)
     dCirc/dt = ktr * (T3 - Circ)                                 (ANC = Circ, 10^9/L)
 
-S = lodged HSPCs / reference count (1 at steady state). At steady state every compartment holds
-Circ0. 5-FU and irradiation kill the cycling Prol (the same share as of MK progenitors); the
+At steady state (H = 1) every transit stage holds 1 and every Friberg compartment Circ0. 5-FU and
+irradiation kill the cycling cells, the transit and Prol (the same share as of MK progenitors); the
 maturing and circulating cells are spared, as in Friberg's drug effect on Prol only.
 
-Friberg's Prol is the marrow's mitotic pool, fed in his patients by intact stem cells. After a
-transplant the donor's stem and progenitor cells must first make that pool: their output reaches
-Prol through a chain of ``anc_transit_stages`` equal first-order stages (the cycling myeloid
-progenitors in between; mean transit = stages x ``anc_transit_stage_hours``), and S above stands
-for the chain's last stage, relative to steady state:
-    dY1/dt = r * (lodged / reference - Y1),   dYk/dt = r * (Y(k-1) - Yk),   S = Yn
-The same cytotoxic events kill the chain's cells as they kill Prol's. Without an injury or a
-transplant the chain changes nothing (Y = 1 at steady state).
-
-Each step is exact for the feed held constant over the step (the feedback read at the step's
-start): the chain of five equal first-order stages is solved in closed form, so any dt is stable.
+A step reads Prol's influx at its start (the feedback and S), then solves the transit and the
+five Friberg stages in closed form, each for its inflow held over the step, so any dt is stable.
 No Qt here.
 """
 from __future__ import annotations
@@ -71,7 +67,7 @@ class Neutrophils:
 
     def supply(self) -> float:
         """Supply of Prol relative to steady state: the progenitor transit's output."""
-        return float(self.transit[-1]) if self.transit.size else 1.0
+        return float(self.transit[-1])
 
     def feedback(self) -> float:
         """Friberg's feedback (Circ0 / Circ)^gamma, Circ held at or above the floor."""
@@ -92,9 +88,8 @@ class Neutrophils:
         """Advance by dt hours: Prol's influx read at the step's start, then the progenitor transit and
         the Friberg chain, each exact for its inflow held constant over the step."""
         u = self.production()
-        if self.transit.size:
-            r = self.transit_rate
-            self.transit[:] = step_chain(self.transit, r * self.stem_output(lodged_hspcs), r, dt)
+        r = self.transit_rate
+        self.transit[:] = step_chain(self.transit, r * self.stem_output(lodged_hspcs), r, dt)
         self.chain[:] = step_chain(self.chain, u, self.ktr, dt)
 
 
