@@ -354,7 +354,8 @@ def validate(fresh, arrays: dict[str, np.ndarray], rest: dict) -> None:
             "counters": fresh.counters.size, "stages": fresh.systemic.chain.size,
             "activation_stages": fresh.systemic.activation_chain.size,
             "transit_stages": fresh.systemic.transit_deficit.size,
-            "spleen_stages": fresh.systemic.spleen_chain.size, "anc_transit_stages": fresh.neutrophils.transit.size,
+            "spleen_stages": fresh.systemic.spleen_chain.size,
+            "anc_transit_stages": fresh.neutrophils.transit.size,
             "counts": C.C_SIZE, "columns": len(fresh.obs.columns)}
     life = arrays.get("particles.life")
     dims["P"] = life.shape[0] if isinstance(life, np.ndarray) and life.ndim == 1 else -1
