@@ -83,7 +83,8 @@ CONSISTENCY_RULES: tuple[tuple[str, str, str, str], ...] = (
     ("dt_hours", "<=", "sample_hours", "observables cannot be recorded more often than once per time step"),
 )
 #: parameters that count things (must be whole numbers)
-WHOLE_NUMBERS = ("platelet_age_stages", "mkp_niche_max_divisions")
+WHOLE_NUMBERS = ("platelet_age_stages", "mkp_niche_max_divisions", "hspc_activation_stages", "mk_transit_stages",
+                 "stress_spleen_stages", "anc_transit_stages")
 
 
 def _holds(a: float, relation: str, b: float) -> bool:

@@ -163,6 +163,11 @@ def test_treatments_given_one_after_another_are_not_summed():
     ({"dt_hours": 2.0, "sample_hours": 1.0}, "dt_hours"),
     ({"platelet_age_stages": 3.5}, "platelet_age_stages"),
     ({"mkp_niche_max_divisions": 0.5}, "mkp_niche_max_divisions"),
+    # the stages of a chain are its state's shape: a fraction was rounded without a word until 0.13.0
+    ({"anc_transit_stages": 2.5}, "anc_transit_stages"),
+    ({"mk_transit_stages": 3.2}, "mk_transit_stages"),
+    ({"hspc_activation_stages": 1.5}, "hspc_activation_stages"),
+    ({"stress_spleen_stages": 63.5}, "stress_spleen_stages"),
 ])
 def test_contradictory_parameters_are_refused(overrides, field):
     with pytest.raises(InputError) as exc:
