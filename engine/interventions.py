@@ -17,7 +17,8 @@ VLA-4 block            MK docking, staying docked, niche-supported MkP division 
 =====================  =================================================================
 
 Instant events are given by :func:`give`: 5-FU and irradiation kill cells (:func:`kill_probabilities`,
-:func:`event_kill`; the neutrophils' proliferating compartment loses the MK progenitors' share) and
+:func:`event_kill`: megakaryocytes still in endomitosis as MK progenitors, those past it by their own
+rate; the neutrophils' proliferating compartment loses the MK progenitors' share) and
 damage sinusoids (:func:`vessel_damage`); a transplant infuses donor HSPCs over a few hours; an MSC
 infusion (or MSC co-infusion with a transplant) adds the few MSCs that reach the marrow next to
 sinusoids and the rest to the lung load that makes the plasma secretome (:mod:`engine.msc_secretome`);
@@ -32,7 +33,7 @@ import numpy as np
 from numba import njit
 
 from . import agents as A
-from .agents import HSPC, LODGED, release
+from .agents import HSPC, LODGED, MK, release
 from .rng import S_EVENT, uniform
 from .scenario import Event
 from .msc_secretome import secretome_effect
@@ -103,7 +104,10 @@ def level_time_constants(params) -> dict[str, float]:
 # ----------------------------------------------------------------------------- cytotoxic events
 def kill_probabilities(event: Event, params) -> dict[str, float]:
     """Death probability per cell kind of a cytotoxic event (5-FU: per 150 mg/kg, compounded
-    over the dose; irradiation: exponential survival with a D0 per kind)."""
+    over the dose; irradiation: exponential survival with a D0 per kind). ``mk``: megakaryocytes
+    past endomitosis; ``mk_endomitosis``: those still in it (:func:`event_kill`), which irradiation
+    kills as it kills MK progenitors (Tanum 1984: after 2 Gy the 2N-8N megakaryocytes fell at once,
+    the 16N-64N ones stayed at their number for 4 days) and 5-FU as it kills the others."""
     if event.kind == "fu5":
         dose = float(event.dose)
 
@@ -111,12 +115,13 @@ def kill_probabilities(event: Event, params) -> dict[str, float]:
             return 1.0 - (1.0 - base) ** dose
 
         return {"hspc": p(params["fu5_kill_hspc"]), "mkp": p(params["fu5_kill_mkp"]),
-                "mk": p(params["fu5_kill_mk"])}
+                "mk": p(params["fu5_kill_mk"]), "mk_endomitosis": p(params["fu5_kill_mk"])}
     if event.kind == "irradiation":
         gy = float(event.dose)
         return {"hspc": 1.0 - math.exp(-gy / params["irradiation_d0_hspc_gy"]),
                 "mkp": 1.0 - math.exp(-gy / params["irradiation_d0_mkp_gy"]),
-                "mk": 1.0 - math.exp(-gy / params["irradiation_d0_mk_gy"])}
+                "mk": 1.0 - math.exp(-gy / params["irradiation_d0_mk_gy"]),
+                "mk_endomitosis": 1.0 - math.exp(-gy / params["irradiation_d0_mkp_gy"])}
     return {}
 
 
@@ -131,8 +136,11 @@ def vessel_damage(event: Event, params) -> float:
 
 
 @njit(cache=True, nogil=True)
-def event_kill(kind, state, link, members, p_kill, seed, step, stream, occupant, free, top):
-    """Kill agents with a per-kind probability p_kill[kind] (5-FU, irradiation).
+def event_kill(kind, state, link, maturity, members, p_kill, p_mk_endomitosis, endo_share, seed, step,
+               stream, occupant, free, top):
+    """Kill agents with a per-kind probability p_kill[kind] (5-FU, irradiation); a megakaryocyte
+    still in endomitosis (``maturity`` below ``endo_share``: it is still synthesising DNA) with
+    ``p_mk_endomitosis`` instead. One draw per agent whatever its probability.
 
     Returns the number killed per kind (array of 6)."""
     killed = np.zeros(6, np.int64)
@@ -141,7 +149,8 @@ def event_kill(kind, state, link, members, p_kill, seed, step, stream, occupant,
         k = kind[i]
         if k < 0 or k >= p_kill.size:
             continue
-        if uniform(seed, step, i, stream) < p_kill[k]:
+        p = p_mk_endomitosis if (k == MK and maturity[i] < endo_share) else p_kill[k]
+        if uniform(seed, step, i, stream) < p:
             if k == HSPC and state[i] == LODGED and link[i] >= 0:
                 occupant[link[i]] = -1
             release(kind, free, top, i)
@@ -154,7 +163,8 @@ def _cytotoxic(sim, event: Event) -> None:
     pk = np.zeros(6)
     pk[A.HSPC], pk[A.MKP], pk[A.MK] = probs["hspc"], probs["mkp"], probs["mk"]
     st = sim.store
-    event_kill(st.kind, st.state, st.link, sim.living(), pk, sim.seed, sim.step_index,
+    event_kill(st.kind, st.state, st.link, st.maturity, sim.living(), pk, probs["mk_endomitosis"],
+               sim.params["mk_endomitosis_share"], sim.seed, sim.step_index,
                S_KILL_FU5 if event.kind == "fu5" else S_KILL_IRRADIATION, sim.occupant, st.free, st.top)
     sim.systemic.injure(probs["hspc"])
     sim.systemic.kill_transit(probs["mkp"])    # the cycling progenitors between stem cells and MkPs
