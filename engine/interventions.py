@@ -1,6 +1,6 @@
 """What every treatment and perturbation does -- the one place to look for an event kind's effects.
 
-Continuous treatments (IL-6, IL-11, SDF-1, FGF-4, MSC-EVs) and perturbations (anti-VE-cadherin,
+Continuous treatments (IL-6, IL-11, SDF-1, FGF-4, MSC-EVs, G-CSF) and perturbations (anti-VE-cadherin,
 CXCR4 block, VLA-4 block) act through a plasma level (:mod:`engine.systemic`); each step
 :func:`treatment_effects` turns the levels into the factors the rest of the model reads:
 
@@ -11,6 +11,7 @@ FGF-4                  VCAM-1 on the sinusoid endothelium (endothelium), hence M
 MSC-EVs                HSPC self-renewal and the survival of homing HSPCs (fates)
 MSC secretome          HSPC self-renewal (fates): the factors the lung-held MSCs secrete
                        (engine.msc_secretome)
+G-CSF                  neutrophil production and maturation time (engine.neutrophils)
 anti-VE-cadherin       sinusoid integrity (endothelium)
 CXCR4 block            chemotaxis (motility) and SDF-1 activation of VLA-4 (fates)
 VLA-4 block            MK docking, staying docked, niche-supported MkP division (fates)
@@ -59,6 +60,7 @@ class Effects:
     vla4: float                 # VLA-4 activity left (VLA-4 block)
     ev: float                   # MSC-EV effect E(marrow level), 0..2
     msc_secretome: float = 0.0  # MSC secretome effect E(plasma level / half-effect load), 0..2
+    gcsf: float = 0.0           # G-CSF effect E(plasma level), 0..2 (neutrophils)
 
 
 def treatment_effects(params, levels: dict[str, float], secretome_level: float = 0.0) -> Effects:
@@ -76,6 +78,7 @@ def treatment_effects(params, levels: dict[str, float], secretome_level: float =
         vla4=1.0 - min(1.0, p["vla4_block_efficacy"] * emax(levels["vla4_block"])),
         ev=emax(levels["msc_ev_marrow"]),
         msc_secretome=secretome_effect(p, secretome_level),
+        gcsf=emax(levels["gcsf"]),
     )
 
 
@@ -97,6 +100,7 @@ def level_time_constants(params) -> dict[str, float]:
     the MSC-EVs' plasma half-life; and the marrow EV level's retention half-life."""
     taus = {k: params["treatment_onset_hours"] for k in LEVEL_KINDS}
     taus["msc_ev"] = params["ev_plasma_half_life_hours"] / math.log(2.0)
+    taus["gcsf"] = params["gcsf_half_life_hours"] / math.log(2.0)
     taus["msc_ev_marrow"] = params["ev_marrow_half_life_hours"] / math.log(2.0)
     return taus
 

@@ -20,8 +20,16 @@ At steady state (H = 1) every transit stage holds 1 and every Friberg compartmen
 irradiation kill the cycling cells, the transit and Prol (the same share as of MK progenitors); the
 maturing and circulating cells are spared, as in Friberg's drug effect on Prol only.
 
-A step reads Prol's influx at its start (the feedback and S), then solves the transit and the
-five Friberg stages in closed form, each for its inflow held over the step, so any dt is stable.
+G-CSF (filgrastim), at effect E (0 without it, 1 at the standard dose: engine.systemic.emax of its
+plasma level), does what Price et al. 1996 measured in healthy volunteers: it expands the mitotic
+pool, Prol's influx x (1 + ``gcsf_production_gain`` E), and shortens the time the neutrophils spend
+maturing, T1..T3 passed at ktr / f^E with f = ``gcsf_maturation_time_factor``; the circulating
+neutrophils still leave at ktr (their blood half-life did not change). With E > 0 the chain's rates
+differ, and the step is the exact solution of the linear chain through its matrix exponential.
+
+A step reads Prol's influx at its start (the feedback, S and G-CSF), then solves the transit and
+the five Friberg stages exactly (closed form; with G-CSF the matrix exponential), each for its inflow
+held over the step, so any dt is stable.
 No Qt here.
 """
 from __future__ import annotations
@@ -54,6 +62,8 @@ class Neutrophils:
         self.floor = p["anc_feedback_floor"]
         self.ktr = N_TRANSIT / self.mtt_h
         self.transit_rate = 1.0 / p["anc_transit_stage_hours"]
+        self.gcsf_gain = p["gcsf_production_gain"]
+        self.gcsf_time_factor = p["gcsf_maturation_time_factor"]
 
     # ------------------------------------------------------------ state
     @property
@@ -73,9 +83,18 @@ class Neutrophils:
         """Friberg's feedback (Circ0 / Circ)^gamma, Circ held at or above the floor."""
         return (self.circ0 / max(self.anc, self.floor)) ** self.gamma
 
-    def production(self) -> float:
-        """Influx into Prol (10^9/L per hour)."""
-        return self.ktr * self.circ0 * self.supply() * self.feedback()
+    def production(self, gcsf: float = 0.0) -> float:
+        """Influx into Prol (10^9/L per hour), at G-CSF effect ``gcsf``."""
+        u = self.ktr * self.circ0 * self.supply() * self.feedback()
+        return u * (1.0 + self.gcsf_gain * gcsf) if gcsf > 0.0 else u
+
+    def rates(self, gcsf: float = 0.0) -> np.ndarray:
+        """Rate (1/h) at which each Friberg compartment (Prol, T1..T3, Circ) is left, at G-CSF effect
+        ``gcsf``: all ktr without it; the maturing compartments faster with it."""
+        r = np.full(N_STAGES, self.ktr)
+        if gcsf > 0.0:
+            r[1:N_TRANSIT] = self.ktr / self.gcsf_time_factor ** gcsf
+        return r
 
     def kill(self, share: float) -> None:
         """A cytotoxic event kills this share of the cycling cells: the progenitor transit and Prol."""
@@ -84,13 +103,17 @@ class Neutrophils:
         self.chain[0] *= s
 
     # ------------------------------------------------------------ integration
-    def advance(self, dt: float, lodged_hspcs: float) -> None:
-        """Advance by dt hours: Prol's influx read at the step's start, then the progenitor transit and
-        the Friberg chain, each exact for its inflow held constant over the step."""
-        u = self.production()
+    def advance(self, dt: float, lodged_hspcs: float, gcsf: float = 0.0) -> None:
+        """Advance by dt hours at G-CSF effect ``gcsf``: Prol's influx read at the step's start, then
+        the progenitor transit and the Friberg chain, each exact for its inflow held constant over
+        the step."""
+        u = self.production(gcsf)
         r = self.transit_rate
         self.transit[:] = step_chain(self.transit, r * self.stem_output(lodged_hspcs), r, dt)
-        self.chain[:] = step_chain(self.chain, u, self.ktr, dt)
+        if gcsf > 0.0:
+            self.chain[:] = step_linear_chain(self.chain, u, self.rates(gcsf), dt)
+        else:
+            self.chain[:] = step_chain(self.chain, u, self.ktr, dt)
 
 
 def step_chain(x: np.ndarray, inflow: float, rate: float, dt: float) -> np.ndarray:
@@ -112,3 +135,31 @@ def step_chain(x: np.ndarray, inflow: float, rate: float, dt: float) -> np.ndarr
         partial += powers[k]                         # sum_{m<=k} s^m/m!
         out[k] = acc * e + inflow / rate * (1.0 - e * partial)
     return out
+
+
+def step_linear_chain(x: np.ndarray, inflow: float, rates: np.ndarray, dt: float) -> np.ndarray:
+    """Exact step of a chain of first-order stages with rates of their own (stage k is left at
+    rates[k] into stage k+1, the last one out of the chain) and a constant inflow into the first:
+    the exponential of the chain's matrix, augmented with the inflow, times (x, 1). The exponential
+    by its Taylor series after scaling by a power of 2 (norm <= 1/2), then squaring: exact to
+    rounding for any rates and dt. Equal rates give :func:`step_chain`'s numbers (to rounding)."""
+    n = x.size
+    m = np.zeros((n + 1, n + 1))
+    for k in range(n):
+        m[k, k] = -rates[k] * dt
+        if k:
+            m[k, k - 1] = rates[k - 1] * dt
+    m[0, n] = inflow * dt
+    norm = float(np.abs(m).sum(axis=0).max())
+    squarings = max(0, int(math.ceil(math.log2(norm / 0.5)))) if norm > 0.5 else 0
+    a = m / 2.0 ** squarings
+    term = np.eye(n + 1)
+    e = np.eye(n + 1)
+    for j in range(1, 30):
+        term = term @ a / j
+        e += term
+        if np.abs(term).max() < 1e-18:
+            break
+    for _ in range(squarings):
+        e = e @ e
+    return e[:n, :n] @ x + e[:n, n]

@@ -43,6 +43,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "niche_disruption": ("level", "anti-VE-cadherin level"),
     "cxcr4_block": ("level", "CXCR4 antagonist level"),
     "vla4_block": ("level", "VLA-4 blocking antibody level"),
+    "gcsf": ("level", "G-CSF (filgrastim) level (1 = standard dose)"),
     "agents": ("cells", "cells alive in the tile"),
 }
 

@@ -41,8 +41,9 @@ EVENT_KINDS: dict[str, tuple[str, float, float, str, bool]] = {
     "vla4_block": ("VLA-4 block", 1.0, 5.0, "x standard dose", False),
     "transplant": ("HSC transplant", 1.0, 100.0, "donor dose units", True),
     "tpo": ("TPO agonist (PEG-MGDF)", 25.0, 1000.0, "ug/kg", True),
+    "gcsf": ("G-CSF (filgrastim)", 1.0, 10.0, "x standard dose", False),
 }
-TREATMENTS = ("il6", "il11", "sdf1", "fgf4", "tpo", "msc", "msc_ev")
+TREATMENTS = ("il6", "il11", "sdf1", "fgf4", "tpo", "msc", "msc_ev", "gcsf")
 PERTURBATIONS = ("fu5", "irradiation", "niche_disruption", "cxcr4_block", "vla4_block")
 
 DOSE_UNIT_BY_SPECIES = {"mouse": "10^6 donor marrow cells", "human": "10^6 CD34+ cells/kg"}
@@ -58,7 +59,7 @@ MAX_EVENTS = 100
 #: for). Instant kinds: all the doses of the run together (MSC: infusions and transplant
 #: co-infusions together).
 DOSE_TOTAL_MAX: dict[str, float] = {
-    **{k: EVENT_KINDS[k][2] for k in ("il6", "il11", "sdf1", "fgf4", "msc_ev", "niche_disruption",
+    **{k: EVENT_KINDS[k][2] for k in ("il6", "il11", "sdf1", "fgf4", "msc_ev", "gcsf", "niche_disruption",
                                       "cxcr4_block", "vla4_block")},
     "fu5": 6.0,            # x 150 mg/kg over the run: twice the single-event maximum
     "irradiation": 20.0,   # Gy over the run: the single-event maximum
@@ -87,7 +88,7 @@ class Event(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
     kind: Literal["il6", "il11", "sdf1", "fgf4", "msc", "msc_ev", "fu5", "irradiation",
-                  "niche_disruption", "cxcr4_block", "vla4_block", "transplant", "tpo"]
+                  "niche_disruption", "cxcr4_block", "vla4_block", "transplant", "tpo", "gcsf"]
     start_day: float = Field(0.0, ge=0.0, le=MAX_DAYS)
     duration_days: float = Field(14.0, ge=0.0, le=MAX_DAYS)
     dose: float | None = Field(None, ge=0.0)

@@ -305,7 +305,7 @@ class Simulation:
         sysm.advance_transit(dt)
         sysm.advance_spleen(dt, counts[C.C_HSPC_HOST] / self.hspc_reference)
         sysm.advance_activation(dt)
-        self.neutrophils.advance(dt, counts[C.C_HSPC_LODGED])
+        self.neutrophils.advance(dt, counts[C.C_HSPC_LODGED], fx.gcsf)
         # 3. sinusoid endothelium: integrity (disruption, regeneration), VCAM-1 (FGF-4)
         v = self.vessels
         update_endothelium(v, fx, p, dt)
@@ -414,7 +414,7 @@ class Simulation:
             "il6": lv["il6"], "il11": lv["il11"], "sdf1_plasma": lv["sdf1"], "fgf4": lv["fgf4"],
             "msc_ev": lv["msc_ev"], "msc_ev_marrow": lv["msc_ev_marrow"], "msc_secretome": self.msc_secretome.level,
             "niche_disruption": lv["niche_disruption"],
-            "cxcr4_block": lv["cxcr4_block"], "vla4_block": lv["vla4_block"],
+            "cxcr4_block": lv["cxcr4_block"], "vla4_block": lv["vla4_block"], "gcsf": lv["gcsf"],
             "agents": float(members.size),
         }
         self.obs.record(row)

@@ -49,7 +49,7 @@ import numpy as np
 
 from .neutrophils import step_chain
 
-LEVEL_KINDS = ("il6", "il11", "sdf1", "fgf4", "msc_ev", "niche_disruption", "cxcr4_block", "vla4_block")
+LEVEL_KINDS = ("il6", "il11", "sdf1", "fgf4", "msc_ev", "niche_disruption", "cxcr4_block", "vla4_block", "gcsf")
 #: tissue levels, each taking up from the plasma level named (time constant: level_taus[tissue level])
 TISSUE_LEVELS = {"msc_ev_marrow": "msc_ev"}
 

@@ -35,6 +35,7 @@ NEEDS_EVENT: dict[str, tuple[str, ...]] = {
     "ev_marrow_half_life_hours": ("msc_ev",),
     "tpo_agonist_half_life_hours": ("tpo",), "tpo_agonist_volume_ml_per_kg": ("tpo",),
     "tpo_agonist_potency": ("tpo",),
+    "gcsf_production_gain": ("gcsf",), "gcsf_maturation_time_factor": ("gcsf",), "gcsf_half_life_hours": ("gcsf",),
     "treatment_onset_hours": ("il6", "il11", "sdf1", "fgf4", "cxcr4_block", "vla4_block", "niche_disruption"),
     # the stem-cell activation, the MK-lineage transit and the (splenic) stress output start with a cytotoxic event
     **dict.fromkeys(("hspc_activation_per_killed_share", "hspc_activation_stages", "hspc_activation_stage_hours",

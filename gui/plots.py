@@ -34,7 +34,7 @@ pg.setConfigOptions(antialias=True, background="w", foreground="#303030")
 HUMAN_ENGRAFTMENT_THRESHOLD = 20.0  # 10^9/L, platelet engraftment (first of 3 days >= 20)
 ANC_ENGRAFTMENT_THRESHOLD = 0.5    # 10^9/L, neutrophil engraftment (first of 3 days >= 0.5)
 #: events after which the neutrophil count means something to watch (the ANC plot is shown)
-ANC_EVENT_KINDS = ("transplant", "irradiation", "fu5")
+ANC_EVENT_KINDS = ("transplant", "irradiation", "fu5", "gcsf")
 ANC_ROW = 2
 #: the curves are redrawn at most this often (each redraw repaints the plots on the GUI thread)
 UPDATE_INTERVAL_S = 0.25

@@ -22,6 +22,11 @@ EVENT_TIPS = {
            "it adds to the plasma TPO acting on Mpl, so MK progenitors expand, new megakaryocytes reach a "
            "higher ploidy and platelets rise within days (Daw et al. 1998). Thpo-/- mice answer it; Mpl-/- "
            "mice, which lack the receptor, do not.",
+    "gcsf": "G-CSF (filgrastim), the growth factor given daily after chemotherapy or a transplant (dose 1 = "
+            "5 ug/kg a day, the usual dose in patients; the transplant trials gave 10, dose 2): it "
+            "expands the marrow's dividing neutrophil precursors and shortens the days the new neutrophils "
+            "spend maturing (Price et al. 1996), so neutrophils come back days sooner. It acts on the "
+            "neutrophils only: platelets recover as fast as without it (Bishop et al. 2000).",
     "fu5": "5-fluorouracil: a chemotherapy that kills cycling cells (progenitors, cycling HSCs) and damages "
            "sinusoids. Platelets fall, then recover as the marrow and its vessels regenerate.",
     "irradiation": "Total-body irradiation (conditioning before a transplant) kills host HSCs and progenitors "

@@ -109,7 +109,8 @@ def _blood_constants(sim):
 @pytest.mark.parametrize("name, value", [("platelet_lifespan_days", 3.0), ("tpo_half_life_hours", 12.0),
                                          ("tpo_receptor_clearance_fraction", 0.6), ("anc_mtt_hours", 60.0),
                                          ("mk_transit_stage_hours", 9.0), ("mk_baseline_per_mm3", 5000.0),
-                                         ("stress_spleen_lag_hours", 24.0), ("anc_transit_stage_hours", 30.0)])
+                                         ("stress_spleen_lag_hours", 24.0), ("anc_transit_stage_hours", 30.0),
+                                         ("gcsf_production_gain", 2.0), ("gcsf_maturation_time_factor", 0.3)])
 def test_a_live_parameter_change_reaches_the_blood_compartments(name, value):
     """The blood compartments (platelets, TPO, neutrophils, the stress chains) keep constants read
     from the parameters; a change during a run must reach them (before 0.7.1 it was recorded in the
