@@ -97,7 +97,7 @@ def msc_homing_effect(params, n_msc: int, volume_scale: float) -> float:
 
 def level_time_constants(params) -> dict[str, float]:
     """Time constant (h) with which each plasma level follows its dose: the treatments' onset, and
-    the MSC-EVs' plasma half-life; and the marrow EV level's retention half-life."""
+    the MSC-EVs' and G-CSF's plasma half-lives; and the marrow EV level's retention half-life."""
     taus = {k: params["treatment_onset_hours"] for k in LEVEL_KINDS}
     taus["msc_ev"] = params["ev_plasma_half_life_hours"] / math.log(2.0)
     taus["gcsf"] = params["gcsf_half_life_hours"] / math.log(2.0)
