@@ -118,14 +118,13 @@ def kill_probabilities(event: Event, params) -> dict[str, float]:
         def p(base):
             return 1.0 - (1.0 - base) ** dose
 
-        return {"hspc": p(params["fu5_kill_hspc"]), "mkp": p(params["fu5_kill_mkp"]),
-                "mk": p(params["fu5_kill_mk"]), "mk_endomitosis": p(params["fu5_kill_mk"])}
+        mk = p(params["fu5_kill_mk"])
+        return {"hspc": p(params["fu5_kill_hspc"]), "mkp": p(params["fu5_kill_mkp"]), "mk": mk, "mk_endomitosis": mk}
     if event.kind == "irradiation":
         gy = float(event.dose)
-        return {"hspc": 1.0 - math.exp(-gy / params["irradiation_d0_hspc_gy"]),
-                "mkp": 1.0 - math.exp(-gy / params["irradiation_d0_mkp_gy"]),
-                "mk": 1.0 - math.exp(-gy / params["irradiation_d0_mk_gy"]),
-                "mk_endomitosis": 1.0 - math.exp(-gy / params["irradiation_d0_mkp_gy"])}
+        mkp = 1.0 - math.exp(-gy / params["irradiation_d0_mkp_gy"])
+        return {"hspc": 1.0 - math.exp(-gy / params["irradiation_d0_hspc_gy"]), "mkp": mkp,
+                "mk": 1.0 - math.exp(-gy / params["irradiation_d0_mk_gy"]), "mk_endomitosis": mkp}
     return {}
 
 

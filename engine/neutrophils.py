@@ -85,15 +85,13 @@ class Neutrophils:
 
     def production(self, gcsf: float = 0.0) -> float:
         """Influx into Prol (10^9/L per hour), at G-CSF effect ``gcsf``."""
-        u = self.ktr * self.circ0 * self.supply() * self.feedback()
-        return u * (1.0 + self.gcsf_gain * gcsf) if gcsf > 0.0 else u
+        return self.ktr * self.circ0 * self.supply() * self.feedback() * (1.0 + self.gcsf_gain * gcsf)
 
     def rates(self, gcsf: float = 0.0) -> np.ndarray:
         """Rate (1/h) at which each Friberg compartment (Prol, T1..T3, Circ) is left, at G-CSF effect
         ``gcsf``: all ktr without it; the maturing compartments faster with it."""
         r = np.full(N_STAGES, self.ktr)
-        if gcsf > 0.0:
-            r[1:N_TRANSIT] = self.ktr / self.gcsf_time_factor ** gcsf
+        r[1:N_TRANSIT] = self.ktr / self.gcsf_time_factor ** gcsf
         return r
 
     def kill(self, share: float) -> None:
