@@ -23,10 +23,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 #: (module, name) of the kernels a step calls, as the step looks them up
 KERNELS = (
-    ("engine.simulation", ("deposit_sdf1", "sort_bodies_kept", "move_mobile", "decide_fates", "apply_fates",
+    ("engine.simulation", ("sort_bodies_kept", "move_mobile", "decide_fates", "apply_fates",
                            "fate_parameters", "treatment_effects")),
     ("engine.census", ("census",)),
-    ("engine.field", ("react_diffuse_x", "diffuse_yz")),
+    ("engine.sdf1_sources", ("list_sdf1_cells", "wall_sources")),
+    ("engine.field", ("bucket_voxels", "react_diffuse_x_listed", "diffuse_yz")),
     ("engine.platelet_particles", ("shed_counts", "shed", "move_particles", "compact")),
 )
 

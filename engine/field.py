@@ -93,6 +93,15 @@ def _backward_row(crow, nxt, w):
 
 
 @njit(cache=True, nogil=True, inline="always")
+def _react_voxel(c, s, L, dt):
+    """Exact reaction over dt of one voxel: value c, source s, loss rate L."""
+    if L > 1e-12:
+        e = np.exp(-L * dt)
+        return c * e + s * (1.0 - e) / L
+    return c + s * dt
+
+
+@njit(cache=True, nogil=True, inline="always")
 def _react_others(crow, srow, lrow, dt, l0, idx, val):
     """Exact reaction of the voxels of a row whose loss rate is not l0 (few): their positions go to
     ``idx``, their new values to ``val``; returns how many. The positions are listed without a
@@ -103,13 +112,7 @@ def _react_others(crow, srow, lrow, dt, l0, idx, val):
         n += lrow[q] != l0
     for r in range(n):
         q = idx[r]
-        L = lrow[q]
-        s = srow[q]
-        if L > 1e-12:
-            e = np.exp(-L * dt)
-            val[r] = crow[q] * e + s * (1.0 - e) / L
-        else:
-            val[r] = crow[q] + s * dt
+        val[r] = _react_voxel(crow[q], srow[q], lrow[q], dt)
     return n
 
 
@@ -134,12 +137,9 @@ def _react_forward_row(crow, prev, srow, dt, l0, e0, om0, a, w, first):
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def react_diffuse_x(c, source, lam, dt, l0, a, cp, inv, nchunk, clear):
+def react_diffuse_x(c, source, lam, dt, l0, a, cp, inv, nchunk):
     """Reaction (exact, as the reference react) then the implicit x sweep. ``l0``: the loss rate most voxels
-    have (any value gives the same result; the right one is faster). With ``clear``, each row of
-    ``source`` and ``lam`` is set to 0 and ``l0`` once the reaction has read it (as
-    :meth:`DiffusionField.reset_rates` would, while the rows are in cache; of ``lam`` only the
-    voxels that are not at l0 are written).
+    have (any value gives the same result; the right one is faster).
 
     Per row, the voxels whose loss rate is not l0 are reacted first (kept aside), then one pass
     reacts every voxel with l0 and applies the forward recurrence, and the kept voxels get the
@@ -171,10 +171,87 @@ def react_diffuse_x(c, source, lam, dt, l0, a, cp, inv, nchunk, clear):
                 for r in range(n):
                     q = idx[r]
                     crow[q] = (val[r] + a * prev[q]) * w
-            if clear:
-                s2[i, lo:hi] = 0.0
+        for i in range(nx - 2, -1, -1):
+            _backward_row(c2[i, lo:hi], c2[i + 1, lo:hi], cp[i])
+
+
+#: uptake entries per voxel up to which react_diffuse_x_listed takes exp(-L dt) from a table
+LISTED_EXP_TABLE = 16
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def react_diffuse_x_listed(c, source, dt, l0, a, cp, inv, nchunk, ptr, pos, tag, rate, uptake_code):
+    """:func:`react_diffuse_x` for a step whose loss rate is ``l0`` everywhere and whose sources are
+    ``source`` except where listed entries add to them: the entries of bucket b = chunk * nx + row
+    (:class:`ListedVoxels`: ``pos[ptr[b]:ptr[b + 1]]``, in their order) each add
+    ``rate[tag[entry]]`` to their voxel's loss rate (tag ``uptake_code``) or, starting from
+    0, to a source that then gets ``source``'s value added. ``source`` and the loss-rate grid are
+    neither read elsewhere nor written (the x sweep streams the values and one rate grid instead of
+    three grids: docs/performance.md).
+
+    The voxels get the numbers react_diffuse_x gives them when the entries' rates are added to
+    grids of 0 and l0 in their order and ``source`` after them, as :func:`engine.sdf1_sources.
+    deposit_sdf1` does: each voxel sees the same operations in the same order."""
+    nx, ny, nz = c.shape
+    m = ny * nz
+    c2 = c.reshape((nx, m))
+    s2 = source.reshape((nx, m))
+    e0 = np.exp(-l0 * dt)
+    om0 = 1.0 - e0
+    # exp(-L dt) of a voxel with k uptake entries (k < LISTED_EXP_TABLE): L summed as the entries add it
+    etab = np.empty(LISTED_EXP_TABLE)
+    lk = l0
+    for k in range(LISTED_EXP_TABLE):
+        etab[k] = np.exp(-lk * dt)
+        lk = lk + rate[uptake_code]
+    for ch in prange(nchunk):
+        lo = ch * m // nchunk
+        hi = (ch + 1) * m // nchunk
+        slot = np.full(hi - lo, -1, np.int64)   # entry of the voxels of the row listed so far
+        idx = np.empty(hi - lo, np.int64)
+        sv = np.empty(hi - lo)
+        lv = np.empty(hi - lo)
+        nu = np.empty(hi - lo, np.int64)         # uptake entries of the voxel
+        for i in range(nx):
+            crow = c2[i, lo:hi]
+            srow = s2[i, lo:hi]
+            n = 0
+            for r in range(ptr[ch * nx + i], ptr[ch * nx + i + 1]):
+                q = pos[r] - lo
+                k = slot[q]
+                if k < 0:
+                    k = n
+                    slot[q] = n
+                    idx[n] = q
+                    sv[n] = 0.0
+                    lv[n] = l0
+                    nu[n] = 0
+                    n += 1
+                cd = tag[r]
+                if cd == uptake_code:
+                    lv[k] = lv[k] + rate[cd]
+                    nu[k] += 1
+                else:
+                    sv[k] = sv[k] + rate[cd]
+            for r in range(n):
+                q = idx[r]
+                slot[q] = -1
+                L = lv[r]
+                if L > 1e-12 and nu[r] < LISTED_EXP_TABLE:   # (the exponential from the table: the same bits)
+                    e = etab[nu[r]]
+                    sv[r] = crow[q] * e + (sv[r] + srow[q]) * (1.0 - e) / L
+                else:
+                    sv[r] = _react_voxel(crow[q], sv[r] + srow[q], L, dt)
+            w = inv[i]
+            prev = c2[max(i - 1, 0), lo:hi]
+            _react_forward_row(crow, prev, srow, dt, l0, e0, om0, a, w, i == 0)
+            if i == 0:
                 for r in range(n):
-                    lrow[idx[r]] = l0
+                    crow[idx[r]] = sv[r] * w
+            else:
+                for r in range(n):
+                    q = idx[r]
+                    crow[q] = (sv[r] + a * prev[q]) * w
         for i in range(nx - 2, -1, -1):
             _backward_row(c2[i, lo:hi], c2[i + 1, lo:hi], cp[i])
 
@@ -264,6 +341,67 @@ def line_chunks(shape, target_bytes: int = 1 << 18, min_line_block: int = 64, mi
     return int(max(1, min(n, m // min_line_block if m >= min_line_block else 1)))
 
 
+def chunk_of_lines(shape, nchunk: int) -> np.ndarray:
+    """The chunk react_diffuse_x gives each x-line (flattened (y, z) index)."""
+    m = int(shape[1]) * int(shape[2])
+    out = np.empty(m, np.int64)
+    for ch in range(nchunk):
+        out[ch * m // nchunk:(ch + 1) * m // nchunk] = ch
+    return out
+
+
+@njit(cache=True, nogil=True)
+def bucket_voxels(row, line, tag, n, nx, chunk_of, ptr, pos, ptag):
+    """Counting sort of the voxels (x row ``row[r]``, x-line ``line[r]``: the flattened (y, z)
+    index), r < n, by (chunk of lines, x row): bucket b = chunk * nx + row holds entries
+    ptr[b]:ptr[b + 1], each with its line (``pos``) and its tag (``ptag``, from ``tag[r]``); entries keep their
+    order within a bucket. (Chunk first: the x sweep's thread for a chunk reads its entries in one
+    run.)"""
+    nb = ptr.size - 1
+    for b in range(nb + 1):
+        ptr[b] = 0
+    for r in range(n):
+        ptr[chunk_of[line[r]] * nx + row[r] + 1] += 1
+    for b in range(nb):
+        ptr[b + 1] += ptr[b]
+    for r in range(n):   # (ptr[b] advances to the end of bucket b: shifted back below)
+        b = chunk_of[line[r]] * nx + row[r]
+        k = ptr[b]
+        pos[k] = line[r]
+        ptag[k] = tag[r]
+        ptr[b] = k + 1
+    for b in range(nb, 0, -1):
+        ptr[b] = ptr[b - 1]
+    ptr[0] = 0
+
+
+class ListedVoxels:
+    """Voxels of a field listed by the chunk of lines and x row react_diffuse_x_listed visits them in
+    (``ptr``, ``pos``, ``tag``: see :func:`bucket_voxels`)."""
+
+    def __init__(self, field: "DiffusionField", capacity: int = 0):
+        nx, ny, nz = field.shape
+        self.m = ny * nz
+        self.nchunk = field.nchunk
+        self.chunk_of = chunk_of_lines(field.shape, field.nchunk)
+        self.ptr = np.zeros(nx * self.nchunk + 1, np.int64)
+        self.pos = np.zeros(capacity, np.int64)
+        self.tag = np.zeros(capacity, np.int8)
+
+    def fits(self, field: "DiffusionField") -> bool:
+        return self.nchunk == field.nchunk and self.ptr.size == field.shape[0] * field.nchunk + 1 \
+            and self.m == field.shape[1] * field.shape[2]
+
+    def fill(self, row: np.ndarray, line: np.ndarray, tag: np.ndarray, n: int) -> None:
+        """List the voxels (``row[r]``, ``line[r]``) with their tags ``tag[r]`` (int8), r < n (the
+        buffers grow as needed)."""
+        if self.pos.size < n:
+            self.pos = np.zeros(max(n, 2 * self.pos.size), np.int64)
+            self.tag = np.zeros(self.pos.size, np.int8)
+        bucket_voxels(row, line, tag, int(n), (self.ptr.size - 1) // self.nchunk, self.chunk_of, self.ptr,
+                      self.pos, self.tag)
+
+
 @njit(cache=True, nogil=True)
 def value_at(c, x, y, z, h):
     """Value of c in the voxel holding a point (the voxel :func:`gradient_at` centres on)."""
@@ -316,10 +454,8 @@ class DiffusionField:
         self.values = np.zeros(self.shape)
         self.source = np.zeros(self.shape)
         self.lam = np.zeros(self.shape)
-        #: loss rate (1/h) most voxels have; set by reset_rates (a speed hint, never a result)
+        #: loss rate (1/h) most voxels have; set by reset_rates (a speed hint for step(), never a result)
         self.base_loss = 0.0
-        #: True while source is all 0 and lam all base_loss (after reset_rates or step(clear=True))
-        self.rates_clear = False
         self.nchunk = line_chunks(self.shape)
         self.set_coefficients(diffusion_um2_per_h, dt_hours)
 
@@ -330,23 +466,28 @@ class DiffusionField:
         self.factors = [thomas_factors(n, self.a) for n in self.shape]
 
     def reset_rates(self, base_loss: float) -> None:
-        """Zero the sources and set every voxel's loss rate to ``base_loss`` (1/h). (Nothing to do
-        when the last step cleared them to that rate: ``step(clear=True)``. Code that writes
-        ``source`` or ``lam`` itself sets ``rates_clear`` to False.)"""
-        if not (self.rates_clear and float(base_loss) == self.base_loss):
-            _fill_rates(self.source.reshape(-1), self.lam.reshape(-1), float(base_loss))
-            self.base_loss = float(base_loss)
-        self.rates_clear = True
+        """Zero the sources and set every voxel's loss rate to ``base_loss`` (1/h)."""
+        _fill_rates(self.source.reshape(-1), self.lam.reshape(-1), float(base_loss))
+        self.base_loss = float(base_loss)
 
-    def step(self, clear: bool = False):
-        """Reaction then diffusion over one dt (same numbers as the exact reaction then an x, y and z
-        sweep of single-line Thomas solves: tests/reference/kernels.py).
-
-        ``clear``: the sources and loss rates are used up: they are left as ``reset_rates`` with
-        the current base loss leaves them, set during the reaction pass (the simulation resets
-        them every step, so this saves a separate pass over both grids: docs/performance.md)."""
+    def step(self):
+        """Reaction with the rates of ``source`` and ``lam``, then diffusion, over one dt (same numbers
+        as the exact reaction then an x, y and z sweep of single-line Thomas solves:
+        tests/reference/kernels.py). (The simulation steps with :meth:`step_listed`.)"""
         (cpx, ix), (cpy, iy), (cpz, iz) = self.factors
         react_diffuse_x(self.values, self.source, self.lam, self.dt, self.base_loss, self.a, cpx, ix,
-                        self.nchunk, bool(clear))
-        self.rates_clear = bool(clear)
+                        self.nchunk)
+        diffuse_yz(self.values, self.a, cpy, iy, cpz, iz, z_sweep_in_place(self.shape[2]))
+
+    def step_listed(self, listed: ListedVoxels, rate, uptake_code: int, loss: float):
+        """A step with loss rate ``loss`` everywhere and the sources in ``source``, to which each listed
+        entry adds ``rate[its tag]`` (to the loss rate for tag ``uptake_code``:
+        :func:`react_diffuse_x_listed`); the rate grids are left as they are. The numbers of
+        ``reset_rates(loss)``, the entries' rates added to the grids in their order, ``source``
+        added, and ``step()``."""
+        if not listed.fits(self):
+            raise ValueError("listed voxels were made for another field layout")
+        (cpx, ix), (cpy, iy), (cpz, iz) = self.factors
+        react_diffuse_x_listed(self.values, self.source, self.dt, float(loss), self.a, cpx, ix, self.nchunk,
+                               listed.ptr, listed.pos, listed.tag, rate, int(uptake_code))
         diffuse_yz(self.values, self.a, cpy, iy, cpz, iz, z_sweep_in_place(self.shape[2]))

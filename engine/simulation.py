@@ -41,7 +41,7 @@ from .platelet_particles import ParticleBuffer
 from .runtime import app_version
 from .scenario import DOSE_UNIT_BY_SPECIES, Scenario
 from .schedule import Schedule
-from .sdf1_sources import deposit_sdf1
+from .sdf1_sources import Sdf1Lists
 from .snapshot import Snapshot
 from .systemic import Systemic
 from .world import REFERENCE_TILE_UM3, build_tile, lineage_factor, populate
@@ -96,6 +96,8 @@ class Simulation:
         self.particles = ParticleBuffer()
         #: the body sort's rows of the stroma, kept between steps (built on first use; never saved)
         self.kept_rows = KeptRows()
+        #: the voxels the SDF-1 field's step lists: the walls', the cells' (built on first use; never saved)
+        self.sdf1_lists = Sdf1Lists()
         g = lineage_factor(p, self.genotype)
         mk_ref = self.mk_reference
         self.systemic = Systemic(p, self.genotype, mk_ref)
@@ -313,12 +315,10 @@ class Simulation:
         t_field = clock()
         tile = self.tile
         f = tile.field
-        f.reset_rates(p["sdf1_decay_per_h"])
         car_rate = p["sdf1_car_secretion"] / tile.voxel_um3
-        deposit_sdf1(st.kind, st.pos, cells, f.source, f.lam, f.h, car_rate, car_rate * p["msc_sdf1_factor"],
-                     p["sdf1_uptake_per_cell"] / tile.voxel_um3, tile.wall_voxels, tile.wall_segments,
-                     fx.wall_sdf1, v.integrity)
-        f.step(clear=True)   # (the next step's reset_rates then has nothing to do)
+        self.sdf1_lists.step(f, st.kind, st.pos, cells, car_rate, car_rate * p["msc_sdf1_factor"],
+                             p["sdf1_uptake_per_cell"] / tile.voxel_um3, p["sdf1_decay_per_h"], tile.wall_voxels,
+                             tile.wall_segments, fx.wall_sdf1, v.integrity)
         # 5. movement: only mobile cells move (immobile ones would be copied onto themselves), in cell order
         t_move = clock()
         grid = tile.grid

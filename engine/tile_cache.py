@@ -47,7 +47,7 @@ PARTS = ("store", "particles", "tile", "tile.field", "tile.vessels", "tile.grid"
 #: attributes rebuilt from the scenario and seed when the tile is restored (never saved): derived
 #: from the geometry and the parameters, and the same in every build of the same key
 REBUILT = {"scenario", "params", "schedule", "tile.vessels.lookup", "tile.wall_voxels", "tile.wall_segments",
-           "tile.field.factors", "obs.columns", "obs.units", "kept_rows", *PARTS}
+           "tile.field.factors", "obs.columns", "obs.units", "kept_rows", "sdf1_lists", *PARTS}
 _SCALARS = (bool, int, float, str, type(None), np.bool_, np.integer, np.floating)
 
 

@@ -188,7 +188,6 @@ REST_RULES: dict[str, tuple[str, Callable | None]] = {
     "systemic.production": ("scalar", _number(0.0, 1e12)),
     "systemic.mpl": ("scalar", _number(0.0, 1e12)),
     "systemic.levels": ("dict", _number(0.0, 1e9)),
-    "tile.field.rates_clear": ("scalar", _flag),
     "tile.field.base_loss": ("scalar", _number(0.0, 1e9)),
     "rng": ("rng", None),
     "obs._rows": ("list", None),           # rows of numbers, one per observable (checked below)

@@ -120,6 +120,9 @@ def test_kernel_profile_times_every_kernel_and_changes_no_number():
         for name in names:
             if name in ("shed", "shed_counts"):      # only in steps that release platelets
                 continue
+            if name == "wall_sources":   # only in steps whose walls' rates change (none after the set-up here)
+                assert name not in rows
+                continue
             assert len(rows[name]) == 6 and min(rows[name + " cpu"]) >= 0.0, name
     assert len(rows["agent phases"]) == 6 and min(rows["agent phases"]) > 0.0
     assert all(np.array_equal(a, b) for a, b in zip(plain.store.arrays(), timed.store.arrays()))

@@ -71,37 +71,73 @@ def test_field_chunking_never_changes_numbers():
     assert all(np.array_equal(results[0], r) for r in results[1:])
 
 
-def test_a_step_that_clears_the_rates_leaves_what_reset_rates_would(monkeypatch):
-    """step(clear=True) sets source and lam as reset_rates would, during its reaction pass, and the
-    next reset_rates to the same base loss then skips its pass: the values stay those of resetting
-    every step (also when the base loss changes, and with voxels whose loss differs from it)."""
-    import engine.field as F
+@pytest.mark.parametrize("shape,nchunk,loss", [((13, 11, 7), None, 2.0), ((13, 11, 7), 1, 0.0),
+                                                ((9, 20, 6), 7, 0.3), ((1, 5, 4), None, 2.0)])
+def test_the_listed_field_step_gives_the_bits_of_the_grids(shape, nchunk, loss):
+    """A simulation's SDF-1 step (walls kept in the source grid, cells listed: Sdf1Lists.step) gives
+    the values of reset_rates + deposit_sdf1 + step() bit for bit, step after step, with the walls'
+    integrity and rate changing, cells sharing voxels and sitting on walls, more uptake cells in a
+    voxel than the exponential table holds, cells outside the grid, kinds that add nothing, and
+    voxels without loss."""
+    from engine.agents import HSPC, MK, MKP, MSC, PLATELET, STROMA
+    from engine.sdf1_sources import Sdf1Lists, deposit_sdf1
 
-    fills = []
-    real_fill = F._fill_rates
-    monkeypatch.setattr(F, "_fill_rates", lambda *a: (fills.append(1), real_fill(*a)))
-    shape = (17, 12, 9)
-    plain, fused = DiffusionField(shape, 10.0, 900.0, 1.0), DiffusionField(shape, 10.0, 900.0, 1.0)
-    rng = np.random.default_rng(4)
+    rng = np.random.default_rng(sum(shape) + (nchunk or 0))
+    h = 10.0
+    plain, listed = DiffusionField(shape, h, 900.0, 1.0), DiffusionField(shape, h, 900.0, 1.0)
+    if nchunk is not None:
+        plain.nchunk = listed.nchunk = nchunk
     start = rng.uniform(0, 3, shape)
-    plain.values[:], fused.values[:] = start, start
-    for step, base in enumerate((2.0, 2.0, 2.0, 0.5, 0.5, 0.0, 0.0)):
-        where_s, where_l = rng.random(shape) < 0.1, rng.random(shape) < 0.1
-        add_s, add_l = rng.uniform(0, 1, shape), rng.uniform(0, 0.3, shape)
-        plain.rates_clear = False          # (always the full reset)
-        n = len(fills)
-        fused.reset_rates(base)
-        assert len(fills) - n == (1 if step in (0, 3, 5) else 0)
-        for f in (plain, fused):
-            if f is plain:
-                f.reset_rates(base)
-            f.source[where_s] += add_s[where_s]
-            f.lam[where_l] += add_l[where_l]
-        fused.rates_clear = False          # (written: as the simulation's deposit does)
+    plain.values[:], listed.values[:] = start, start
+    n_voxels = int(np.prod(shape))
+    walls = np.sort(rng.choice(n_voxels, max(1, n_voxels // 5), replace=False)).astype(np.int64)
+    segs = rng.integers(0, 6, walls.size).astype(np.int64)
+    lists = Sdf1Lists()
+    size = np.array(shape) * h
+    for step in range(5):
+        n = 3000
+        pos = rng.uniform(-15.0, 1.0, (n, 3)) + rng.uniform(0, 1, (n, 3)) * (size + 30.0)
+        pos[:40] = size * 0.5 + 1.0                 # 40 uptake cells in one voxel (table holds 16)
+        kind = rng.choice(np.array([HSPC, MKP, MK, STROMA, MSC, PLATELET], np.int8), n)
+        kind[:40] = MKP
+        # a cell on a wall voxel (and a stroma cell sharing it)
+        wx, wy, wz = np.unravel_index(walls[0], shape)
+        pos[40:42] = (np.array([wx, wy, wz]) + 0.5) * h
+        kind[40:42] = (HSPC, STROMA)
+        members = rng.permutation(n)[: n - 200].astype(np.int64)
+        members = np.concatenate([np.arange(42), members[members >= 42]])
+        integrity = rng.uniform(0.0, 1.0, 6) if step != 2 else integrity   # (step 2: walls unchanged)
+        wall_rate = (0.29, 0.29, 0.29, 0.0, 1.7)[step]
+        car, msc, up = 0.37, 1.13, 0.071
+        plain.reset_rates(loss)
+        deposit_sdf1(kind, pos, members, plain.source, plain.lam, h, car, msc, up, walls, segs, wall_rate, integrity)
         plain.step()
-        fused.step(clear=True)
-        assert np.array_equal(plain.values, fused.values)
-        assert not fused.source.any() and (fused.lam == base).all() and fused.rates_clear
+        lists.step(listed, kind, pos, members, car, msc, up, loss, walls, segs, wall_rate, integrity)
+        assert np.array_equal(plain.values, listed.values), step
+        assert listed.values.any()
+
+
+def test_listed_voxels_are_bucketed_by_chunk_and_row_in_their_order():
+    """bucket_voxels: each entry in the bucket of its (chunk of lines, x row), entries of a bucket in
+    their input order, with their tags."""
+    from engine.field import ListedVoxels
+
+    shape = (7, 9, 5)
+    f = DiffusionField(shape, 10.0, 900.0, 1.0)
+    f.nchunk = 4
+    rng = np.random.default_rng(2)
+    n = 500
+    row = rng.integers(0, shape[0], n).astype(np.int64)
+    line = rng.integers(0, shape[1] * shape[2], n).astype(np.int64)
+    tag = rng.integers(0, 3, n).astype(np.int8)
+    lv = ListedVoxels(f, 10)            # (grows)
+    lv.fill(row, line, tag, n)
+    m = shape[1] * shape[2]
+    chunk = np.array([next(c for c in range(4) if c * m // 4 <= q < (c + 1) * m // 4) for q in line])
+    key = chunk * shape[0] + row
+    order = np.argsort(key, kind="stable")
+    assert np.array_equal(lv.ptr, np.concatenate([[0], np.cumsum(np.bincount(key, minlength=4 * shape[0]))]))
+    assert np.array_equal(lv.pos[:n], line[order]) and np.array_equal(lv.tag[:n], tag[order])
 
 
 @pytest.fixture(scope="module")
