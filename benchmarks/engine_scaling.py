@@ -1,9 +1,11 @@
 """Engine throughput against agent count, per phase; and the NumPy reference beside it.
 
-An *agent-update* is one agent carried through one time step. Throughput is agents / wall time
+An *agent-update* is one cell carried through one time step. Throughput is cells / wall time
 of the agent phases of the step (movement with neighbour search, fate decisions and births /
-deaths, released-platelet particles); "whole step" also counts the SDF-1 field (deposit + solve)
-and the systemic ODEs. Time per simulated day is the whole-step time x steps per day.
+deaths: DESIGN.md section 5's "movement, neighbours, fate; display particles not counted"); "with
+display particles" adds the released-platelet particles' phase, which only the 3D view needs;
+"whole step" also counts the SDF-1 field (sources + solve) and the systemic ODEs. Time per
+simulated day is the whole-step time x steps per day.
 """
 from __future__ import annotations
 
@@ -47,6 +49,8 @@ def _engine_entry(sim, info, build_s, steps, repeats) -> dict:
         "phase_ms": ph,
         "agent_phase_ms": t["agent_phase_ms"],
         "agent_updates_per_s": inverse(t["agent_phase_ms"], 1e3 * n),
+        "with_particles_ms": t["with_particles_ms"],
+        "with_particles_agent_updates_per_s": inverse(t["with_particles_ms"], 1e3 * n),
         "whole_step_agent_updates_per_s": inverse(t["step_ms"], 1e3 * n),
         "movement_agent_updates_per_s": inverse(ph["movement"], 1e3 * n),
         "fates_agent_updates_per_s": inverse(ph["fates"], 1e3 * n),

@@ -47,13 +47,16 @@ def tables(res: dict) -> str:
     eng = res.get("engine")
     if eng:
         out.append("| agents | how | field grid | whole step, ms | movement + neighbours, ms | fates, ms | "
-                   "field, ms | agent-updates/s (agent phases) | agent-updates/s (whole step) | s per simulated day |")
-        out.append("|---:|---|---|---:|---:|---:|---:|---:|---:|---:|")
+                   "display particles, ms | field, ms | agent-updates/s (agent phases) | agent-updates/s (with display "
+                   "particles) | agent-updates/s (whole step) | s per simulated day |")
+        out.append("|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         for r in eng["sizes"]:
             ph = r["phase_ms"]
             out.append(f"| {r['agents']:,.0f} | {r['how']} | {'×'.join(map(str, r['field_shape']))} | "
-                       f"{median_range(r['step_ms'])} | {median_range(ph['movement'])} | {median_range(ph['fates'])} | {median_range(ph['field'])} | "
+                       f"{median_range(r['step_ms'])} | {median_range(ph['movement'])} | {median_range(ph['fates'])} | "
+                       f"{median_range(ph['platelets'])} | {median_range(ph['field'])} | "
                        f"{median_range(r['agent_updates_per_s'], 1e-6, fmt='{:.2f}')} M | "
+                       f"{median_range(r['with_particles_agent_updates_per_s'], 1e-6, fmt='{:.2f}')} M | "
                        f"{median_range(r['whole_step_agent_updates_per_s'], 1e-6, fmt='{:.2f}')} M | "
                        f"{median_range(r['s_per_sim_day'], 1.0, fmt='{:.3f}')} |")
         if any(r.get("one_thread") for r in eng["sizes"]):

@@ -79,13 +79,16 @@ def summary_text(res: dict) -> str:
     eng = res.get("engine")
     if eng:
         lines.append("engine (median (min-max) over repeats; ms per step):")
-        lines.append(f"  {'agents':>8} {'step':>18} {'movement':>18} {'fates':>18} {'field':>18} "
-                     f"{'M agent-upd/s':>20} {'s/sim-day':>8}")
+        lines.append(f"  {'agents':>8} {'step':>18} {'movement':>18} {'fates':>18} {'particles':>18} "
+                     f"{'field':>18} {'M agent-upd/s':>20} {'with particles':>20} {'s/sim-day':>8}")
         for r in eng["sizes"]:
             ph = r["phase_ms"]
             lines.append(f"  {r['agents']:>8.0f} {_m(r['step_ms']):>18} {_m(ph['movement']):>18} "
-                         f"{_m(ph['fates']):>18} {_m(ph['field']):>18} "
-                         f"{_m(r['agent_updates_per_s'], 1e-6):>20} {r['s_per_sim_day']['median']:>8.3f}")
+                         f"{_m(ph['fates']):>18} {_m(ph['platelets']):>18} {_m(ph['field']):>18} "
+                         f"{_m(r['agent_updates_per_s'], 1e-6):>20} "
+                         f"{_m(r['with_particles_agent_updates_per_s'], 1e-6):>20} {r['s_per_sim_day']['median']:>8.3f}")
+        lines.append("  (M agent-upd/s: cells per second of movement, neighbours and fates, the design target's "
+                     "count; with particles: the display particles' phase added, as in the app)")
         for r in eng["sizes"]:
             one = r.get("one_thread")
             extra = (f"; on 1 thread {_m(one['agent_updates_per_s'], 1e-6)} M agent-updates/s, step "
