@@ -185,9 +185,9 @@ def react_diffuse_x_listed(c, source, dt, l0, a, cp, inv, nchunk, ptr, pos, tag,
     ``source`` except where listed entries add to them: the entries of bucket b = chunk * nx + row
     (:class:`ListedVoxels`: ``pos[ptr[b]:ptr[b + 1]]``, in their order) each add
     ``rate[tag[entry]]`` to their voxel's loss rate (tag ``uptake_code``) or, starting from
-    0, to a source that then gets ``source``'s value added. ``source`` and the loss-rate grid are
-    neither read elsewhere nor written (the x sweep streams the values and one rate grid instead of
-    three grids: docs/performance.md).
+    0, to a source that then gets ``source``'s value added. ``source`` is read, never written, and no
+    loss-rate grid is needed (the x sweep streams the values and one rate grid instead of three
+    grids: docs/performance.md).
 
     The voxels get the numbers react_diffuse_x gives them when the entries' rates are added to
     grids of 0 and l0 in their order and ``source`` after them, as :func:`engine.sdf1_sources.
