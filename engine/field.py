@@ -93,11 +93,16 @@ def _backward_row(crow, nxt, w):
 
 
 @njit(cache=True, nogil=True, inline="always")
+def _react_decaying(c, s, L, e):
+    """Exact reaction of one voxel with loss rate L > 0, given e = exp(-L dt)."""
+    return c * e + s * (1.0 - e) / L
+
+
+@njit(cache=True, nogil=True, inline="always")
 def _react_voxel(c, s, L, dt):
     """Exact reaction over dt of one voxel: value c, source s, loss rate L."""
     if L > 1e-12:
-        e = np.exp(-L * dt)
-        return c * e + s * (1.0 - e) / L
+        return _react_decaying(c, s, L, np.exp(-L * dt))
     return c + s * dt
 
 
@@ -238,8 +243,7 @@ def react_diffuse_x_listed(c, source, dt, l0, a, cp, inv, nchunk, ptr, pos, tag,
                 slot[q] = -1
                 L = lv[r]
                 if L > 1e-12 and nu[r] < LISTED_EXP_TABLE:   # (the exponential from the table: the same bits)
-                    e = etab[nu[r]]
-                    sv[r] = crow[q] * e + (sv[r] + srow[q]) * (1.0 - e) / L
+                    sv[r] = _react_decaying(crow[q], sv[r] + srow[q], L, etab[nu[r]])
                 else:
                     sv[r] = _react_voxel(crow[q], sv[r] + srow[q], L, dt)
             w = inv[i]
@@ -381,7 +385,7 @@ class ListedVoxels:
 
     def __init__(self, field: "DiffusionField", capacity: int = 0):
         nx, ny, nz = field.shape
-        self.m = ny * nz
+        self.nx, self.m = nx, ny * nz
         self.nchunk = field.nchunk
         self.chunk_of = chunk_of_lines(field.shape, field.nchunk)
         self.ptr = np.zeros(nx * self.nchunk + 1, np.int64)
@@ -389,8 +393,7 @@ class ListedVoxels:
         self.tag = np.zeros(capacity, np.int8)
 
     def fits(self, field: "DiffusionField") -> bool:
-        return self.nchunk == field.nchunk and self.ptr.size == field.shape[0] * field.nchunk + 1 \
-            and self.m == field.shape[1] * field.shape[2]
+        return self.nchunk == field.nchunk and self.nx == field.shape[0] and self.m == field.shape[1] * field.shape[2]
 
     def fill(self, row: np.ndarray, line: np.ndarray, tag: np.ndarray, n: int) -> None:
         """List the voxels (``row[r]``, ``line[r]``) with their tags ``tag[r]`` (int8), r < n (the
@@ -398,8 +401,7 @@ class ListedVoxels:
         if self.pos.size < n:
             self.pos = np.zeros(max(n, 2 * self.pos.size), np.int64)
             self.tag = np.zeros(self.pos.size, np.int8)
-        bucket_voxels(row, line, tag, int(n), (self.ptr.size - 1) // self.nchunk, self.chunk_of, self.ptr,
-                      self.pos, self.tag)
+        bucket_voxels(row, line, tag, int(n), self.nx, self.chunk_of, self.ptr, self.pos, self.tag)
 
 
 @njit(cache=True, nogil=True)
