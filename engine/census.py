@@ -26,7 +26,8 @@ C_HSPC_LODGED = 10     # HSPCs lodged in a niche site
 C_SITES = 11           # niche sites in the tile
 C_MK_DONOR = 12        # of C_MK: donor-derived megakaryocytes
 C_MK_IMMATURE = 13     # of C_MK: megakaryocytes whose ploidy now is nearest the 2N or 4N class
-C_SIZE = 14
+C_HSPC_DONOR_LODGED = 14   # of C_HSPC_LODGED: donor HSPCs
+C_SIZE = 15
 
 #: ploidy now below which an MK counts as 2N-4N (the geometric midpoint of 4N and 8N)
 IMMATURE_PLOIDY = 2.0 ** 2.5
@@ -48,6 +49,8 @@ def _count(out, k, state, origin, maturity, ploidy, age, mkp_stage, endo_share):
     if k == HSPC:
         if state == LODGED:
             out[C_HSPC_LODGED] += 1
+            if origin == DONOR:
+                out[C_HSPC_DONOR_LODGED] += 1
         if origin == DONOR:
             out[C_HSPC_DONOR] += 1
         else:

@@ -224,6 +224,8 @@ def infuse_due(sim, t_end: float) -> None:
             pts = sim.tile.perivascular_points(count, DONOR_WALL_GAP_UM,
                                                event_rng(sim.seed, R_DONOR_PLACE, sim.step_index))
             add_agents(sim.store, kind, pts, origin=A.DONOR, state=A.FREE)
+            if kind == A.HSPC:
+                sim.systemic.add_graft(count)
         else:
             keep.append((t, kind, count))
     sim.pending_infusions = keep

@@ -16,6 +16,12 @@ equal first-order stages Y (the cycling myeloid progenitors in between; mean tra
     dT1/dt   = ktr * (Prol - T1),   dT2/dt = ktr * (T1 - T2),   dT3/dt = ktr * (T2 - T3)
     dCirc/dt = ktr * (T3 - Circ)                                 (ANC = Circ, 10^9/L)
 
+After a transplant the graft's short-term myeloid progenitors (engine.systemic: G x
+``graft_short_term_myeloid_factor``, in units of a lodged HSPC's output, over H) add to S through a
+chain of their own, ``graft_myeloid_stages`` stages of ``graft_myeloid_stage_hours``: the committed
+progenitors the graft brings make the first neutrophils, before the donor stem cells have refilled
+the niches. It holds 0 without a graft.
+
 At steady state (H = 1) every transit stage holds 1 and every Friberg compartment Circ0. 5-FU and
 irradiation kill the cycling cells, the transit and Prol (the same share as of MK progenitors); the
 maturing and circulating cells are spared, as in Friberg's drug effect on Prol only.
@@ -51,6 +57,9 @@ class Neutrophils:
         #: the myeloid progenitor transit between the stem cells and Prol: each stage's content
         #: relative to steady state (its number of stages is the state's shape, fixed for a run)
         self.transit = np.ones(int(round(params["anc_transit_stages"])))
+        #: the graft's short-term myeloid progenitors on their way to Prol (relative to steady state;
+        #: all 0 without a graft): a transit of their own (engine.systemic.graft_myeloid_output)
+        self.graft_transit = np.zeros(int(round(params["graft_myeloid_stages"])))
 
     def set_constants(self, params) -> None:
         """Read the constants from the parameters: at set-up, and again when a parameter changes
@@ -62,6 +71,7 @@ class Neutrophils:
         self.floor = p["anc_feedback_floor"]
         self.ktr = N_TRANSIT / self.mtt_h
         self.transit_rate = 1.0 / p["anc_transit_stage_hours"]
+        self.graft_rate = 1.0 / p["graft_myeloid_stage_hours"]
         self.gcsf_gain = p["gcsf_production_gain"]
         self.gcsf_time_factor = p["gcsf_maturation_time_factor"]
 
@@ -76,8 +86,9 @@ class Neutrophils:
         return max(float(lodged_hspcs), 0.0) / self.reference
 
     def supply(self) -> float:
-        """Supply of Prol relative to steady state: the progenitor transit's output."""
-        return float(self.transit[-1])
+        """Supply of Prol relative to steady state: the progenitor transit's output and the graft's
+        short-term myeloid progenitors' (0 without a graft)."""
+        return float(self.transit[-1]) + float(self.graft_transit[-1])
 
     def feedback(self) -> float:
         """Friberg's feedback (Circ0 / Circ)^gamma, Circ held at or above the floor."""
@@ -98,16 +109,21 @@ class Neutrophils:
         """A cytotoxic event kills this share of the cycling cells: the progenitor transit and Prol."""
         s = 1.0 - min(max(float(share), 0.0), 1.0)
         self.transit *= s
+        self.graft_transit *= s
         self.chain[0] *= s
 
     # ------------------------------------------------------------ integration
-    def advance(self, dt: float, lodged_hspcs: float, gcsf: float = 0.0) -> None:
-        """Advance by dt hours at G-CSF effect ``gcsf``: Prol's influx read at the step's start, then
-        the progenitor transit and the Friberg chain, each exact for its inflow held constant over
-        the step."""
+    def advance(self, dt: float, lodged_hspcs: float, gcsf: float = 0.0, graft: float = 0.0) -> None:
+        """Advance by dt hours at G-CSF effect ``gcsf``, with ``graft`` the output of a graft's
+        short-term myeloid progenitors (units of a lodged HSPC's output): Prol's influx read at the
+        step's start, then the two transits and the Friberg chain, each exact for its inflow held
+        constant over the step."""
         u = self.production(gcsf)
         r = self.transit_rate
         self.transit[:] = step_chain(self.transit, r * self.stem_output(lodged_hspcs), r, dt)
+        if graft > 0.0 or self.graft_transit.any():
+            g = self.graft_rate
+            self.graft_transit[:] = step_chain(self.graft_transit, g * self.stem_output(graft), g, dt)
         if gcsf > 0.0:
             self.chain[:] = step_linear_chain(self.chain, u, self.rates(gcsf), dt)
         else:

@@ -84,7 +84,7 @@ CONSISTENCY_RULES: tuple[tuple[str, str, str, str], ...] = (
 )
 #: parameters that count things (must be whole numbers)
 WHOLE_NUMBERS = ("platelet_age_stages", "mkp_niche_max_divisions", "hspc_activation_stages", "mk_transit_stages",
-                 "stress_spleen_stages", "anc_transit_stages")
+                 "stress_spleen_stages", "anc_transit_stages", "graft_myeloid_stages")
 
 
 def _holds(a: float, relation: str, b: float) -> bool:

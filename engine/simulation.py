@@ -55,7 +55,7 @@ LIVE_PARAMETERS_EXCLUDED = {"tile_x_um", "tile_y_um", "tile_z_um", "field_voxel_
                             "endosteal_site_fraction", "dt_hours", "platelet_age_stages", "spinup_days",
                             "sample_hours", "hspc_radius_um", "mkp_radius_um", "mk_radius_min_um",
                             "mk_radius_max_um", "stroma_radius_um", "hspc_activation_stages", "mk_transit_stages",
-                            "stress_spleen_stages", "anc_transit_stages"}
+                            "stress_spleen_stages", "anc_transit_stages", "graft_myeloid_stages"}
 
 __all__ = ["Simulation", "AddEvent", "EditEvent", "RemoveEvent", "SetParameter", "LIVE_PARAMETERS_EXCLUDED",
            "REFERENCE_TILE_UM3"]
@@ -307,7 +307,8 @@ class Simulation:
         sysm.advance_transit(dt)
         sysm.advance_spleen(dt, counts[C.C_HSPC_HOST] / self.hspc_reference)
         sysm.advance_activation(dt)
-        self.neutrophils.advance(dt, counts[C.C_HSPC_LODGED], fx.gcsf)
+        self.neutrophils.advance(dt, counts[C.C_HSPC_LODGED], fx.gcsf, sysm.graft_myeloid_output())
+        sysm.advance_graft(dt)
         # 3. sinusoid endothelium: integrity (disruption, regeneration), VCAM-1 (FGF-4)
         v = self.vessels
         update_endothelium(v, fx, p, dt)
@@ -341,7 +342,8 @@ class Simulation:
         t_fate = clock()
         n_msc = int(counts[C.C_MSC])
         free_fraction = float(np.count_nonzero(self.occupant < 0)) / len(tile.sites)
-        fp = fate_parameters(p, dt, fx, sysm.drive(), free_fraction, msc_homing_effect(p, n_msc, tile.volume_scale))
+        fp = fate_parameters(p, dt, fx, sysm.drive(counts[C.C_HSPC_DONOR_LODGED]), free_fraction,
+                             msc_homing_effect(p, n_msc, tile.volume_scale))
         msc_pos = st.pos[cells[st.kind[cells] == A.MSC]] if n_msc else np.zeros((0, 3))
         # (decide_fates returns the free slots its births will take, and lists in self.active the
         # agents that apply_fates has anything to do with)

@@ -30,6 +30,15 @@
   (0 at steady state) and the stress flux Z that activated stem cells feed in (A in, delayed):
   the host's MK-lineage output is F x (1 - D) + stress gain x Z, F the TPO expansion factor. Donor
   cells have no deficit (the graft brings its progenitors) and no stress output.
+* The graft's short-term repopulating progenitors: a graft brings, besides the cells that engraft
+  for good (the donor HSPC agents), multipotent and committed progenitors that make blood cells for
+  a few weeks and are then spent (successive waves of repopulation). Held as G, in units of the
+  output of a lodged HSPC: each donor HSPC agent that arrives brings ``graft_short_term_units`` of
+  them, and G decays with the mean time ``graft_short_term_days``. Their MK-lineage output is made
+  at the lodged donor HSPCs (the donor output per lodged donor cell x (1 + G / lodged donor cells));
+  their myeloid output, G x ``graft_short_term_myeloid_factor``, reaches the neutrophils' proliferating
+  compartment through a transit of its own (engine.neutrophils). 5-FU and irradiation kill them as
+  they kill the cycling progenitors. 0 in a set-up without a transplant, and so exactly 0 there.
 * Splenic stress megakaryopoiesis: in the mouse the stress output is made in the spleen (the rebound
   of MK colony-forming cells after 5-FU is splenic, Yeager 1983), so a share of stress gain x Z
   leaves the tile's output and feeds a chain of equal stages whose mean is the transit time of the
@@ -151,6 +160,8 @@ class Systemic:
         self.transit_stress = np.zeros(m)
         #: the splenic stress output on its way to the blood (units of the stress flux)
         self.spleen_chain = np.zeros(int(round(p["stress_spleen_stages"])))
+        #: the graft's short-term repopulating progenitors in the tile (units of a lodged HSPC's output)
+        self.graft_progenitors = 0.0
 
     def set_constants(self, params, mk_reference: float) -> None:
         """Read every constant of the compartments from the parameters: at set-up, and again when a
@@ -185,6 +196,9 @@ class Systemic:
         self.spleen_share = p["stress_output_spleen_share"]
         spleen_h = p["stress_spleen_lag_hours"] + mk_lineage_hours(p)
         self.spleen_rate = int(round(p["stress_spleen_stages"])) / spleen_h
+        self.graft_units = p["graft_short_term_units"]
+        self.graft_myeloid = p["graft_short_term_myeloid_factor"]
+        self.graft_rate = 1.0 / (24.0 * p["graft_short_term_days"])
         #: platelets released per hour (10^3/uL or 10^9/L per h) that hold the baseline count
         self.release0 = platelet_steady_state(int(round(p["platelet_age_stages"])), self.lifespan_h, self.fixed_h,
                                               self.P0)[1]
@@ -229,11 +243,16 @@ class Systemic:
         expand after a transplant 10-20 times less in Thpo-/- recipients, Fox 2002)."""
         return self.b0 + (1.0 - self.b0) * signal
 
-    def drive(self) -> Drive:
+    def drive(self, donor_lodged: float = 0.0) -> Drive:
         """This step's :class:`Drive`: host cells have the host's Mpl and the stress output of the
-        activated survivors; donor cells have Mpl and no stress output (section 7.1.1 of the model)."""
+        activated survivors; donor cells have Mpl and no stress output (section 7.1.1 of the model).
+        The ``donor_lodged`` lodged donor HSPCs also make the output of the graft's short-term
+        progenitors (:attr:`graft_progenitors`), shared among them."""
         s_host, s_donor = self.relative_signal(), self.relative_signal(1.0)
-        return Drive(host_output=self.expansion_factor(), donor_output=self._output(s_donor),
+        donor = self._output(s_donor)
+        if self.graft_progenitors > 0.0 and donor_lodged > 0.0:
+            donor *= 1.0 + self.graft_progenitors / donor_lodged
+        return Drive(host_output=self.expansion_factor(), donor_output=donor,
                      host_signal=s_host, donor_signal=s_donor,
                      host_renewal=self._renewal(s_host), donor_renewal=self._renewal(s_donor))
 
@@ -256,10 +275,27 @@ class Systemic:
 
     def kill_transit(self, share: float) -> None:
         """A cytotoxic event killed this share of the cycling progenitors in transit to the MK
-        progenitor stage: every stage loses it (the deficit rises by share x what is left)."""
+        progenitor stage: every stage loses it (the deficit rises by share x what is left), and so do
+        the graft's short-term progenitors."""
         k = min(max(float(share), 0.0), 1.0)
         self.transit_deficit += k * (1.0 - self.transit_deficit)
         self.transit_stress *= 1.0 - k
+        if self.graft_progenitors > 0.0:
+            self.graft_progenitors *= 1.0 - k
+
+    def add_graft(self, donor_cells: int) -> None:
+        """``donor_cells`` donor HSPC agents arrived: their graft's short-term progenitors with them."""
+        self.graft_progenitors += donor_cells * self.graft_units
+
+    def graft_myeloid_output(self) -> float:
+        """What the graft's short-term progenitors feed the neutrophils now (units of a lodged HSPC's
+        output): G x graft_short_term_myeloid_factor."""
+        return self.graft_progenitors * self.graft_myeloid if self.graft_progenitors > 0.0 else 0.0
+
+    def advance_graft(self, dt: float) -> None:
+        """The graft's short-term progenitors are spent with the mean time graft_short_term_days."""
+        if self.graft_progenitors > 0.0:
+            self.graft_progenitors *= math.exp(-dt * self.graft_rate)
 
     def tpo_steady_state(self, platelets: float, mk_mass: float, production_factor: float = 1.0) -> float:
         """Plasma TPO at which production (x ``production_factor``, e.g. IL-6 induction) balances

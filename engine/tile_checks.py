@@ -136,6 +136,7 @@ ARRAY_RULES: dict[str, Rule] = {
     "systemic.spleen_chain": Rule("float64", ("spleen_stages",), between(0.0, 1e3)),
     "neutrophils.chain": Rule("float64", (5,), between(0.0, 1e6)),    # Prol, T1..T3, blood (10^9/L)
     "neutrophils.transit": Rule("float64", ("anc_transit_stages",), between(0.0, 1e6)),   # relative to steady state
+    "neutrophils.graft_transit": Rule("float64", ("graft_myeloid_stages",), between(0.0, 1e6)),
 }
 
 
@@ -355,6 +356,7 @@ def validate(fresh, arrays: dict[str, np.ndarray], rest: dict) -> None:
             "transit_stages": fresh.systemic.transit_deficit.size,
             "spleen_stages": fresh.systemic.spleen_chain.size,
             "anc_transit_stages": fresh.neutrophils.transit.size,
+            "graft_myeloid_stages": fresh.neutrophils.graft_transit.size,
             "counts": C.C_SIZE, "columns": len(fresh.obs.columns)}
     life = arrays.get("particles.life")
     dims["P"] = life.shape[0] if isinstance(life, np.ndarray) and life.ndim == 1 else -1

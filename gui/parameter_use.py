@@ -43,6 +43,9 @@ NEEDS_EVENT: dict[str, tuple[str, ...]] = {
                      "stress_spleen_lag_hours", "stress_spleen_stages"), ("fu5", "irradiation")),
     # the neutrophils' progenitor transit matters once a cytotoxic event kills it or a graft must refill it
     **dict.fromkeys(("anc_transit_stages", "anc_transit_stage_hours"), ("fu5", "irradiation", "transplant")),
+    # the graft's short-term progenitors come with a transplant
+    **dict.fromkeys(("graft_short_term_units", "graft_short_term_days", "graft_short_term_myeloid_factor",
+                     "graft_myeloid_stages", "graft_myeloid_stage_hours"), ("transplant",)),
 }
 #: parameters that only change what the 3D view draws
 VISUAL_ONLY = {"platelet_particle_flow_um_per_h", "platelet_particle_life_hours", "platelet_particles_per_mk"}

@@ -102,15 +102,16 @@ def _blood_constants(sim):
     """The constants the blood compartments hold (everything but their state arrays and levels)."""
     keep = lambda o, state: {k: v for k, v in vars(o).items() if k not in state}
     return (keep(sim.systemic, {"chain", "donor_chain", "tpo", "tpo_agonist", "levels", "activation_chain",
-                                "transit_deficit", "transit_stress", "spleen_chain"}),
-            keep(sim.neutrophils, {"chain", "transit"}))
+                                "transit_deficit", "transit_stress", "spleen_chain", "graft_progenitors"}),
+            keep(sim.neutrophils, {"chain", "transit", "graft_transit"}))
 
 
 @pytest.mark.parametrize("name, value", [("platelet_lifespan_days", 3.0), ("tpo_half_life_hours", 12.0),
                                          ("tpo_receptor_clearance_fraction", 0.6), ("anc_mtt_hours", 60.0),
                                          ("mk_transit_stage_hours", 9.0), ("mk_baseline_per_mm3", 5000.0),
                                          ("stress_spleen_lag_hours", 24.0), ("anc_transit_stage_hours", 30.0),
-                                         ("gcsf_production_gain", 2.0), ("gcsf_maturation_time_factor", 0.3)])
+                                         ("gcsf_production_gain", 2.0), ("gcsf_maturation_time_factor", 0.3),
+                                         ("graft_short_term_days", 7.0), ("graft_myeloid_stage_hours", 30.0)])
 def test_a_live_parameter_change_reaches_the_blood_compartments(name, value):
     """The blood compartments (platelets, TPO, neutrophils, the stress chains) keep constants read
     from the parameters; a change during a run must reach them (before 0.7.1 it was recorded in the
@@ -133,7 +134,8 @@ def test_a_live_parameter_change_reaches_the_blood_compartments(name, value):
 
 
 @pytest.mark.parametrize("name", ["mk_radius_max_um", "stroma_radius_um", "hspc_activation_stages",
-                                  "mk_transit_stages", "platelet_age_stages", "anc_transit_stages"])
+                                  "mk_transit_stages", "platelet_age_stages", "anc_transit_stages",
+                                  "graft_myeloid_stages"])
 def test_parameters_that_shape_the_neighbour_grid_or_a_chain_are_refused_during_a_run(name):
     sim = Simulation.from_scenario(Scenario(days=1, parameters=dict(SMALL_TILE)))
     sim.advance(6)

@@ -152,3 +152,26 @@ def test_bad_parameter_values_are_refused(name, value):
         ParameterSet("human", {name: value}, source_file="s.toml")
     msg = str(err.value)
     assert name in msg and "s.toml" in msg and "out of range" in msg
+
+
+def test_the_graft_short_term_myeloid_output_reaches_prol_through_its_own_transit():
+    """A graft's short-term myeloid output G (units of a lodged HSPC's output) enters a chain of
+    graft_myeloid_stages stages of graft_myeloid_stage_hours and adds G / H to Prol's supply once it has
+    passed; without a graft that chain stays exactly 0 and the supply is the stem cells' transit alone."""
+    n = Neutrophils(HUMAN, reference_hspcs=100)
+    k, tau = int(HUMAN["graft_myeloid_stages"]), HUMAN["graft_myeloid_stage_hours"]
+    for _ in range(24 * 10):
+        n.advance(1.0, 100)
+    assert not n.graft_transit.any() and n.supply() == n.transit[-1]
+    hours = 0
+    while n.graft_transit[-1] < 0.25:              # half of a step of 0.5 reached the last stage
+        n.advance(1.0, 100, graft=50.0)
+        hours += 1
+    median = {6: 5.670}[k]                         # median of a gamma(6) in units of tau
+    assert hours == pytest.approx(median * tau, abs=2.0)
+    for _ in range(24 * 200):
+        n.advance(1.0, 100, graft=50.0)
+    assert n.graft_transit == pytest.approx(0.5, rel=1e-9)
+    assert n.supply() == pytest.approx(1.5, rel=1e-9)
+    n.kill(0.8)
+    assert n.graft_transit == pytest.approx(0.1, rel=1e-9)

@@ -168,6 +168,7 @@ def test_treatments_given_one_after_another_are_not_summed():
     ({"mk_transit_stages": 3.2}, "mk_transit_stages"),
     ({"hspc_activation_stages": 1.5}, "hspc_activation_stages"),
     ({"stress_spleen_stages": 63.5}, "stress_spleen_stages"),
+    ({"graft_myeloid_stages": 4.5}, "graft_myeloid_stages"),
 ])
 def test_contradictory_parameters_are_refused(overrides, field):
     with pytest.raises(InputError) as exc:

@@ -41,6 +41,9 @@ PARAMS = {
     "tpo_agonist_half_life_hours": 12.0,
     "tpo_agonist_volume_ml_per_kg": 40.0,
     "tpo_agonist_potency": 2.0,
+    "graft_short_term_units": 0.5,
+    "graft_short_term_days": 10.0,
+    "graft_short_term_myeloid_factor": 3.0,
 }
 MK_REF = 200.0
 
@@ -414,6 +417,46 @@ def test_stress_output_and_the_transit_deficit_go_to_host_cells_only():
     s.kill_transit(0.9)
     d = s.drive()
     assert d.host_output == pytest.approx(0.1 * d.donor_output, rel=1e-12)
+
+
+# ------------------------------------------------------------------ the graft's short-term progenitors
+def test_the_graft_short_term_progenitors_arrive_with_the_donor_cells_and_are_spent_exponentially():
+    s = make()
+    s.add_graft(30)
+    s.add_graft(10)
+    assert s.graft_progenitors == pytest.approx(0.5 * 40, rel=1e-12)
+    for _ in range(24 * 7):
+        s.advance_graft(1.0)
+    assert s.graft_progenitors == pytest.approx(20.0 * math.exp(-7.0 / 10.0), rel=1e-9)
+
+
+def test_the_graft_output_is_shared_among_the_lodged_donor_cells_only():
+    """Donor MK-lineage output per lodged donor cell is x (1 + G / lodged donor cells); host cells
+    and a graft with no lodged donor cell yet get nothing from it."""
+    s = make()
+    plain = s.drive(20.0)
+    s.add_graft(40)                                       # G = 20 output units
+    d = s.drive(20.0)
+    assert d.donor_output == pytest.approx(plain.donor_output * (1.0 + 20.0 / 20.0), rel=1e-12)
+    assert d.host_output == plain.host_output and d.donor_signal == plain.donor_signal
+    assert s.drive(0.0).donor_output == plain.donor_output
+
+
+def test_without_a_graft_the_short_term_output_stays_exactly_zero_and_changes_nothing():
+    s = make(graft_short_term_units=0.0)
+    plain = s.drive(12.0)
+    s.add_graft(100)
+    for _ in range(100):
+        s.advance_graft(1.0)
+    s.kill_transit(0.5)
+    assert s.graft_progenitors == 0.0 and s.drive(12.0).donor_output == plain.donor_output
+
+
+def test_a_cytotoxic_event_kills_the_graft_short_term_progenitors_as_cycling_progenitors():
+    s = make()
+    s.add_graft(40)
+    s.kill_transit(0.75)
+    assert s.graft_progenitors == pytest.approx(20.0 * 0.25, rel=1e-12)
 
 
 # ------------------------------------------------------------------ the transit to the MK progenitor stage
