@@ -290,7 +290,7 @@ class Systemic:
     def graft_myeloid_output(self) -> float:
         """What the graft's short-term progenitors feed the neutrophils now (units of a lodged HSPC's
         output): G x graft_short_term_myeloid_factor."""
-        return self.graft_progenitors * self.graft_myeloid if self.graft_progenitors > 0.0 else 0.0
+        return self.graft_progenitors * self.graft_myeloid
 
     def advance_graft(self, dt: float) -> None:
         """The graft's short-term progenitors are spent with the mean time graft_short_term_days."""

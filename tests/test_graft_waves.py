@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from engine import Simulation, load_scenario
+from engine.census import C_HSPC_DONOR
 from engine.parameters import ParameterSet
 from engine.scenario import Event, Scenario
 from validation.metrics import engraftment_day, rise_days
@@ -36,7 +37,7 @@ def test_each_arriving_donor_cell_brings_its_short_term_progenitors_which_are_th
         Event(kind="transplant", start_day=0.0, duration_days=0.0, dose=5.0)]))
     sim.advance(sim.dt)                            # the transplant is given in the first step
     arrivals = [(t, n) for (t, kind, n) in sim.pending_infusions]
-    arrivals.append((0.0, sim.counts[1]))          # (the first hour's cells arrived already)
+    arrivals.append((0.0, sim.counts[C_HSPC_DONOR]))   # (the first hour's cells arrived already)
     sim.advance(48.0)
     t_now, tau = sim.time_hours, 24.0 * HUMAN["graft_short_term_days"]
     expect = sum(HUMAN["graft_short_term_units"] * n * math.exp(-(t_now - t) / tau) for t, n in arrivals)
